@@ -1,0 +1,7 @@
+// Every migration, in order. Migrations are frozen in time: add a new file, never edit an applied one.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_core.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+};

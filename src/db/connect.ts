@@ -1,0 +1,65 @@
+// Opens the database: PostgreSQL when DATABASE_URL is set, else embedded PGlite under DATA_DIR.
+import path from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/env.ts';
+import type { Database } from './schema.ts';
+import { PGlitePool } from './pglite-pool.ts';
+import { lockDataDir } from './dir-lock.ts';
+import { logger } from '../log.ts';
+
+export interface Db {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { poolSize?: number } = {}): Promise<Db> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'database pool error'));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      kind: 'postgres',
+      async ping() {
+        try {
+          await pool.query('select 1');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      close: () => db.destroy(),
+    };
+  }
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const lite = await PGlite.create(path.join(config.dataDir, 'pgdata'), { parsers: { [INT8]: Number } });
+    const pool = new PGlitePool(lite);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+    return {
+      db,
+      kind: 'pglite',
+      ping: async () => !lite.closed,
+      async close() {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+// The embedded database allows one process per DATA_DIR. A pid file says who holds it.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export class DataDirInUseError extends Error {
+  constructor(public dir: string, public pid: number) {
+    super(
+      `数据目录 ${dir} 正被进程 ${pid} 使用（内嵌数据库同一时间只允许一个进程）。请先停止该服务，或设置 DATABASE_URL 使用 PostgreSQL。\n` +
+        `The data directory ${dir} is in use by process ${pid} (the embedded database allows one process at a time). ` +
+        `Stop that server first, or set DATABASE_URL to use PostgreSQL.`,
+    );
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function lockDataDir(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'yitong.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      if (pid && pid !== process.pid && alive(pid)) throw new DataDirInUseError(dir, pid);
+      fs.unlinkSync(file); // stale lock from a process that died
+    }
+  }
+  throw new Error(`could not lock ${dir}`);
+}

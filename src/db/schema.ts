@@ -1,0 +1,15 @@
+// The database as kysely sees it: each domain declares its own tables.
+import type { AccountsTables } from '../accounts/tables.ts';
+import type { ClientsTables } from '../clients/tables.ts';
+import type { OidcTables } from '../oidc/tables.ts';
+import type { AuditTables } from '../audit/tables.ts';
+import type { InteractionsTables } from '../interactions/tables.ts';
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database extends AccountsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables {
+  meta: MetaTable;
+}
