@@ -1,0 +1,54 @@
+// The audit hash chain, as pure functions: canonical JSON of a record and its keyed MAC.
+// hash(n) = HMAC(audit key, hash(n-1) + '\n' + canonical(record n)); the chain starts at GENESIS_HASH.
+import type { Keyring } from '../crypto/keyring.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The fields a record's MAC covers (everything but prev_hash, which is chained in, and hash). */
+export interface ChainedFields {
+  seq: number;
+  at: Date;
+  actor: string | null;
+  event: string;
+  outcome: string;
+  client_id: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code unit, recursively) and no whitespace. Values are
+ * expected to be plain JSON already (see toPlainJson); undefined inside objects is skipped as
+ * JSON.stringify would.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const s = JSON.stringify(value);
+    return s === undefined ? 'null' : s;
+  }
+  if (Array.isArray(value)) return '[' + value.map((v) => canonicalJson(v === undefined ? null : v)).join(',') + ']';
+  const obj = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] === undefined) continue;
+    parts.push(JSON.stringify(k) + ':' + canonicalJson(obj[k]));
+  }
+  return '{' + parts.join(',') + '}';
+}
+
+export function recordPayload(r: ChainedFields): string {
+  return canonicalJson({
+    seq: r.seq,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    event: r.event,
+    outcome: r.outcome,
+    client_id: r.client_id,
+    ip: r.ip,
+    detail: r.detail,
+  });
+}
+
+export function chainHash(keyring: Keyring, prevHash: string, r: ChainedFields): string {
+  return keyring.auditMac(prevHash + '\n' + recordPayload(r));
+}

@@ -1,0 +1,239 @@
+// The audit trail: every security event appended to one hash chain shared by all server nodes.
+//
+// - append: under `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`, seq = head.seq + 1,
+//   hash = MAC(head.hash + '\n' + canonical record), insert, move the head. Given a transaction,
+//   the record commits (or rolls back) with the change it describes.
+// - verify: streams the chain in seq order, page by page, inside one repeatable-read snapshot, and
+//   reports the first bad record (modified row, gap, spliced row, or a head that disagrees with the
+//   newest row, i.e. deleted or added newest rows).
+// - purgeBefore: retention (≥ 184 days). Deleting the oldest rows is itself audited: the purge
+//   appends an `audit.purge` record holding the last deleted seq and its hash (the anchor). verify
+//   starts from the first remaining row's prev_hash and accepts a missing prefix only when a
+//   MAC-protected purge record vouches for exactly that anchor, so nothing is stored outside the
+//   chain and an unlogged deletion of the oldest rows is still detected.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { GENESIS_HASH, chainHash } from './chain.ts';
+import { scrubDetail, scrubText } from './scrub.ts';
+import * as store from './store.ts';
+
+export const AUDIT_RETENTION_DAYS = 184;
+export const PURGE_EVENT = 'audit.purge';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
+const OUTCOMES: ReadonlySet<string> = new Set(['success', 'failure', 'denied', 'info']);
+
+export interface AuditEvent {
+  /** dotted name, e.g. `login.failure`, `token.revoke`, `client.create` */
+  event: string;
+  outcome: AuditOutcome;
+  /** who acted: a person's sub, `admin:NAME`, `cli`, a client id ... never a raw identifier */
+  actor?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  /** masked values only; ID and mobile numbers are masked again before writing */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: Date;
+  actor: string | null;
+  event: string;
+  outcome: string;
+  clientId: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditBadReason = 'hash_mismatch' | 'missing' | 'head_mismatch' | 'prev_mismatch';
+
+export type AuditVerifyResult =
+  | { ok: true; records: number }
+  /** `records`: how many records were verified intact before the first bad one */
+  | { ok: false; records: number; firstBad: { seq: number; reason: AuditBadReason } };
+
+export class AuditRetentionError extends Error {
+  override name = 'AuditRetentionError';
+}
+
+export interface AuditLogOptions {
+  /** rows per page while verifying (default 1000) */
+  verifyPageSize?: number;
+}
+
+const EVENT_NAME = /^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/;
+const DAY_MS = 86_400_000;
+
+export class AuditLog {
+  readonly #db: Kysely<Database>;
+  readonly #keyring: Keyring;
+  readonly #pageSize: number;
+
+  constructor(db: Kysely<Database>, keyring: Keyring, opts: AuditLogOptions = {}) {
+    this.#db = db;
+    this.#keyring = keyring;
+    this.#pageSize = Math.max(1, opts.verifyPageSize ?? 1000);
+  }
+
+  /**
+   * Appends one record. With `trx`, it is written inside that transaction and the chain head stays
+   * locked until it ends, so append last in the transaction (and keep the transaction short: every
+   * node's audit appends wait for it). Use read committed (the default) for `trx`.
+   */
+  async append(e: AuditEvent, trx?: Transaction<Database>): Promise<void> {
+    const prepared = prepare(e);
+    if (trx) {
+      await this.#appendIn(trx, prepared);
+      return;
+    }
+    await this.#db.transaction().execute((t) => this.#appendIn(t, prepared));
+  }
+
+  async #appendIn(db: Kysely<Database>, e: Prepared): Promise<void> {
+    const head = await store.lockHead(db);
+    const fields = { seq: head.seq + 1, at: head.now, ...e };
+    const hash = chainHash(this.#keyring, head.hash, fields);
+    await store.insertRecord(db, { ...fields, prev_hash: head.hash, hash });
+    await store.updateHead(db, fields.seq, hash);
+  }
+
+  async verify(): Promise<AuditVerifyResult> {
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute((trx) => this.#verifyIn(trx));
+  }
+
+  async #verifyIn(db: Kysely<Database>): Promise<AuditVerifyResult> {
+    const head = await store.readHead(db);
+    let records = 0;
+    let first: { seq: number; prevHash: string } | null = null;
+    let prev: { seq: number; hash: string } | null = null;
+    // through_seq -> anchor hash, from purge records whose MAC verified
+    const purges = new Map<number, string>();
+    const bad = (seq: number, reason: AuditBadReason): AuditVerifyResult => ({ ok: false, records, firstBad: { seq, reason } });
+
+    for (let cursor = 0; ; ) {
+      const page = await store.pageAfter(db, cursor, this.#pageSize);
+      for (const row of page) {
+        if (prev === null) {
+          first = { seq: row.seq, prevHash: row.prev_hash };
+          if (row.seq === 1 && row.prev_hash !== GENESIS_HASH) return bad(1, 'prev_mismatch');
+        } else if (row.seq !== prev.seq + 1) {
+          return bad(prev.seq + 1, 'missing');
+        }
+        if (chainHash(this.#keyring, row.prev_hash, row) !== row.hash) return bad(row.seq, 'hash_mismatch');
+        if (prev !== null && row.prev_hash !== prev.hash) return bad(row.seq, 'prev_mismatch');
+        if (row.event === PURGE_EVENT && row.outcome === 'success') {
+          const { through_seq: through, anchor } = row.detail;
+          if (typeof through === 'number' && typeof anchor === 'string') purges.set(through, anchor);
+        }
+        prev = { seq: row.seq, hash: row.hash };
+        records++;
+      }
+      if (page.length < this.#pageSize) break;
+      cursor = page[page.length - 1].seq;
+    }
+
+    // A missing prefix is fine only when a verified purge record vouches for it.
+    if (first !== null && first.seq > 1 && purges.get(first.seq - 1) !== first.prevHash) {
+      const before = [...purges.keys()].filter((s) => s < first.seq - 1);
+      return { ok: false, records: 0, firstBad: { seq: (before.length ? Math.max(...before) : 0) + 1, reason: 'missing' } };
+    }
+    const lastSeq = prev?.seq ?? 0;
+    if (head.seq !== lastSeq) return bad(Math.min(head.seq, lastSeq) + 1, 'head_mismatch');
+    if (prev !== null && head.hash !== prev.hash) return bad(lastSeq, 'head_mismatch');
+    if (prev === null && head.hash !== GENESIS_HASH) return bad(1, 'head_mismatch');
+    return { ok: true, records };
+  }
+
+  /** Newest first. `limit` defaults to 100, at most 1000. */
+  async list(opts: { since?: Date; until?: Date; limit?: number; event?: string; beforeSeq?: number } = {}): Promise<AuditRecord[]> {
+    const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
+    const rows = await store.listRecords(this.#db, { ...opts, limit });
+    return rows.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      actor: r.actor,
+      event: r.event,
+      outcome: r.outcome,
+      clientId: r.client_id,
+      ip: r.ip,
+      detail: r.detail,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
+  }
+
+  /**
+   * Deletes records older than `before`, which must be at least 184 days ago. Only a gapless
+   * prefix of the chain goes (rows up to the first one at or after `before`), and the purge appends
+   * an `audit.purge` record in the same transaction (see the header comment).
+   */
+  async purgeBefore(before: Date, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null }> {
+    if (!(before instanceof Date) || Number.isNaN(before.getTime())) throw new AuditRetentionError('purge date is not a valid date');
+    return this.#db.transaction().execute(async (trx) => {
+      const head = await store.lockHead(trx);
+      // the database clock, which also stamped the records
+      const limit = new Date(head.now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS);
+      if (before.getTime() > limit.getTime()) {
+        throw new AuditRetentionError(
+          `audit records are kept at least ${AUDIT_RETENTION_DAYS} days: refusing to purge records after ${limit.toISOString()}`,
+        );
+      }
+      const from = await store.firstSeq(trx);
+      if (from === null) return { deleted: 0, throughSeq: null };
+      const keepFrom = await store.firstSeqAtOrAfter(trx, before);
+      const through = keepFrom === null ? head.seq : keepFrom - 1;
+      if (through < from) return { deleted: 0, throughSeq: null };
+      const anchor = await store.hashAt(trx, through);
+      if (anchor === null) throw new Error(`audit chain is broken at seq ${through}; run \`yitong audit verify\``);
+      const deleted = await store.deleteThrough(trx, through);
+      await this.#appendIn(
+        trx,
+        prepare({
+          event: PURGE_EVENT,
+          outcome: 'success',
+          actor: opts.actor ?? null,
+          detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchor, deleted },
+        }, { trusted: true }),
+      );
+      return { deleted, throughSeq: through };
+    });
+  }
+}
+
+interface Prepared {
+  actor: string | null;
+  event: string;
+  outcome: string;
+  client_id: string | null;
+  ip: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** `trusted`: written by this module itself (numbers and hashes that must not be masked) */
+function prepare(e: AuditEvent, opts: { trusted?: boolean } = {}): Prepared {
+  if (typeof e.event !== 'string' || e.event.length > 128 || !EVENT_NAME.test(e.event)) {
+    throw new TypeError(`invalid audit event name: ${JSON.stringify(e.event)}`);
+  }
+  if (!OUTCOMES.has(e.outcome)) throw new TypeError(`invalid audit outcome: ${JSON.stringify(e.outcome)}`);
+  return {
+    actor: optionalText(e.actor),
+    event: e.event,
+    outcome: e.outcome,
+    client_id: optionalText(e.clientId),
+    ip: optionalText(e.ip),
+    detail: opts.trusted ? (JSON.parse(JSON.stringify(e.detail ?? {})) as Record<string, unknown>) : scrubDetail(e.detail),
+  };
+}
+
+function optionalText(v: string | null | undefined): string | null {
+  if (v === undefined || v === null || v === '') return null;
+  return scrubText(String(v)).slice(0, 256);
+}

@@ -1,0 +1,93 @@
+// SQL for the audit chain. Every function takes the executor it runs on: the Kysely instance or a
+// transaction (the head lock only means something inside a transaction).
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { AuditLogTable } from './tables.ts';
+
+export type AuditRow = Selectable<AuditLogTable>;
+
+export interface LockedHead {
+  seq: number;
+  hash: string;
+  /** database clock, millisecond precision (what a JS Date and the MAC input can hold exactly) */
+  now: Date;
+}
+
+/** Locks the single head row until the surrounding transaction ends: appends are serialised here. */
+export async function lockHead(db: Kysely<Database>): Promise<LockedHead> {
+  const head = await db
+    .selectFrom('audit_head')
+    .select(['seq', 'hash', sql<Date>`date_trunc('milliseconds', clock_timestamp())`.as('now')])
+    .where('id', '=', 1)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!head) throw new Error('audit_head row missing: the database was not migrated');
+  return { seq: Number(head.seq), hash: head.hash, now: new Date(head.now) };
+}
+
+export async function readHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
+  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+  if (!head) throw new Error('audit_head row missing: the database was not migrated');
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+export async function insertRecord(
+  db: Kysely<Database>,
+  row: Omit<AuditRow, 'detail'> & { detail: Record<string, unknown> },
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({ ...row, detail: JSON.stringify(row.detail) })
+    .execute();
+}
+
+export async function updateHead(db: Kysely<Database>, seq: number, hash: string): Promise<void> {
+  await db.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1).execute();
+}
+
+/** One page of the chain in seq order (keyset pagination: constant cost per page). */
+export async function pageAfter(db: Kysely<Database>, afterSeq: number, limit: number): Promise<AuditRow[]> {
+  const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  return rows.map(normaliseRow);
+}
+
+export async function listRecords(
+  db: Kysely<Database>,
+  opts: { since?: Date; until?: Date; event?: string; beforeSeq?: number; limit: number },
+): Promise<AuditRow[]> {
+  let q = db.selectFrom('audit_log').selectAll();
+  if (opts.since) q = q.where('at', '>=', opts.since);
+  if (opts.until) q = q.where('at', '<', opts.until);
+  if (opts.event) q = q.where('event', '=', opts.event);
+  if (opts.beforeSeq !== undefined) q = q.where('seq', '<', opts.beforeSeq);
+  const rows = await q.orderBy('seq', 'desc').limit(opts.limit).execute();
+  return rows.map(normaliseRow);
+}
+
+/** The lowest seq whose record is at or after `at`, or null when every record is older. */
+export async function firstSeqAtOrAfter(db: Kysely<Database>, at: Date): Promise<number | null> {
+  const r = await db.selectFrom('audit_log').select((eb) => eb.fn.min('seq').as('seq')).where('at', '>=', at).executeTakeFirst();
+  return r?.seq == null ? null : Number(r.seq);
+}
+
+export async function firstSeq(db: Kysely<Database>): Promise<number | null> {
+  const r = await db.selectFrom('audit_log').select((eb) => eb.fn.min('seq').as('seq')).executeTakeFirst();
+  return r?.seq == null ? null : Number(r.seq);
+}
+
+export async function hashAt(db: Kysely<Database>, seq: number): Promise<string | null> {
+  const r = await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst();
+  return r?.hash ?? null;
+}
+
+export async function deleteThrough(db: Kysely<Database>, seq: number): Promise<number> {
+  const r = await db.deleteFrom('audit_log').where('seq', '<=', seq).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+function normaliseRow(r: AuditRow): AuditRow {
+  // bigint comes back as a number (see db/connect.ts); jsonb as parsed JSON, or as text on drivers
+  // that do not parse it.
+  const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
+  return { ...r, seq: Number(r.seq), at: new Date(r.at), detail };
+}
