@@ -26,9 +26,12 @@ function errorMap(lang: 'zh' | 'en') {
   return (issue: Issue) => bilingualParams(issue)?.[lang] ?? (lang === 'zh' ? zhLocale : enLocale)(issue);
 }
 
-/** A custom issue for `ctx.issues.push(...)` / `ctx.addIssue(...)` that survives both locales. */
+/**
+ * A custom issue for `ctx.issues.push(...)` that survives both locales. No `message`: an explicit
+ * message would win over the per-parse error map, and the zh-CN pass would print English.
+ */
 export function customIssue(path: IssuePath, text: Bilingual) {
-  return { code: 'custom' as const, path: [...path], message: text.en, params: { zh: text.zh, en: text.en }, input: undefined };
+  return { code: 'custom' as const, path: [...path], params: { zh: text.zh, en: text.en }, input: undefined };
 }
 
 /** Parse with zod; on failure report every issue in zh-CN and en with its path. */
