@@ -21,13 +21,6 @@ export interface PersonTable {
   updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-export interface DepartmentTable {
-  code: string;
-  name: string;
-  created_at: Generated<Date>;
-}
-
 export interface AccountsTables {
   persons: PersonTable;
-  departments: DepartmentTable;
 }

@@ -3,12 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export class DataDirInUseError extends Error {
-  constructor(public dir: string, public pid: number) {
+  dir: string;
+  pid: number;
+  constructor(dir: string, pid: number) {
     super(
       `数据目录 ${dir} 正被进程 ${pid} 使用（内嵌数据库同一时间只允许一个进程）。请先停止该服务，或设置 DATABASE_URL 使用 PostgreSQL。\n` +
         `The data directory ${dir} is in use by process ${pid} (the embedded database allows one process at a time). ` +
         `Stop that server first, or set DATABASE_URL to use PostgreSQL.`,
     );
+    this.dir = dir;
+    this.pid = pid;
   }
 }
 

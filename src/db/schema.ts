@@ -1,5 +1,6 @@
 // The database as kysely sees it: each domain declares its own tables.
 import type { AccountsTables } from '../accounts/tables.ts';
+import type { DepartmentsTables } from '../departments/tables.ts';
 import type { ClientsTables } from '../clients/tables.ts';
 import type { OidcTables } from '../oidc/tables.ts';
 import type { AuditTables } from '../audit/tables.ts';
@@ -10,6 +11,6 @@ export interface MetaTable {
   value: string;
 }
 
-export interface Database extends AccountsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables {
   meta: MetaTable;
 }

@@ -7,6 +7,52 @@ import path from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { setLogLevel } from '../../src/log.ts';
+
+setLogLevel(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+export const TEST_MASTER_KEY = crypto.createHash('sha256').update('yitong-test-master-key').digest('base64');
+
+export interface TestDatabase {
+  /** set when running against PostgreSQL */
+  databaseUrl: string | undefined;
+  /** a fresh temp dir (the PGlite data dir when databaseUrl is unset) */
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+async function adminQuery(sql: string) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Creates an empty database (not opened, not migrated). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const base = process.env.DATABASE_URL;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-test-'));
+  let databaseUrl: string | undefined;
+  let dbName: string | undefined;
+  if (base) {
+    dbName = `yitong_t_${crypto.randomBytes(6).toString('hex')}`;
+    await adminQuery(`create database ${dbName}`);
+    const u = new URL(base);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  return {
+    databaseUrl,
+    dataDir,
+    async cleanup() {
+      if (dbName) await adminQuery(`drop database if exists ${dbName} with (force)`);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface TestDb extends Db {
   url: string | undefined;
@@ -14,38 +60,18 @@ export interface TestDb extends Db {
   drop(): Promise<void>;
 }
 
+/** A fresh database, opened and migrated. */
 export async function createTestDb(opts: { poolSize?: number } = {}): Promise<TestDb> {
-  const base = process.env.DATABASE_URL;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-test-'));
-  let url: string | undefined;
-  let dbName: string | undefined;
-  if (base) {
-    dbName = `yitong_t_${crypto.randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create database ${dbName}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
-  const handle = await openDatabase({ databaseUrl: url, dataDir }, opts);
+  const target = await createTestDatabase();
+  const handle = await openDatabase({ databaseUrl: target.databaseUrl, dataDir: target.dataDir }, opts);
   await migrateToLatest(handle.db);
   return {
     ...handle,
-    url,
-    dataDir,
+    url: target.databaseUrl,
+    dataDir: target.dataDir,
     async drop() {
       await handle.close();
-      if (base && dbName) {
-        const admin = new pg.Client({ connectionString: base });
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await target.cleanup();
     },
   };
 }
-
-export const TEST_MASTER_KEY = crypto.createHash('sha256').update('yitong-test-master-key').digest('base64');

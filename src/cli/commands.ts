@@ -1,0 +1,149 @@
+// The `yitong` commands (contract in DESIGN.md). Each opens the app, does one thing, closes.
+import type { Config } from '../config/env.ts';
+import { openApp } from '../bootstrap.ts';
+import { addDepartment } from '../departments/service.ts';
+import { addClient } from '../clients/service.ts';
+import { createPerson } from '../accounts/service.ts';
+import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
+import { createProvider } from '../oidc/provider.ts';
+import { maskIdNumber } from '../identity/mask.ts';
+import { CliUsageError, many, one, readStdin, type CommandResult } from './io.ts';
+import type { AppContext } from '../context.ts';
+
+export type Command = {
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+  run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
+  usage: string;
+};
+
+const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
+
+async function withApp<T>(config: Config, fn: (app: AppContext) => Promise<T>): Promise<T> {
+  const opened = await openApp(config, { poolSize: 2 });
+  try {
+    return await fn(opened.app);
+  } finally {
+    await opened.close();
+  }
+}
+
+export const commands: Record<string, Command> = {
+  migrate: {
+    usage: 'yitong migrate',
+    options: {},
+    async run(config) {
+      const opened = await openApp(config, { poolSize: 1 });
+      await opened.close();
+      return { json: { applied: opened.migrated }, text: opened.migrated.length ? `applied: ${opened.migrated.join(', ')}` : 'database is up to date' };
+    },
+  },
+
+  'department add': {
+    usage: 'yitong department add --code CODE --name NAME',
+    options: { code: { type: 'string' }, name: { type: 'string' } },
+    run: (config, v) =>
+      withApp(config, async (app) => {
+        const d = await addDepartment(app, one(v, 'code')!, one(v, 'name')!, actor());
+        return { json: { code: d.code, name: d.name }, text: `department ${d.code} (${d.name}) added` };
+      }),
+  },
+
+  'client add': {
+    usage:
+      'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
+      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent]',
+    options: {
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      department: { type: 'string' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
+      public: { type: 'boolean' },
+      'grant-type': { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      consent: { type: 'boolean' },
+    },
+    run: (config, v) =>
+      withApp(config, async (app) => {
+        await ensureSigningKeys(app);
+        const provider = createProvider(app, await loadJwks(app));
+        const created = await addClient(
+          app,
+          {
+            name: one(v, 'name')!,
+            redirectUris: many(v, 'redirect-uri'),
+            department: one(v, 'department', false) ?? null,
+            postLogoutRedirectUris: many(v, 'post-logout-redirect-uri'),
+            backchannelLogoutUri: one(v, 'backchannel-logout-uri', false) ?? null,
+            public: Boolean(v.public),
+            grantTypes: many(v, 'grant-type'),
+            scope: one(v, 'scope', false) ?? null,
+            consent: Boolean(v.consent),
+          },
+          actor(),
+          async (metadata) => {
+            await provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]);
+          },
+        );
+        const text = `client_id: ${created.client_id}` + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
+        return { json: created, text };
+      }),
+  },
+
+  'person add': {
+    usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
+    options: {
+      'id-number': { type: 'string' },
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      email: { type: 'string' },
+      'real-name-level': { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
+    async run(config, v) {
+      if (!v['password-stdin']) throw new CliUsageError('缺少参数 / missing option --password-stdin (密码只从标准输入读取 / passwords are read from standard input only)');
+      const password = await readStdin();
+      const level = one(v, 'real-name-level', false);
+      return withApp(config, async (app) => {
+        const p = await createPerson(
+          app,
+          {
+            idNumber: one(v, 'id-number')!,
+            name: one(v, 'name')!,
+            phone: one(v, 'phone', false),
+            email: one(v, 'email', false),
+            password,
+            realNameLevel: level === undefined ? undefined : Number(level),
+          },
+          actor(),
+        );
+        return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
+      });
+    },
+  },
+
+  'keys rotate': {
+    usage: 'yitong keys rotate',
+    options: {},
+    run: (config) =>
+      withApp(config, async (app) => {
+        await ensureSigningKeys(app);
+        const r = await rotateSigningKeys(app, actor());
+        return { json: r, text: `added ${r.added.join(', ')}; retired ${r.retired.length ? r.retired.join(', ') : 'none'}. Running servers pick the new keys up within 30 s.` };
+      }),
+  },
+
+  'audit verify': {
+    usage: 'yitong audit verify',
+    options: {},
+    run: (config) =>
+      withApp(config, async (app) => {
+        const r = await app.audit.verify();
+        if (!r.ok) {
+          process.exitCode = 1;
+          return { json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
+        }
+        return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
+      }),
+  },
+};

@@ -1,0 +1,121 @@
+// Departmental apps (OIDC clients): registered by admins, stored in the database, secrets sealed.
+import crypto from 'node:crypto';
+import type { AppContext } from '../context.ts';
+import { UserError } from '../i18n/messages.ts';
+import { clientStore } from './store.ts';
+import { requireDepartment } from '../departments/service.ts';
+
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+const SECRET_AAD = 'clients.secret';
+
+export interface NewClient {
+  name: string;
+  redirectUris: string[];
+  department?: string | null;
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string | null;
+  public?: boolean;
+  grantTypes?: string[];
+  scope?: string | null;
+  /** show the consent page even for a departmental (first-party) app */
+  consent?: boolean;
+}
+
+export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
+
+function checkUri(uri: string, production: boolean): string {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    throw new UserError('client.redirect_uri_invalid', 400, uri);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.hash || !['https:', 'http:'].includes(u.protocol) || (production && u.protocol === 'http:' && !loopback)) {
+    throw new UserError('client.redirect_uri_invalid', 400, uri);
+  }
+  return uri;
+}
+
+export async function addClient(ctx: AppContext, input: NewClient, actor: string, validate: MetadataValidator) {
+  const name = input.name?.normalize('NFKC').trim();
+  if (!name || name.length > 128) throw new UserError('name.invalid');
+  const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : ['authorization_code', 'refresh_token'];
+  for (const g of grantTypes) if (!SUPPORTED_GRANT_TYPES.includes(g)) throw new UserError('client.invalid', 400, `grant_type ${g}`);
+  const usesCode = grantTypes.includes('authorization_code');
+  if (usesCode && !input.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, '--redirect-uri');
+  if (input.public && grantTypes.includes('client_credentials')) throw new UserError('client.invalid', 400, 'a public client cannot use client_credentials');
+  const production = ctx.config.production;
+  if (input.department) await requireDepartment(ctx, input.department);
+
+  const clientId = `yt_${crypto.randomBytes(10).toString('hex')}`;
+  const secret = input.public ? null : crypto.randomBytes(32).toString('base64url');
+  const metadata: Record<string, unknown> = {
+    client_id: clientId,
+    client_name: name,
+    redirect_uris: input.redirectUris.map((u) => checkUri(u, production)),
+    post_logout_redirect_uris: (input.postLogoutRedirectUris ?? []).map((u) => checkUri(u, production)),
+    grant_types: grantTypes,
+    response_types: usesCode ? ['code'] : [],
+    token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  };
+  if (input.scope) metadata.scope = input.scope;
+  if (input.backchannelLogoutUri) {
+    metadata.backchannel_logout_uri = checkUri(input.backchannelLogoutUri, production);
+    metadata.backchannel_logout_session_required = true;
+  }
+  try {
+    await validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
+  } catch (err) {
+    const e = err as { error_description?: string; message?: string };
+    throw new UserError('client.invalid', 400, e.error_description ?? e.message);
+  }
+  const firstParty = Boolean(input.department) && !input.consent;
+  await ctx.db.transaction().execute(async (trx) => {
+    await clientStore.insert(trx, {
+      client_id: clientId,
+      name,
+      department_code: input.department ?? null,
+      first_party: firstParty,
+      metadata: JSON.stringify(metadata),
+      secret_enc: secret ? ctx.keyring.seal(secret, SECRET_AAD) : null,
+    });
+    await ctx.audit.append(
+      { event: 'client.create', outcome: 'success', actor, clientId, detail: { name, department: input.department ?? null, grant_types: grantTypes, public: !!input.public } },
+      trx,
+    );
+  });
+  return { client_id: clientId, ...(secret ? { client_secret: secret } : {}) };
+}
+
+export async function setClientStatus(ctx: AppContext, clientId: string, status: 'active' | 'disabled', actor: string) {
+  if (!(await clientStore.setStatus(ctx.db, clientId, status))) throw new UserError('client.unknown', 404, clientId);
+  await ctx.audit.append({ event: status === 'active' ? 'client.enable' : 'client.disable', outcome: 'success', actor, clientId });
+}
+
+export const listClients = (ctx: AppContext) => clientStore.list(ctx.db);
+
+// Every protocol request looks its client up; a short cache spares the database. A change made
+// with the CLI reaches every node within CACHE_MS.
+const CACHE_MS = 5000;
+const cache = new Map<string, { at: number; value: Record<string, unknown> | undefined }>();
+
+/** The client as oidc-provider wants it (secret opened, extra metadata added), or undefined. */
+export async function loadClientMetadata(ctx: AppContext, clientId: string): Promise<Record<string, unknown> | undefined> {
+  const hit = cache.get(clientId);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+  const row = await clientStore.byId(ctx.db, clientId);
+  const value =
+    row && row.status === 'active'
+      ? {
+          ...row.metadata,
+          ...(row.secret_enc ? { client_secret: ctx.keyring.open(row.secret_enc, SECRET_AAD) } : {}),
+          yitong_department: row.department_code,
+          yitong_first_party: row.first_party,
+        }
+      : undefined;
+  if (cache.size > 10_000) cache.clear();
+  cache.set(clientId, { at: Date.now(), value });
+  return value;
+}

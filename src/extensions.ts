@@ -1,0 +1,3 @@
+// Feature modules that hook into the core (custom prompts, claims, CLI commands, routes) are
+// registered here, once, before the server or a command starts.
+export async function loadExtensions(): Promise<void> {}

@@ -1,0 +1,117 @@
+// The HTTP application: cross-cutting middleware, operations endpoints, interaction pages, and
+// oidc-provider for every protocol route.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { AppContext } from '../context.ts';
+import { securityHeaders } from './security-headers.ts';
+import { httpDuration, registry, routeGroup } from './metrics.ts';
+import { renderPage } from './views.ts';
+import { localeOf } from './locale.ts';
+import { tr } from '../i18n/ui.ts';
+import { UserError } from '../i18n/messages.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { interactionRouter } from '../interactions/routes.ts';
+import type { LoginThrottle } from '../interactions/throttle.ts';
+import { logger } from '../log.ts';
+
+const css = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/app.css'));
+
+export interface HttpDeps {
+  app: AppContext;
+  getProvider: () => Provider;
+  throttle: LoginThrottle;
+  ping: () => Promise<boolean>;
+  /** extra routers (self-service pages, admin API) mounted before the provider */
+  routers?: Router[];
+}
+
+function errorPage(ctx: Koa.Context, status: number, code: string) {
+  ctx.status = status;
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.body = { error: code, error_description: tr('en', code) };
+    return;
+  }
+  const locale = localeOf(ctx);
+  ctx.type = 'html';
+  ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code });
+}
+
+export function createHttpApp(deps: HttpDeps): Koa {
+  const { app, getProvider } = deps;
+  const koa = new Koa({ proxy: app.config.trustProxy });
+  koa.silent = true;
+
+  // Outermost: metrics and access log.
+  koa.use(async (ctx, next) => {
+    const end = httpDuration.startTimer();
+    const started = Date.now();
+    try {
+      await next();
+    } finally {
+      end({ route: routeGroup(ctx.path), status: `${Math.floor(ctx.status / 100)}xx` });
+      logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - started }, 'request');
+    }
+  });
+
+  // Errors: a clear page or JSON, never a stack trace.
+  koa.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const e = err as { status?: number; code?: string; type?: string; message?: string; stack?: string };
+      if (err instanceof UserError) return errorPage(ctx, err.status, err.code);
+      if (isDatabaseUnavailable(err)) {
+        logger.warn({ err: e.message, path: ctx.path }, 'database unavailable');
+        ctx.set('retry-after', '5');
+        return errorPage(ctx, 503, 'db.unavailable');
+      }
+      if (e.status === 413 || e.type === 'entity.too.large') return errorPage(ctx, 413, 'request.too_large');
+      if (e.status && e.status >= 400 && e.status < 500) return errorPage(ctx, e.status, e.status === 404 ? 'not_found' : 'request.malformed');
+      logger.error({ err: e.message, stack: e.stack, path: ctx.path }, 'unhandled error');
+      return errorPage(ctx, 500, 'server_error');
+    }
+  });
+
+  koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
+
+  const ops = new Router();
+  ops.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  ops.get('/readyz', async (ctx) => {
+    const ok = await deps.ping();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { status: ok ? 'ready' : 'database unavailable' };
+  });
+  ops.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  ops.get('/assets/app.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('cache-control', 'public, max-age=3600');
+    ctx.body = css;
+  });
+  koa.use(ops.routes());
+
+  const interactions = interactionRouter(app, getProvider, deps.throttle);
+  koa.use(interactions.routes()).use(interactions.allowedMethods());
+  for (const r of deps.routers ?? []) koa.use(r.routes()).use(r.allowedMethods());
+
+  // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  koa.use(async (ctx) => {
+    const provider = getProvider();
+    let cb = callbacks.get(provider);
+    if (!cb) callbacks.set(provider, (cb = provider.callback()));
+    ctx.respond = false;
+    await cb(ctx.req, ctx.res);
+    ctx.status = ctx.res.statusCode; // for the access log and metrics
+  });
+
+  return koa;
+}

@@ -1,0 +1,150 @@
+// Interaction pages: login, consent, abort. Thin handlers: parse, check CSRF, call a service,
+// render or finish the interaction.
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import type { AppContext } from '../context.ts';
+import { renderPage } from '../http/views.ts';
+import { localeOf } from '../http/locale.ts';
+import { tr } from '../i18n/ui.ts';
+import { csrfToken, csrfValid } from './csrf.ts';
+import { authenticate } from './authenticate.ts';
+import { ACR_PASSWORD } from '../oidc/provider.ts';
+import type { LoginThrottle } from './throttle.ts';
+import { loadClientMetadata } from '../clients/service.ts';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** Custom prompts (entity selection, MFA, ...) register a page renderer here. */
+export type PromptPage = (ctx: Context, details: Details, extra?: { error?: string }) => Promise<void>;
+export const promptPages = new Map<string, PromptPage>();
+
+const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+
+function field(ctx: Context, name: string): string {
+  const v = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+}
+
+export function interactionRouter(app: AppContext, getProvider: () => Provider, throttle: LoginThrottle): Router {
+  const router = new Router();
+
+  const message = (ctx: Context, status: number, code: string) => {
+    const locale = localeOf(ctx);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code });
+  };
+
+  router.use(async (ctx, next) => {
+    ctx.set('cache-control', 'no-store');
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof errors.SessionNotFound) return message(ctx, 400, 'interaction.expired');
+      throw err;
+    }
+  });
+
+  const renderLogin = async (ctx: Context, details: Details, extra: { error?: string; identifier?: string } = {}) => {
+    const client = await getProvider().Client.find(String(details.params.client_id));
+    ctx.type = 'html';
+    ctx.body = renderPage(
+      'login',
+      localeOf(ctx),
+      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? null, ...extra },
+      `/interaction/${details.uid}`,
+    );
+  };
+
+  const renderConsent = async (ctx: Context, details: Details) => {
+    const client = await getProvider().Client.find(String(details.params.client_id));
+    const d = details.prompt.details as { missingOIDCScope?: string[] };
+    ctx.type = 'html';
+    ctx.body = renderPage(
+      'consent',
+      localeOf(ctx),
+      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? details.params.client_id, scopes: d.missingOIDCScope ?? ['openid'] },
+      `/interaction/${details.uid}`,
+    );
+  };
+
+  /** Records consent in the grant (what the prompt says is missing) and resumes the flow. */
+  const finishConsent = async (ctx: Context, provider: Provider, details: Details, auto: boolean) => {
+    const accountId = details.session!.accountId;
+    const clientId = String(details.params.client_id);
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
+    if (!grant) return message(ctx, 400, 'interaction.expired');
+    const d = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+    if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await app.audit.append({ event: 'consent', outcome: 'success', actor: accountId, clientId, ip: ctx.ip, detail: { scopes: d.missingOIDCScope ?? [], auto } });
+    await provider.interactionFinished(ctx.req, ctx.res, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+  };
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const provider = getProvider();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name === 'login') return renderLogin(ctx, details);
+    if (details.prompt.name === 'consent') {
+      // Departmental (first-party) apps are approved by the platform: no consent page, even when
+      // the app sends prompt=consent (which OIDC requires for offline_access).
+      const meta = await loadClientMetadata(app, String(details.params.client_id));
+      if (meta?.yitong_first_party) return finishConsent(ctx, provider, details, true);
+      return renderConsent(ctx, details);
+    }
+    const page = promptPages.get(details.prompt.name);
+    if (page) return page(ctx, details);
+    return message(ctx, 400, 'interaction.expired');
+  });
+
+  router.post('/interaction/:uid/login', form, async (ctx) => {
+    const provider = getProvider();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (!csrfValid(app.keyring, details.uid, field(ctx, 'csrf'))) return message(ctx, 403, 'csrf.invalid');
+    if (details.prompt.name !== 'login') return message(ctx, 400, 'interaction.expired');
+    const identifier = field(ctx, 'identifier').slice(0, 256);
+    const password = field(ctx, 'password').slice(0, 1024);
+    const locale = localeOf(ctx);
+    if (!identifier.trim() || !password) return renderLogin(ctx, details, { error: tr(locale, 'login.missing'), identifier });
+
+    const result = await authenticate(app, throttle, { identifier, password, ip: ctx.ip, clientId: String(details.params.client_id ?? '') || null });
+    if (!result.ok) {
+      ctx.status = 401;
+      return renderLogin(ctx, details, { error: tr(locale, result.code), identifier });
+    }
+    await provider.interactionFinished(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: result.person.sub, acr: ACR_PASSWORD, amr: ['pwd'], remember: false } },
+      { mergeWithLastSubmission: false },
+    );
+  });
+
+  router.post('/interaction/:uid/confirm', form, async (ctx) => {
+    const provider = getProvider();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (!csrfValid(app.keyring, details.uid, field(ctx, 'csrf'))) return message(ctx, 403, 'csrf.invalid');
+    if (details.prompt.name !== 'consent') return message(ctx, 400, 'interaction.expired');
+    const accountId = details.session!.accountId;
+    const clientId = String(details.params.client_id);
+    if (field(ctx, 'consent') !== 'yes') {
+      await app.audit.append({ event: 'consent', outcome: 'denied', actor: accountId, clientId, ip: ctx.ip });
+      return provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User denied consent' }, { mergeWithLastSubmission: false });
+    }
+    await finishConsent(ctx, provider, details, false);
+  });
+
+  router.post('/interaction/:uid/abort', form, async (ctx) => {
+    const provider = getProvider();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (!csrfValid(app.keyring, details.uid, field(ctx, 'csrf'))) return message(ctx, 403, 'csrf.invalid');
+    await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+  });
+
+  return router;
+}

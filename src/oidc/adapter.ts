@@ -1,0 +1,110 @@
+// oidc-provider's storage adapter over kysely. Clients come from the clients table; every other
+// model lives in oidc_payloads. See panva/node-oidc-provider example/my_adapter.js for the contract.
+import { errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { AppContext } from '../context.ts';
+import { payloadStore } from './payload-store.ts';
+import { loadClientMetadata } from '../clients/service.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+
+/** A database outage becomes a protocol error (temporarily_unavailable, 503), never a 500. */
+function unavailable(err: unknown): never {
+  if (!isDatabaseUnavailable(err)) throw err;
+  const e = new errors.OIDCProviderError(503, 'temporarily_unavailable') as InstanceType<typeof errors.OIDCProviderError> & { error_description?: string };
+  e.expose = true;
+  e.error_description = 'the service is temporarily unavailable, try again shortly (服务暂时不可用，请稍后重试)';
+  throw e;
+}
+
+/** Wraps every method of an adapter so database outages map to `unavailable`. */
+function guarded(adapter: Adapter): Adapter {
+  return new Proxy(adapter, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(unavailable);
+    },
+  });
+}
+
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials']);
+
+function withConsumed(row: { payload: Record<string, unknown>; consumed_at: Date | null } | undefined): AdapterPayload | undefined {
+  if (!row) return undefined;
+  const payload = row.payload as AdapterPayload;
+  return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
+}
+
+export function createAdapterFactory(ctx: AppContext) {
+  const { db } = ctx;
+
+  class ClientAdapter implements Adapter {
+    async find(id: string) {
+      return (await loadClientMetadata(ctx, id)) as AdapterPayload | undefined;
+    }
+    async upsert(): Promise<void> {
+      throw new Error('clients are managed with `yitong client`, not through the protocol');
+    }
+    async destroy(): Promise<void> {
+      throw new Error('clients are managed with `yitong client`, not through the protocol');
+    }
+    async findByUid() {
+      return undefined;
+    }
+    async findByUserCode() {
+      return undefined;
+    }
+    async consume() {}
+    async revokeByGrantId() {}
+  }
+
+  class PayloadAdapter implements Adapter {
+    model: string;
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
+      const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+      // `consumed` lives in its own column so that consumption is one atomic UPDATE.
+      const { consumed: _consumed, ...rest } = payload;
+      await payloadStore.upsert(db, this.model, id, rest, expiresAt, {
+        grantId: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
+        uid: payload.uid ?? null,
+        userCode: payload.userCode ?? null,
+      });
+    }
+
+    async find(id: string) {
+      return withConsumed(await payloadStore.find(db, this.model, id));
+    }
+
+    async findByUid(uid: string) {
+      return withConsumed(await payloadStore.findBy(db, this.model, 'uid', uid));
+    }
+
+    async findByUserCode(userCode: string) {
+      return withConsumed(await payloadStore.findBy(db, this.model, 'user_code', userCode));
+    }
+
+    async destroy(id: string) {
+      await payloadStore.destroy(db, this.model, id);
+    }
+
+    async revokeByGrantId(grantId: string) {
+      await payloadStore.revokeByGrantId(db, this.model, grantId);
+    }
+
+    // oidc-provider checks `consumed` before calling this, but two parallel requests can both pass
+    // that check. The conditional UPDATE lets exactly one through; the loser is treated as reuse:
+    // everything the grant issued is revoked, as oidc-provider does for a sequential replay.
+    async consume(id: string) {
+      const { consumed, grantId } = await payloadStore.consumeOnce(db, this.model, id);
+      if (consumed) return;
+      if (grantId) await payloadStore.revokeGrant(db, grantId);
+      throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'grant'} already consumed`);
+    }
+  }
+
+  return (model: string): Adapter => guarded(model === 'Client' ? new ClientAdapter() : new PayloadAdapter(model));
+}

@@ -1,0 +1,134 @@
+// oidc-provider configured from the public API only: adapter, findAccount, claims, interaction
+// policy, features. State lives in the database, so every node behind a load balancer is alike.
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { AppContext } from '../context.ts';
+import { createAdapterFactory } from './adapter.ts';
+import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
+import { loadClientMetadata } from '../clients/service.ts';
+import { renderPage } from '../http/views.ts';
+import { localeOf } from '../http/locale.ts';
+import { tr } from '../i18n/ui.ts';
+import { attachAuditListeners } from './events.ts';
+
+export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
+
+/** Prompts run in order; later issues add custom prompts (entity selection, MFA) here. */
+const promptExtensions: ((policy: interactionPolicy.Prompt[]) => void)[] = [];
+export function extendInteractionPolicy(fn: (policy: interactionPolicy.Prompt[]) => void): void {
+  promptExtensions.push(fn);
+}
+
+/** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
+async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const client = oidc.client!;
+  const grantId = oidc.result?.consent?.grantId || oidc.session!.grantIdFor(client.clientId);
+  const grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  const meta = await loadClientMetadata(app, client.clientId);
+  if (!meta?.yitong_first_party) return grant;
+  const g = grant ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId });
+  g.addOIDCScope([...(oidc.requestParamScopes as Set<string>)].join(' '));
+  const claims = [...(oidc.requestParamClaims as Set<string> | undefined ?? [])];
+  if (claims.length) g.addOIDCClaims(claims);
+  await g.save();
+  return g;
+}
+
+export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider {
+  const { config } = app;
+  const secure = config.issuer.startsWith('https:');
+  const policy = interactionPolicy.base();
+  for (const ext of promptExtensions) ext(policy);
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(app) as unknown as Configuration['adapter'],
+    findAccount: createFindAccount(app),
+    jwks: jwks as Configuration['jwks'],
+    // acr, amr and auth_time ride on the openid scope (contract); sid is the session's.
+    claims: { sid: null, ...SCOPE_CLAIMS },
+    scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
+    acrValues: [ACR_PASSWORD],
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderPage('logout', localeOf(ctx), { form });
+        },
+        async postLogoutSuccessSource(ctx) {
+          const locale = localeOf(ctx);
+          ctx.type = 'html';
+          ctx.body = renderPage('message', locale, { heading: tr(locale, 'logout.heading'), message: tr(locale, 'logout.done') });
+        },
+      },
+    },
+    rotateRefreshToken: true,
+    // oidc-provider refuses outgoing requests to private and loopback addresses (an SSRF guard for
+    // dynamically registered clients). Here every outgoing URL (back-channel logout, jwks_uri) is
+    // registered by an administrator, and departmental apps live on government intranets
+    // (10.x, 192.168.x), so the guard would break single logout. Keep its 2.5 s timeout.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
+    ttl: {
+      AccessToken: 900,
+      AuthorizationCode: 60,
+      ClientCredentials: 900,
+      IdToken: 3600,
+      Interaction: 900,
+      Session: config.sessionIdleSeconds,
+      Grant: 14 * 24 * 3600,
+      RefreshToken: 14 * 24 * 3600,
+      PushedAuthorizationRequest: 60,
+    },
+    cookies: {
+      keys: app.keyring.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy,
+    },
+    loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
+    async renderError(ctx, out, error) {
+      const locale = localeOf(ctx);
+      ctx.type = 'html';
+      ctx.body = renderPage('message', locale, {
+        heading: tr(locale, 'error.heading'),
+        kind: 'error',
+        message: out.error_description ?? tr(locale, 'server_error'),
+        code: out.error,
+      });
+      if ((error as { status?: number }).status === undefined || (error as { status?: number }).status! >= 500) {
+        app.audit.append({ event: 'server.error', outcome: 'failure', detail: { error: out.error } }).catch(() => {});
+      }
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  attachAuditListeners(app, provider);
+  return provider;
+}

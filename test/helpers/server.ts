@@ -1,0 +1,48 @@
+// Starts a real Yitong server on a free loopback port, on a fresh database.
+import net from 'node:net';
+import { loadConfig, type Config } from '../../src/config/env.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { createTestDatabase, TEST_MASTER_KEY } from './db.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestServer extends RunningServer {
+  issuer: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const target = await createTestDatabase();
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: String(port),
+    ISSUER: issuer,
+    DATA_DIR: target.dataDir,
+    YITONG_MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+    ...env,
+  });
+  const server = await startServer(config);
+  return {
+    ...server,
+    issuer,
+    config,
+    async close() {
+      await server.stop();
+      await target.cleanup();
+    },
+  };
+}
