@@ -1,3 +1,9 @@
-// Feature modules that hook into the core (custom prompts, claims, CLI commands, routes) are
-// registered here, once, before the server or a command starts.
-export async function loadExtensions(): Promise<void> {}
+// Feature modules hook into the core (custom prompts, claims, grant types, CLI commands, routes)
+// through the registries in oidc/provider.ts, oidc/account.ts, interactions/routes.ts,
+// cli/commands.ts and server.ts. Each module's register.ts is imported here, once, before the
+// server or a command starts. Add one line per module.
+const modules: (() => Promise<unknown>)[] = [];
+
+export async function loadExtensions(): Promise<void> {
+  for (const load of modules) await load();
+}

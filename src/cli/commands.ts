@@ -16,15 +16,20 @@ export type Command = {
   usage: string;
 };
 
-const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
+export const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
 
-async function withApp<T>(config: Config, fn: (app: AppContext) => Promise<T>): Promise<T> {
+export async function withApp<T>(config: Config, fn: (app: AppContext) => Promise<T>): Promise<T> {
   const opened = await openApp(config, { poolSize: 2 });
   try {
     return await fn(opened.app);
   } finally {
     await opened.close();
   }
+}
+
+/** Feature modules add their commands (e.g. 'org add', 'import') with registerCommand. */
+export function registerCommand(name: string, cmd: Command): void {
+  commands[name] = cmd;
 }
 
 export const commands: Record<string, Command> = {

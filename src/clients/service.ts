@@ -5,6 +5,7 @@ import { UserError } from '../i18n/messages.ts';
 import { clientStore } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
 
+/** Grant types a client may be registered with; feature modules add theirs (token exchange). */
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 const SECRET_AAD = 'clients.secret';
 

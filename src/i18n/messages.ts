@@ -40,6 +40,11 @@ export const messages: Record<string, { 'zh-CN': string; en: string }> = {
   'data_dir.in_use': { 'zh-CN': '数据目录正被其他进程使用', en: 'The data directory is in use by another process' },
 };
 
+/** Feature modules keep their own messages beside their code and add them here. */
+export function addMessages(more: Record<string, { 'zh-CN': string; en: string }>): void {
+  Object.assign(messages, more);
+}
+
 export function t(locale: Locale, key: string): string {
   const m = messages[key];
   return m ? m[locale] : key;

@@ -30,6 +30,10 @@ export const ui: Record<string, { 'zh-CN': string; en: string }> = {
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
 
+export function addUiText(more: Record<string, { 'zh-CN': string; en: string }>): void {
+  Object.assign(ui, more);
+}
+
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {
   return ui[key]?.[locale] ?? t(locale, key);

@@ -19,6 +19,15 @@ export function extendInteractionPolicy(fn: (policy: interactionPolicy.Prompt[])
   promptExtensions.push(fn);
 }
 
+/** Called with every new provider instance (custom grant types, event listeners). */
+const providerHooks: ((provider: Provider, app: AppContext) => void)[] = [];
+export function onProviderCreated(fn: (provider: Provider, app: AppContext) => void): void {
+  providerHooks.push(fn);
+}
+
+/** Extra scopes and their claims (DESIGN.md contract), added by feature modules. */
+export const extraScopes: Record<string, string[]> = {};
+
 /** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
 async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
@@ -130,5 +139,6 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   attachAuditListeners(app, provider);
+  for (const hook of providerHooks) hook(provider, app);
   return provider;
 }

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase, TEST_MASTER_KEY } from './db.ts';
+import { loadExtensions } from '../../src/extensions.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,6 +36,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...env,
   });
+  await loadExtensions();
   const server = await startServer(config);
   return {
     ...server,
