@@ -1,0 +1,91 @@
+// The oidc-provider adapter on a real database: storage contract, expiry, indexes, atomic consume.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
+import { createAdapterFactory } from '../../src/oidc/adapter.ts';
+import { payloadStore } from '../../src/oidc/payload-store.ts';
+import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
+import { AuditLog } from '../../src/audit/service.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import type { AppContext } from '../../src/context.ts';
+
+let t: TestDb;
+let adapter: ReturnType<typeof createAdapterFactory>;
+
+beforeAll(async () => {
+  t = await createTestDb({ poolSize: 10 });
+  const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
+  const app: AppContext = { config: loadConfig({ NODE_ENV: 'test' }), db: t.db, keyring, audit: new AuditLog(t.db, keyring) };
+  adapter = createAdapterFactory(app);
+});
+afterAll(() => t?.drop());
+
+describe('payload models', () => {
+  it('upserts, finds, overwrites and destroys', async () => {
+    const a = adapter('AccessToken');
+    await a.upsert('at1', { jti: 'at1', grantId: 'g1', accountId: 'sub1', kind: 'AccessToken' }, 60);
+    expect(await a.find('at1')).toMatchObject({ jti: 'at1', accountId: 'sub1' });
+    await a.upsert('at1', { jti: 'at1', grantId: 'g1', accountId: 'sub2', kind: 'AccessToken' }, 60);
+    expect((await a.find('at1'))?.accountId).toBe('sub2');
+    expect(await adapter('RefreshToken').find('at1')).toBeUndefined(); // models are separate
+    await a.destroy('at1');
+    expect(await a.find('at1')).toBeUndefined();
+  });
+
+  it('hides expired rows and purges them', async () => {
+    const a = adapter('AuthorizationCode');
+    await a.upsert('old', { jti: 'old', kind: 'AuthorizationCode' }, 1);
+    await a.upsert('new', { jti: 'new', kind: 'AuthorizationCode' }, 600);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await a.find('old')).toBeUndefined();
+    expect(await a.find('new')).toBeDefined();
+    expect(await payloadStore.purgeExpired(t.db)).toBeGreaterThanOrEqual(1);
+    expect(await payloadStore.find(t.db, 'AuthorizationCode', 'old')).toBeUndefined();
+  });
+
+  it('finds sessions by uid and device codes by user code', async () => {
+    await adapter('Session').upsert('s1', { uid: 'u-1', accountId: 'x', kind: 'Session' }, 60);
+    expect((await adapter('Session').findByUid!('u-1'))?.accountId).toBe('x');
+    await adapter('DeviceCode').upsert('d1', { userCode: 'ABCD-EFGH', kind: 'DeviceCode' }, 60);
+    expect(await adapter('DeviceCode').findByUserCode!('ABCD-EFGH')).toMatchObject({ userCode: 'ABCD-EFGH' });
+  });
+
+  it('revokes by grant id, one model at a time', async () => {
+    await adapter('AccessToken').upsert('a2', { grantId: 'g2', kind: 'AccessToken' }, 60);
+    await adapter('RefreshToken').upsert('r2', { grantId: 'g2', kind: 'RefreshToken' }, 60);
+    await adapter('AccessToken').revokeByGrantId!('g2');
+    expect(await adapter('AccessToken').find('a2')).toBeUndefined();
+    expect(await adapter('RefreshToken').find('r2')).toBeDefined();
+  });
+});
+
+describe('consume', () => {
+  it('marks a code consumed and reports it on find', async () => {
+    const a = adapter('AuthorizationCode');
+    await a.upsert('c1', { grantId: 'g3', kind: 'AuthorizationCode' }, 60);
+    await a.consume('c1');
+    const found = await a.find('c1');
+    expect(typeof found?.consumed).toBe('number');
+  });
+
+  it('lets exactly one of many parallel consumers win and revokes the grant for the others', async () => {
+    const a = adapter('RefreshToken');
+    await a.upsert('rt', { grantId: 'g4', kind: 'RefreshToken' }, 60);
+    await adapter('AccessToken').upsert('at-of-g4', { grantId: 'g4', kind: 'AccessToken' }, 60);
+    await adapter('Grant').upsert('g4', { jti: 'g4', kind: 'Grant' }, 60);
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => a.consume('rt')));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(11);
+    for (const r of rejected) expect(r.reason).toMatchObject({ error: 'invalid_grant' });
+    expect(await adapter('AccessToken').find('at-of-g4')).toBeUndefined();
+    expect(await adapter('Grant').find('g4')).toBeUndefined();
+  });
+});
+
+describe('clients', () => {
+  it('reads nothing for an unknown client and refuses protocol writes', async () => {
+    const c = adapter('Client');
+    expect(await c.find('nope')).toBeUndefined();
+    await expect(c.upsert('x', {}, 0)).rejects.toThrow(/yitong client/);
+  });
+});
