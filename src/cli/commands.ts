@@ -56,7 +56,7 @@ export const commands: Record<string, Command> = {
   'client add': {
     usage:
       'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
-      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent]',
+      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256]',
     options: {
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -67,6 +67,7 @@ export const commands: Record<string, Command> = {
       'grant-type': { type: 'string', multiple: true },
       scope: { type: 'string' },
       consent: { type: 'boolean' },
+      'id-token-alg': { type: 'string' },
     },
     run: (config, v) =>
       withApp(config, async (app) => {
@@ -84,6 +85,7 @@ export const commands: Record<string, Command> = {
             grantTypes: many(v, 'grant-type'),
             scope: one(v, 'scope', false) ?? null,
             consent: Boolean(v.consent),
+            idTokenAlg: one(v, 'id-token-alg', false) ?? null,
           },
           actor(),
           async (metadata) => {

@@ -20,7 +20,11 @@ export interface NewClient {
   scope?: string | null;
   /** show the consent page even for a departmental (first-party) app */
   consent?: boolean;
+  /** ES256 (default) or RS256, for apps whose libraries lack ECDSA */
+  idTokenAlg?: string | null;
 }
+
+export const ID_TOKEN_ALGS = ['ES256', 'RS256'];
 
 export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
 
@@ -59,8 +63,9 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
     grant_types: grantTypes,
     response_types: usesCode ? ['code'] : [],
     token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256',
+    id_token_signed_response_alg: input.idTokenAlg ?? 'ES256',
   };
+  if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new UserError('client.invalid', 400, `id token alg ${input.idTokenAlg}`);
   if (input.scope) metadata.scope = input.scope;
   if (input.backchannelLogoutUri) {
     metadata.backchannel_logout_uri = checkUri(input.backchannelLogoutUri, production);

@@ -208,3 +208,16 @@ describe('a third-party app', () => {
     expect(new URL(denied.url).searchParams.get('error')).toBe('access_denied');
   });
 });
+
+describe('signing algorithms', () => {
+  it('signs ID tokens with RS256 for a client that asks for it, and publishes both key types', async () => {
+    const rs = await client(s, { department: 'GA', redirectUris: [REDIRECT], idTokenAlg: 'RS256' });
+    const config = await discover(rs.client_id, rs.client_secret);
+    const { callback, verifier, state } = await login(new HttpUser(), config, { scope: 'openid' });
+    const t = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+    expect(jose.decodeProtectedHeader(t.id_token!).alg).toBe('RS256');
+    const jwks = (await (await fetch(`${s.issuer}/jwks`)).json()) as { keys: { kty: string; d?: string }[] };
+    expect(jwks.keys.map((k) => k.kty).sort()).toEqual(['EC', 'RSA']);
+    for (const k of jwks.keys) expect(k.d).toBeUndefined(); // never a private part
+  });
+});
