@@ -54,6 +54,7 @@ const CATALOGUE = {
   'id_number.charset': { zh: '证件号码含有不允许的字符', en: 'the ID number holds characters that are not allowed' },
   'id_number.birthdate': { zh: '身份证号码中的出生日期无效', en: 'the birth date inside the ID number is not a valid date' },
   'id_number.check_char': { zh: '身份证号码校验位不正确', en: 'the ID number check character is wrong' },
+  'uscc.empty': { zh: '统一社会信用代码为空', en: 'the unified social credit code is empty' },
   'uscc.length': { zh: '统一社会信用代码应为 18 位', en: 'a unified social credit code has 18 characters' },
   'uscc.charset': {
     zh: '统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）',
