@@ -74,7 +74,8 @@ export function createNormaliser(profile: ImportProfile): (fields: Fields) => No
   const resolveIdType = idTypeResolver(profile.id_type_map);
   const scheme = profile.password ? getScheme(profile.password.scheme) : undefined;
   if (profile.password && !scheme) throw new Error(`unknown password scheme "${profile.password.scheme}"`);
-  const params = profile.password?.params ?? {};
+  // One parameters object is shared by every row's stored hash: frozen so no row can alter the rest.
+  const params = Object.freeze({ ...(profile.password?.params ?? {}) });
   const needs: readonly SchemeInput[] = scheme ? scheme.requires(params) : [];
 
   return (fields) => {
