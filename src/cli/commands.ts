@@ -2,7 +2,7 @@
 import type { Config } from '../config/env.ts';
 import { openApp } from '../bootstrap.ts';
 import { addDepartment } from '../departments/service.ts';
-import { addClient } from '../clients/service.ts';
+import { addClient, listClients, setClientStatus } from '../clients/service.ts';
 import { createPerson } from '../accounts/service.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
@@ -97,6 +97,46 @@ export const commands: Record<string, Command> = {
       }),
   },
 
+  'client list': {
+    usage: 'yitong client list',
+    options: {},
+    run: (config) =>
+      withApp(config, async (app) => {
+        const clients = (await listClients(app)).map((c) => ({
+          client_id: c.client_id,
+          name: c.name,
+          department: c.department_code,
+          first_party: c.first_party,
+          status: c.status,
+          redirect_uris: c.metadata.redirect_uris,
+          grant_types: c.metadata.grant_types,
+        }));
+        return { json: { clients }, text: clients.map((c) => `${c.client_id}\t${c.status}\t${c.department ?? '-'}\t${c.name}`).join('\n') || '(none)' };
+      }),
+  },
+
+  'client disable': {
+    usage: 'yitong client disable --client-id ID',
+    options: { 'client-id': { type: 'string' } },
+    run: (config, v) =>
+      withApp(config, async (app) => {
+        const id = one(v, 'client-id')!;
+        await setClientStatus(app, id, 'disabled', actor());
+        return { json: { client_id: id, status: 'disabled' }, text: `client ${id} disabled (all nodes within 5 s)` };
+      }),
+  },
+
+  'client enable': {
+    usage: 'yitong client enable --client-id ID',
+    options: { 'client-id': { type: 'string' } },
+    run: (config, v) =>
+      withApp(config, async (app) => {
+        const id = one(v, 'client-id')!;
+        await setClientStatus(app, id, 'active', actor());
+        return { json: { client_id: id, status: 'active' }, text: `client ${id} enabled` };
+      }),
+  },
+
   'person add': {
     usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
     options: {
@@ -137,6 +177,23 @@ export const commands: Record<string, Command> = {
         await ensureSigningKeys(app);
         const r = await rotateSigningKeys(app, actor());
         return { json: r, text: `added ${r.added.join(', ')}; retired ${r.retired.length ? r.retired.join(', ') : 'none'}. Running servers pick the new keys up within 30 s.` };
+      }),
+  },
+
+  'audit list': {
+    usage: 'yitong audit list [--event NAME] [--since YYYY-MM-DD] [--limit N]',
+    options: { event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
+    run: (config, v) =>
+      withApp(config, async (app) => {
+        const since = one(v, 'since', false);
+        const limit = one(v, 'limit', false);
+        if (since && Number.isNaN(Date.parse(since))) throw new CliUsageError(`--since: 日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got ${since}`);
+        if (limit && !/^\d+$/.test(limit)) throw new CliUsageError(`--limit: 应为正整数 / expected a positive integer, got ${limit}`);
+        const records = await app.audit.list({ event: one(v, 'event', false), since: since ? new Date(since) : undefined, limit: limit ? Number(limit) : undefined });
+        return {
+          json: { records },
+          text: records.map((r) => `${r.seq}\t${r.at.toISOString()}\t${r.event}\t${r.outcome}\t${r.actor ?? '-'}\t${r.clientId ?? '-'}\t${r.ip ?? '-'}\t${JSON.stringify(r.detail)}`).join('\n') || '(none)',
+        };
       }),
   },
 
