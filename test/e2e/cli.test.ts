@@ -1,0 +1,267 @@
+// The real `yitong` command (bin/yitong.js in a child process) as an administrator's script uses
+// it: --json on stdout, JSON errors in zh-CN and en on stderr, exit codes. On the embedded database
+// under a temp DATA_DIR, and on a fresh PostgreSQL database when DATABASE_URL is set.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { freePort } from '../helpers/server.ts';
+import { openDatabase } from '../../src/db/connect.ts';
+import { PASSWORD, ID_A, ID_B } from '../helpers/fixtures.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/yitong.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Target {
+  name: string;
+  databaseUrl?: string;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+function envFor(t: Target, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // A clean environment: nothing from the developer's shell (DATABASE_URL, DATA_DIR ...) leaks in.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? os.tmpdir(),
+    NODE_ENV: 'test',
+    DATA_DIR: t.dataDir,
+    YITONG_MASTER_KEY: TEST_MASTER_KEY,
+    ...extra,
+  };
+  if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
+  return env;
+}
+
+function yitong(t: Target, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: envFor(t, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+/** The contract: with --json, stdout is exactly one JSON object. */
+function json(r: Run): Record<string, unknown> {
+  const lines = r.stdout.trim().split('\n');
+  expect(lines, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toHaveLength(1);
+  return JSON.parse(lines[0]) as Record<string, unknown>;
+}
+
+/** Errors: one JSON object on stderr, a message in both languages. */
+function jsonError(r: Run): { error: string; message: string } {
+  const lines = r.stderr.trim().split('\n').filter(Boolean);
+  expect(lines.length, `stderr: ${r.stderr}`).toBeGreaterThanOrEqual(1);
+  return JSON.parse(lines[lines.length - 1]) as { error: string; message: string };
+}
+
+async function withDb<T>(t: Target, fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const handle = await openDatabase({ databaseUrl: t.databaseUrl, dataDir: t.dataDir }, { poolSize: 1 });
+  try {
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function embeddedTarget(): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-cli-'));
+  return { name: 'embedded (PGlite)', dataDir, cleanup: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+async function postgresTarget(): Promise<Target> {
+  const t: TestDatabase = await createTestDatabase();
+  return { name: 'PostgreSQL', databaseUrl: t.databaseUrl, dataDir: t.dataDir, cleanup: t.cleanup };
+}
+
+const targets: [string, () => Promise<Target>][] = [['embedded (PGlite)', embeddedTarget]];
+if (process.env.DATABASE_URL) targets.push(['PostgreSQL', postgresTarget]);
+
+describe.each(targets)('yitong CLI on %s', (kind, make) => {
+  let t: Target;
+  let server: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    t = await make();
+  });
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    await t?.cleanup();
+  });
+
+  it('department add --json -> {"code","name"}', async () => {
+    const r = await yitong(t, ['department', 'add', '--code', 'GA', '--name', '公安局', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ code: 'GA', name: '公安局' });
+    const dup = await yitong(t, ['department', 'add', '--code', 'GA', '--name', '公安局', '--json']);
+    expect(dup.code).toBe(1);
+    expect(jsonError(dup).error).toBe('department.exists');
+  });
+
+  it('client add --json -> client_id and client_secret; --public -> no secret', async () => {
+    const r = await yitong(t, ['client', 'add', '--name', '公安局业务系统', '--redirect-uri', 'https://ga.example.gov.cn/callback', '--department', 'GA', '--post-logout-redirect-uri', 'https://ga.example.gov.cn/bye', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = json(r);
+    expect(c.client_id).toMatch(/^\S{8,}$/);
+    expect(typeof c.client_secret).toBe('string');
+    expect((c.client_secret as string).length).toBeGreaterThanOrEqual(32);
+
+    const p = await yitong(t, ['client', 'add', '--name', '掌上办', '--redirect-uri', 'https://app.example.gov.cn/cb', '--public', '--json']);
+    expect(p.code, p.stderr).toBe(0);
+    const pub = json(p);
+    expect(pub.client_id).toMatch(/^\S{8,}$/);
+    expect(pub.client_id).not.toBe(c.client_id);
+    expect(pub).not.toHaveProperty('client_secret');
+
+    // an unknown department and a redirect URI with a fragment are refused
+    const bad = await yitong(t, ['client', 'add', '--name', 'x', '--redirect-uri', 'https://a.example/cb', '--department', 'NOPE', '--json']);
+    expect(bad.code).toBe(1);
+    expect(jsonError(bad).error).toBe('department.unknown');
+    const frag = await yitong(t, ['client', 'add', '--name', 'x', '--redirect-uri', 'https://a.example/cb#x', '--json']);
+    expect(frag.code).toBe(1);
+    expect(jsonError(frag).error).toBe('client.redirect_uri_invalid');
+  });
+
+  let sub: string;
+  it('person add --password-stdin -> {"sub"}', async () => {
+    const r = await yitong(t, ['person', 'add', '--id-number', ID_A, '--name', '张三', '--phone', '13800138000', '--email', 'zhang@example.cn', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r);
+    expect(Object.keys(out)).toEqual(['sub']);
+    sub = out.sub as string;
+    expect(sub).toMatch(/^[\w-]{16,}$/);
+    expect(sub).not.toContain(ID_A.slice(0, 6));
+    // the ID number is stored sealed, never in clear
+    const rows = await withDb(t, (db) => sql<{ n: number }>`select count(*)::int as n from persons where id_number_enc like ${'%' + ID_A + '%'}`.execute(db));
+    expect(rows.rows[0].n).toBe(0);
+  });
+
+  it('a malformed ID number exits 1 with a JSON error in zh-CN and en on stderr', async () => {
+    const wrongCheck = ID_B.slice(0, 17) + (ID_B[17] === '1' ? '2' : '1');
+    const r = await yitong(t, ['person', 'add', '--id-number', wrongCheck, '--name', '李四', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const err = jsonError(r);
+    expect(err.error).toBe('id_number.check_char');
+    expect(err.message).toContain('身份证号码校验位不正确');
+    expect(err.message).toContain('The ID number check character is wrong');
+
+    const floaty = await yitong(t, ['person', 'add', '--id-number', '1.10105E+17', '--name', '李四', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(floaty.code).toBe(1);
+    expect(jsonError(floaty).error).toBe('id_number.float_mangled');
+  });
+
+  it('a duplicate person is refused', async () => {
+    // the same number written with a lower-case x and full-width digits is the same person
+    const sameId = ID_A.replace('X', 'x').replace(/^11/, '１１');
+    const r = await yitong(t, ['person', 'add', '--id-number', sameId, '--name', '张三', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(r.code).toBe(1);
+    const err = jsonError(r);
+    expect(err.error).toBe('person.exists');
+    expect(err.message).toContain('该证件号码已注册');
+  });
+
+  it('refuses a weak password and a missing --password-stdin', async () => {
+    const weak = await yitong(t, ['person', 'add', '--id-number', ID_B, '--name', '李四', '--password-stdin', '--json'], { stdin: 'password' });
+    expect(weak.code).toBe(1);
+    expect(jsonError(weak).error).toMatch(/^password\./);
+    const noStdin = await yitong(t, ['person', 'add', '--id-number', ID_B, '--name', '李四', '--json']);
+    expect(noStdin.code).not.toBe(0);
+    expect(jsonError(noStdin).error).toBe('usage');
+  });
+
+  it('keys rotate -> the keys added', async () => {
+    const r = await yitong(t, ['keys', 'rotate', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r) as { added: string[]; retired: string[] };
+    expect(out.added.length).toBeGreaterThanOrEqual(1);
+    expect(out.added.some((k) => k.startsWith('es256'))).toBe(true);
+    expect(out.retired).toEqual([]);
+  });
+
+  it('audit verify -> {"ok":true}; a tampered row -> exit 1, ok false and the first bad record', async () => {
+    const good = await yitong(t, ['audit', 'verify', '--json']);
+    expect(good.code, good.stderr).toBe(0);
+    const ok = json(good);
+    expect(ok.ok).toBe(true);
+    expect(ok.records).toBeGreaterThanOrEqual(5); // department, clients, person, keys ...
+
+    // somebody with database access rewrites history: the person.create record now blames another actor
+    const seq = await withDb(t, async (db) => {
+      const row = await sql<{ seq: number }>`select seq from audit_log where event = 'person.create' order by seq limit 1`.execute(db);
+      const s = Number(row.rows[0].seq);
+      await sql`update audit_log set actor = 'cli:someone-else' where seq = ${s}`.execute(db);
+      return s;
+    });
+    const bad = await yitong(t, ['audit', 'verify', '--json']);
+    expect(bad.code).toBe(1);
+    const out = json(bad) as { ok: boolean; firstBad: { seq: number; reason: string } };
+    expect(out.ok).toBe(false);
+    expect(out.firstBad).toEqual({ seq, reason: 'hash_mismatch' });
+  });
+
+  it('unknown commands and options are usage errors', async () => {
+    const r = await yitong(t, ['department', 'add', '--code', 'X', '--bogus', '1', '--json']);
+    expect(r.code).toBe(2);
+    expect(jsonError(r).error).toBe('usage');
+  });
+
+  it(kind === 'embedded (PGlite)' ? 'says clearly that the data directory is in use while a server holds it' : 'runs beside a running server', async () => {
+    const port = await freePort();
+    server = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: envFor(t, { PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' }), stdio: ['ignore', 'ignore', 'pipe'] });
+    let serverErr = '';
+    server.stderr!.setEncoding('utf8').on('data', (c: string) => (serverErr += c));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`yitong serve exited with ${server.exitCode}: ${serverErr}`);
+      const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((res) => res.status, () => 0);
+      if (status === 200) break;
+      if (Date.now() > deadline) throw new Error(`yitong serve not ready after 60 s (last /readyz: ${status}): ${serverErr}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    const r = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
+    if (t.databaseUrl) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r)).toEqual({ code: 'RS', name: '人社局' });
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const err = jsonError(r);
+      expect(err.error).toBe('data_dir.in_use');
+      expect(err.message).toContain(t.dataDir);
+      expect(err.message).toContain(String(server.pid));
+      expect(err.message).toContain('正被进程');
+      expect(err.message).toContain('is in use by process');
+      // the plain-text form says the same, readably
+      const plain = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局']);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('Stop that server first');
+    }
+
+    // graceful stop, then (embedded) the directory is free again
+    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    if (!t.databaseUrl) {
+      const after = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
+      expect(after.code, after.stderr).toBe(0);
+    }
+  });
+});
