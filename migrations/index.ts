@@ -1,7 +1,9 @@
 // Every migration, in order. Migrations are frozen in time: add a new file, never edit an applied one.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0002 from './0002_orgs.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_orgs': m0002,
 };

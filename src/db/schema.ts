@@ -5,12 +5,13 @@ import type { ClientsTables } from '../clients/tables.ts';
 import type { OidcTables } from '../oidc/tables.ts';
 import type { AuditTables } from '../audit/tables.ts';
 import type { InteractionsTables } from '../interactions/tables.ts';
+import type { OrgsTables } from '../orgs/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables {
   meta: MetaTable;
 }
