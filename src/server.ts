@@ -27,6 +27,17 @@ export function addServerExtension(ext: ServerExtension): void {
   extensions.push(ext);
 }
 
+/** Periodic work of feature modules. Every node runs it, so it must be safe to run concurrently. */
+export interface BackgroundTask {
+  name: string;
+  everyMs: number;
+  run(app: AppContext, getProvider: () => Provider): Promise<void>;
+}
+const tasks: BackgroundTask[] = [];
+export function addBackgroundTask(task: BackgroundTask): void {
+  tasks.push(task);
+}
+
 const PURGE_MS = 10 * 60_000;
 const KEY_POLL_MS = 30_000;
 
@@ -73,6 +84,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
         })
         .catch((err: Error) => logger.warn({ err: err.message }, 'key poll failed'));
     }, KEY_POLL_MS),
+    ...tasks.map((task) =>
+      setInterval(() => {
+        task.run(app, getProvider).catch((err: Error) => logger.warn({ err: err.message, task: task.name }, 'background task failed'));
+      }, task.everyMs),
+    ),
   ];
   for (const t of timers) t.unref();
 

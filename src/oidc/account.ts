@@ -1,5 +1,5 @@
 // findAccount: how oidc-provider sees a person. Claims follow the contract in DESIGN.md.
-import type { Account, AccountClaims, KoaContextWithOIDC } from 'oidc-provider';
+import type { Account, AccountClaims, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { findPersonBySub } from '../accounts/service.ts';
 import type { Person } from '../accounts/person.ts';
@@ -20,6 +20,17 @@ export function addClaimsExtension(ext: ClaimsExtension): void {
   extensions.push(ext);
 }
 
+/**
+ * Account guards may refuse a person in the context of a token (e.g. the organisation the token's
+ * grant acts for is no longer authorised): findAccount then returns undefined, and oidc-provider
+ * answers the refresh with invalid_grant and userinfo with invalid_token.
+ */
+export type AccountGuard = (app: AppContext, person: Person, ctx: KoaContextWithOIDC, token: Parameters<FindAccount>[2]) => Promise<boolean>;
+const guards: AccountGuard[] = [];
+export function addAccountGuard(guard: AccountGuard): void {
+  guards.push(guard);
+}
+
 export function personClaims(person: Person): AccountClaims {
   return {
     sub: person.sub,
@@ -36,9 +47,10 @@ export function personClaims(person: Person): AccountClaims {
 }
 
 export function createFindAccount(app: AppContext) {
-  return async function findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+  return async function findAccount(ctx: KoaContextWithOIDC, sub: string, token?: Parameters<FindAccount>[2]): Promise<Account | undefined> {
     const person = await findPersonBySub(app, sub);
     if (!person || person.status !== 'active') return undefined;
+    for (const guard of guards) if (!(await guard(app, person, ctx, token))) return undefined;
     return {
       accountId: person.sub,
       async claims() {

@@ -25,6 +25,17 @@ export function onProviderCreated(fn: (provider: Provider, app: AppContext) => v
   providerHooks.push(fn);
 }
 
+/** Extra access token claims (introspection, JWT access tokens), merged from feature modules. */
+export type TokenClaimsExtension = (
+  app: AppContext,
+  ctx: KoaContextWithOIDC | undefined,
+  token: Parameters<NonNullable<Configuration['extraTokenClaims']>>[1],
+) => Promise<Record<string, unknown> | undefined>;
+const tokenClaimsExtensions: TokenClaimsExtension[] = [];
+export function addExtraTokenClaims(fn: TokenClaimsExtension): void {
+  tokenClaimsExtensions.push(fn);
+}
+
 /** Extra scopes and their claims (DESIGN.md contract), added by feature modules. */
 export const extraScopes: Record<string, string[]> = {};
 
@@ -121,6 +132,14 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
       policy,
     },
     loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
+    async extraTokenClaims(ctx, token) {
+      let extra: Record<string, unknown> | undefined;
+      for (const fn of tokenClaimsExtensions) {
+        const more = await fn(app, ctx, token);
+        if (more) extra = { ...extra, ...more };
+      }
+      return extra;
+    },
     async renderError(ctx, out, error) {
       const locale = localeOf(ctx);
       ctx.type = 'html';
