@@ -2,7 +2,9 @@
 // through the registries in oidc/provider.ts, oidc/account.ts, interactions/routes.ts,
 // cli/commands.ts and server.ts. Each module's register.ts is imported here, once, before the
 // server or a command starts. Add one line per module.
-const modules: (() => Promise<unknown>)[] = [];
+const modules: (() => Promise<unknown>)[] = [
+  () => import('./orgs/register.ts'),
+];
 
 export async function loadExtensions(): Promise<void> {
   for (const load of modules) await load();
