@@ -28,6 +28,9 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     });
     // An idle client losing its connection (database restart) must not crash the process.
     pool.on('error', (err) => logger.warn({ err: err.message }, 'database pool error'));
+    // A checked-out client whose connection dies emits 'error' outside any query; without a
+    // listener that would be an uncaught exception. The failing query still rejects.
+    pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err: err.message }, 'database connection error')));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

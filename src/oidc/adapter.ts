@@ -16,13 +16,20 @@ function unavailable(err: unknown): never {
   throw e;
 }
 
-/** Wraps every method of an adapter so database outages map to `unavailable`. */
+// PostgreSQL text cannot hold NUL, so no stored id contains one: answer "not found" rather than
+// let the database reject the query.
+const hasNul = (args: unknown[]) => args.some((a) => typeof a === 'string' && a.includes('\u0000'));
+
+/** Wraps every method of an adapter: NUL-bearing ids find nothing, database outages map to `unavailable`. */
 function guarded(adapter: Adapter): Adapter {
   return new Proxy(adapter, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(unavailable);
+      return (...args: unknown[]) => {
+        if (hasNul(args)) return Promise.resolve(undefined);
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(unavailable);
+      };
     },
   });
 }
