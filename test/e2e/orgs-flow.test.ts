@@ -190,7 +190,7 @@ afterAll(async () => {
 
 describe('an agent for two orgs signs in', () => {
   const user = new HttpUser();
-  let tokens: Awaited<ReturnType<typeof redeem>>;
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
   it('is asked 办理身份 with themself and both orgs, and acts for the chosen org', async () => {
     const r = await start(user, rpA, AGENT);
@@ -309,7 +309,7 @@ describe("the legal representative's own flow", () => {
 
 describe('revocation ends the org context', () => {
   const user = new HttpUser();
-  let tokens: Awaited<ReturnType<typeof redeem>>;
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   let exchanged: string;
 
   it('signs the agent in for the org and exchanges a token', async () => {
@@ -346,7 +346,7 @@ describe('revocation ends the org context', () => {
 
 describe('expiry ends the org context by itself', () => {
   const user = new HttpUser();
-  let tokens: Awaited<ReturnType<typeof redeem>>;
+  let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
   it('fails refresh and userinfo once the validity has passed, before any sweep', async () => {
     tokens = await signIn(user, rpA, EXPIREE, ORG2);
