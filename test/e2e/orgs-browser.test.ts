@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
     await login(page, AGENT);
     await page.waitForSelector('input[name=entity]');
     expect(await page.textContent('h1')).toBe('办理身份');
-    const values = await page.$$eval('input[type=radio][name=entity]', (els) => els.map((e) => (e as HTMLInputElement).value));
+    const values = await page.$$eval('input[type=radio][name=entity]', (els) => els.map((e) => (e as unknown as { value: string }).value));
     expect(values.sort()).toEqual(['person', ORG1, ORG2].sort());
     await page.check(`input[name=entity][value="${ORG2}"]`);
     await page.click('button[type=submit]');
