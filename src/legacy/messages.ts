@@ -65,11 +65,31 @@ const CATALOGUE = {
     zh: '密码哈希的格式与声明的算法“{scheme}”不符',
     en: 'the password hash does not look like output of the declared scheme "{scheme}"',
   },
+  'hash.scheme_unknown': {
+    zh: '该行的密码算法标识未在导入配置的 password.schemes 中声明',
+    en: "the row's password scheme marker is not one of the profile's password.schemes",
+  },
   'hash.salt_missing': { zh: '算法“{scheme}”需要盐值，但该行盐值为空', en: 'scheme "{scheme}" needs a salt but the row has none' },
   'hash.login_name_missing': {
     zh: '算法“{scheme}”需要登录名参与计算，但该行登录名为空',
     en: 'scheme "{scheme}" hashes the login name but the row has none',
   },
+  'value.nul': { zh: '字段中含有 NUL 控制字符', en: 'a field holds a NUL control character' },
+  // Import: rows decided against the account library
+  'legacy_uid.duplicate': {
+    zh: '原系统用户 ID 在本次导入中重复出现（第 {first} 条记录已使用）',
+    en: 'the legacy user id appears more than once in this import (already used by row {first})',
+  },
+  'conflict.name_mismatch': {
+    zh: '证件号码与已有账号相同但姓名不同，已转人工审核，未合并',
+    en: 'the ID number matches an existing account but the name differs: held for review, not merged',
+  },
+  // SQL sources
+  'source.missing_column': {
+    zh: '查询结果中找不到导入配置引用的列：{columns}',
+    en: 'the query result lacks columns the profile refers to: {columns}',
+  },
+  'source.query_failed': { zh: '无法从源数据库读取：{reason}', en: 'cannot read from the source database: {reason}' },
   // Row normalisation: warnings (the row is kept)
   'id_number.upgraded': { zh: '15 位身份证号码已升级为 18 位', en: 'a 15-digit ID number was upgraded to 18 digits' },
   'id_number.unverified': {

@@ -69,14 +69,28 @@ class Rejection {
 type Fields = Record<string, string>;
 
 /** Builds the per-row function once per profile: the scheme and column lookups are resolved here. */
+/** A scheme with the parameters every row that uses it shares. */
+interface SchemeChoice {
+  scheme: HashScheme;
+  params: Readonly<Record<string, unknown>>;
+  needs: readonly SchemeInput[];
+}
+
+function choice(name: string, rawParams: Record<string, unknown> | undefined): SchemeChoice {
+  const scheme = getScheme(name);
+  if (!scheme) throw new Error(`unknown password scheme "${name}"`);
+  // One parameters object is shared by every row's stored hash: frozen so no row can alter the rest.
+  const params = Object.freeze({ ...(rawParams ?? {}) });
+  return { scheme, params, needs: scheme.requires(params) };
+}
+
+/** Builds the per-row function once per profile: the scheme and column lookups are resolved here. */
 export function createNormaliser(profile: ImportProfile): (fields: Fields) => NormaliseResult {
   const { columns } = profile;
   const resolveIdType = idTypeResolver(profile.id_type_map);
-  const scheme = profile.password ? getScheme(profile.password.scheme) : undefined;
-  if (profile.password && !scheme) throw new Error(`unknown password scheme "${profile.password.scheme}"`);
-  // One parameters object is shared by every row's stored hash: frozen so no row can alter the rest.
-  const params = Object.freeze({ ...(profile.password?.params ?? {}) });
-  const needs: readonly SchemeInput[] = scheme ? scheme.requires(params) : [];
+  const pw = profile.password;
+  const single = pw?.scheme ? choice(pw.scheme, pw.params) : null;
+  const perRow = pw?.schemes ? new Map(Object.entries(pw.schemes).map(([k, c]) => [k, choice(c.scheme, c.params)])) : null;
 
   return (fields) => {
     const warnings: RowWarning[] = [];
@@ -95,7 +109,7 @@ export function createNormaliser(profile: ImportProfile): (fields: Fields) => No
         phone: contact(get('phone'), parseMobile, 'phone', warn),
         email: contact(get('email'), parseEmail, 'email', warn),
         ...org(get('uscc'), get('org_name'), columns.uscc, warn),
-        password: scheme ? password(scheme, params, needs, get, profile, warn) : null,
+        password: single ? password(single, get, profile, warn) : perRow ? password(rowScheme(perRow, get, profile), get, profile, warn) : null,
       };
       return { ok: true, row, warnings };
     } catch (err) {
@@ -103,6 +117,16 @@ export function createNormaliser(profile: ImportProfile): (fields: Fields) => No
       return { ok: false, code: err.code, message: message(err.code, err.vars), column: err.column };
     }
   };
+}
+
+/** The scheme a row's selector column names; a value the profile does not map rejects the row. */
+function rowScheme(perRow: Map<string, SchemeChoice>, get: (field: ColumnField) => string, profile: ImportProfile): SchemeChoice | null {
+  const raw = get('password_scheme').trim();
+  const hit = perRow.get(raw);
+  if (hit) return hit;
+  // No selector and no hash: an account without a password, handled like any empty hash.
+  if (isBlank(raw) && isBlank(get('password_hash'))) return null;
+  throw new Rejection('hash.scheme_unknown', profile.columns.password_scheme);
 }
 
 type Warn = (code: MessageCode, field: ColumnField | null, vars?: MessageVars) => void;
@@ -168,15 +192,13 @@ function org(rawUscc: string, rawName: string, usccColumn: string | undefined, w
   return { uscc: r.value, orgName };
 }
 
-function password(
-  scheme: HashScheme,
-  params: Record<string, unknown>,
-  needs: readonly SchemeInput[],
-  get: (field: ColumnField) => string,
-  profile: ImportProfile,
-  warn: Warn,
-): StoredLegacyHash | null {
+function password(choice: SchemeChoice | null, get: (field: ColumnField) => string, profile: ImportProfile, warn: Warn): StoredLegacyHash | null {
   const raw = get('password_hash');
+  if (!choice) {
+    warn('password.empty', 'password_hash');
+    return null;
+  }
+  const { scheme, params, needs } = choice;
   // Plaintext is a secret used byte for byte; hashes are tidied of the padding CHAR columns add.
   const hash = scheme.verbatim ? raw : isBlank(raw) ? '' : raw.trim();
   if (hash === '') {

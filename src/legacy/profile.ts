@@ -61,9 +61,16 @@ const columnsSchema = z.strictObject({
   org_name: columnName.optional(),
   password_hash: columnName.optional(),
   salt: columnName.optional(),
+  /** Per-row scheme selector: its value picks an entry of password.schemes (systems that changed hashing over time). */
+  password_scheme: columnName.optional(),
 });
 export type ColumnMapping = z.output<typeof columnsSchema>;
 export type ColumnField = keyof ColumnMapping;
+
+const schemeChoice = z.strictObject({
+  scheme: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
 
 const baseSchema = z.strictObject({
   description: z.string().max(2000).optional(),
@@ -73,10 +80,18 @@ const baseSchema = z.strictObject({
   id_type_map: z.record(z.string(), z.enum(ID_TYPES)).optional(),
   password: z
     .strictObject({
-      scheme: z.string().min(1),
+      scheme: z.string().min(1).optional(),
       params: z.record(z.string(), z.unknown()).default({}),
+      /** Value of columns.password_scheme -> the scheme of that row, e.g. {"1": {"scheme": "md5"}}. */
+      schemes: z.record(z.string(), schemeChoice).optional(),
     })
     .optional(),
+  /**
+   * What the account holder is to the org in the uscc column. `member` (default): the account is
+   * linked to the org when it is already registered, never more. `legal_representative`: an org not
+   * yet registered is created with the row's (verified) person as its legal representative.
+   */
+  org_role: z.enum(['member', 'legal_representative']).default('member'),
   on_invalid_id: z.enum(['reject', 'import_unverified']).default('reject'),
   on_error: z.enum(['skip', 'stop']).default('stop'),
   batch_size: z.int().min(1).max(50_000).default(1000),
@@ -102,28 +117,69 @@ function crossCheck(p: BaseProfile, issues: ConfigIssue[]): BaseProfile {
     if (columns.password_hash) {
       issues.push({ path: ['password'], zh: '映射了 password_hash 列时必须声明密码算法', en: 'a password scheme is required when password_hash is mapped' });
     }
+    if (columns.password_scheme) {
+      issues.push({ path: ['columns', 'password_scheme'], zh: '映射了 password_scheme 列时必须声明 password.schemes', en: 'password.schemes is required when password_scheme is mapped' });
+    }
     return p;
   }
   if (!columns.password_hash) {
     issues.push({ path: ['columns', 'password_hash'], zh: '声明了密码算法但未映射 password_hash 列', en: 'a password scheme is declared but no password_hash column is mapped' });
   }
-  const scheme = getScheme(password.scheme);
-  if (!scheme) {
+  if ((password.scheme === undefined) === (password.schemes === undefined)) {
     issues.push({
-      path: ['password', 'scheme'],
-      zh: `未知的密码算法“${password.scheme}”，可用：${SCHEME_NAMES.join('、')}`,
-      en: `unknown password scheme "${password.scheme}"; known: ${SCHEME_NAMES.join(', ')}`,
+      path: ['password'],
+      zh: '应在 password.scheme（全表一种算法）与 password.schemes（按 password_scheme 列逐行选择）中二选一',
+      en: 'give either password.scheme (one scheme for the table) or password.schemes (chosen per row by the password_scheme column)',
     });
     return p;
   }
-  const params = scheme.validateParams(password.params);
+  if (password.schemes) {
+    if (!columns.password_scheme) {
+      issues.push({ path: ['columns', 'password_scheme'], zh: '使用 password.schemes 时必须映射 password_scheme 列', en: 'password.schemes needs a password_scheme column' });
+    }
+    const keys = Object.keys(password.schemes);
+    if (keys.length === 0) issues.push({ path: ['password', 'schemes'], zh: 'password.schemes 不能为空', en: 'password.schemes cannot be empty' });
+    const schemes: Record<string, { scheme: string; params: Record<string, unknown> }> = {};
+    for (const key of keys) {
+      const checked = checkScheme(password.schemes[key], ['password', 'schemes', key], columns, issues);
+      if (checked) schemes[key] = checked;
+    }
+    if (password.params && Object.keys(password.params).length) {
+      issues.push({ path: ['password', 'params'], zh: '使用 password.schemes 时参数写在各算法条目中', en: 'with password.schemes, parameters go inside each entry' });
+    }
+    return { ...p, password: { params: {}, schemes } };
+  }
+  if (columns.password_scheme) {
+    issues.push({ path: ['columns', 'password_scheme'], zh: '只有使用 password.schemes 时才映射 password_scheme 列', en: 'map password_scheme only together with password.schemes' });
+  }
+  const checked = checkScheme({ scheme: password.scheme!, params: password.params }, ['password'], columns, issues);
+  return checked ? { ...p, password: checked } : p;
+}
+
+/** One scheme choice: known name, valid parameters (defaults filled in), the columns it needs. */
+function checkScheme(
+  choice: { scheme: string; params: Record<string, unknown> },
+  at: (string | number)[],
+  columns: ColumnMapping,
+  issues: ConfigIssue[],
+): { scheme: string; params: Record<string, unknown> } | null {
+  const scheme = getScheme(choice.scheme);
+  if (!scheme) {
+    issues.push({
+      path: [...at, 'scheme'],
+      zh: `未知的密码算法“${choice.scheme}”，可用：${SCHEME_NAMES.join('、')}`,
+      en: `unknown password scheme "${choice.scheme}"; known: ${SCHEME_NAMES.join(', ')}`,
+    });
+    return null;
+  }
+  const params = scheme.validateParams(choice.params);
   if (!params.ok) {
-    issues.push(...prefixIssues(['password', 'params'], params.issues));
-    return p;
+    issues.push(...prefixIssues([...at, 'params'], params.issues));
+    return null;
   }
   for (const input of scheme.requires(params.params)) {
     const field = input === 'salt' ? 'salt' : 'login_name';
-    if (!columns[field]) {
+    if (!columns[field] && !issues.some((i) => i.path.join('.') === `columns.${field}`)) {
       issues.push({
         path: ['columns', field],
         zh: `密码算法“${scheme.name}”需要 ${field} 列`,
@@ -131,7 +187,7 @@ function crossCheck(p: BaseProfile, issues: ConfigIssue[]): BaseProfile {
       });
     }
   }
-  return { ...p, password: { scheme: scheme.name, params: params.params as Record<string, unknown> } };
+  return { scheme: scheme.name, params: params.params as Record<string, unknown> };
 }
 
 export const importProfileSchema = baseSchema.transform((p, ctx) => {

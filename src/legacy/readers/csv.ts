@@ -7,7 +7,7 @@ import { message } from '../messages.ts';
 import type { CsvEncoding } from '../profile.ts';
 import { StrictDecoder, type TextEncoding } from './decode.ts';
 import { detectEncoding } from './detect.ts';
-import { asReaderError, DEFAULT_MAX_RECORD_CHARS, ReaderError, type FileReaderOptions, type ReaderItem, type RecordReader } from './types.ts';
+import { asReaderError, DEFAULT_MAX_RECORD_CHARS, ReaderError, type FileReaderOptions, type ReaderItem, type ReaderMeta, type RecordReader } from './types.ts';
 
 export interface CsvReaderOptions extends FileReaderOptions {
   encoding: CsvEncoding;
@@ -15,7 +15,7 @@ export interface CsvReaderOptions extends FileReaderOptions {
 }
 
 export function openCsvReader(options: CsvReaderOptions): RecordReader {
-  const meta: { encoding?: string; columns?: readonly string[] } = {};
+  const meta: ReaderMeta = {};
   return {
     source: options.file,
     meta,
@@ -28,7 +28,7 @@ async function resolveEncoding(options: CsvReaderOptions): Promise<TextEncoding>
   return options.encoding === 'utf-8' ? 'utf-8' : 'gb18030';
 }
 
-async function* readCsv(options: CsvReaderOptions, meta: { encoding?: string; columns?: readonly string[] }): AsyncGenerator<ReaderItem> {
+async function* readCsv(options: CsvReaderOptions, meta: ReaderMeta): AsyncGenerator<ReaderItem> {
   const { file } = options;
   const maxChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   const encoding = await resolveEncoding(options);
@@ -89,6 +89,7 @@ async function* readCsv(options: CsvReaderOptions, meta: { encoding?: string; co
     let step: { text: string; errorAt?: number } = { text: '' };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
+        meta.bytesRead = (meta.bytesRead ?? 0) + chunk.length;
         step = decoder.write(chunk);
         if (step.errorAt !== undefined) break;
         write(step.text);

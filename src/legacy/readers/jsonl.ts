@@ -4,14 +4,14 @@
 import fs from 'node:fs';
 import { message } from '../messages.ts';
 import { StrictDecoder } from './decode.ts';
-import { asReaderError, DEFAULT_MAX_RECORD_CHARS, ReaderError, type FileReaderOptions, type ReaderItem, type RecordReader } from './types.ts';
+import { asReaderError, DEFAULT_MAX_RECORD_CHARS, ReaderError, type FileReaderOptions, type ReaderItem, type ReaderMeta, type RecordReader } from './types.ts';
 
 export function openJsonlReader(options: FileReaderOptions): RecordReader {
-  const meta: { encoding?: string; columns?: readonly string[] } = { encoding: 'utf-8' };
+  const meta: ReaderMeta = { encoding: 'utf-8' };
   return {
     source: options.file,
     meta,
-    [Symbol.asyncIterator]: () => readJsonl(options),
+    [Symbol.asyncIterator]: () => readJsonl(options, meta),
   };
 }
 
@@ -35,7 +35,7 @@ export function parseJsonLine(text: string): { ok: true; fields: Record<string, 
   return { ok: true, fields };
 }
 
-async function* readJsonl(options: FileReaderOptions): AsyncGenerator<ReaderItem> {
+async function* readJsonl(options: FileReaderOptions, meta: ReaderMeta): AsyncGenerator<ReaderItem> {
   const { file } = options;
   const maxChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
   const decoder = new StrictDecoder('utf-8');
@@ -77,6 +77,7 @@ async function* readJsonl(options: FileReaderOptions): AsyncGenerator<ReaderItem
     let step: { text: string; errorAt?: number } = { text: '' };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
+        meta.bytesRead = (meta.bytesRead ?? 0) + chunk.length;
         step = decoder.write(chunk);
         if (step.errorAt !== undefined) break;
         yield* lines(step.text, false);

@@ -33,7 +33,15 @@ export interface RecordReader extends AsyncIterable<ReaderItem> {
   /** File path or redacted URL, for messages. */
   readonly source: string;
   /** Known once iteration has begun: the decoded encoding and the header columns. */
-  readonly meta: { encoding?: string; columns?: readonly string[] };
+  readonly meta: ReaderMeta;
+}
+
+export interface ReaderMeta {
+  encoding?: string;
+  columns?: readonly string[];
+  /** Bytes consumed so far, and the source's size when known: progress and ETA. */
+  bytesRead?: number;
+  totalBytes?: number;
 }
 
 export interface FileReaderOptions {
