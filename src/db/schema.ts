@@ -6,12 +6,13 @@ import type { OidcTables } from '../oidc/tables.ts';
 import type { AuditTables } from '../audit/tables.ts';
 import type { InteractionsTables } from '../interactions/tables.ts';
 import type { OrgsTables } from '../orgs/tables.ts';
+import type { LegacyTables } from '../legacy/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables {
   meta: MetaTable;
 }
