@@ -41,8 +41,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // At most one live (pending or active) authorisation per org and person.
   await sql`create unique index org_authorizations_live_uq on org_authorizations (org_id, person_id) where status in ('pending', 'active')`.execute(db);
   await db.schema.createIndex('org_authorizations_person_idx').on('org_authorizations').column('person_id').execute();
-  // What the expiry sweep looks at: ended authorisations not yet carried out.
-  await sql`create index org_authorizations_unended_idx on org_authorizations (valid_until) where ended_at is null and status in ('active', 'revoked')`.execute(db);
+  // What the expiry sweep looks at: authorisations whose end has not been carried out yet.
+  await sql`create index org_authorizations_unended_idx on org_authorizations (valid_until) where ended_at is null`.execute(db);
 
   await db.schema
     .createTable('org_entity_contexts')

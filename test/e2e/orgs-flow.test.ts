@@ -205,9 +205,12 @@ describe('an agent for two orgs signs in', () => {
     expect(claims.org_sub).not.toBe(ORG1);
   });
 
-  it('serves the same entity in userinfo', async () => {
+  it('serves the same entity in userinfo and introspection', async () => {
     const info = await oidc.fetchUserInfo(rpA, tokens.access_token, subs[AGENT]);
     expect(info).toMatchObject({ sub: subs[AGENT], entity_type: 'legal_person', uscc: ORG1, org_role: 'agent', org_sub: orgs[ORG1].sub });
+    const intro = await oidc.tokenIntrospection(rpB, tokens.access_token);
+    expect(intro).toMatchObject({ active: true, sub: subs[AGENT], entity_type: 'legal_person', uscc: ORG1, org_role: 'agent', org_sub: orgs[ORG1].sub });
+    expect(intro.act).toBeUndefined();
   });
 
   it('keeps the entity on a silent SSO login (prompt=none) to the same app', async () => {

@@ -61,8 +61,6 @@ async function rejects(p: Promise<unknown>, code: string, status?: number): Prom
   return err as UserError;
 }
 
-const open = async (p: { id: string }) => (await s.app.db.selectFrom('persons').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow()).id;
-
 beforeAll(async () => {
   s = await startTestServer();
   await person(s, { idNumber: REP, name: '李法人', phone: null, email: null });
@@ -71,7 +69,6 @@ beforeAll(async () => {
   rep = await personByIdNumber(s.app, REP);
   agent = await personByIdNumber(s.app, AGENT);
   other = await personByIdNumber(s.app, OTHER);
-  await open(rep);
 });
 
 afterAll(async () => {
