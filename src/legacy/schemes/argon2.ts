@@ -8,7 +8,9 @@ import type { HashScheme } from './types.ts';
 
 const argon2Params = z.strictObject({});
 
-const PHC = /^\$argon2(?:id|i|d)\$(?:v=(?:16|19)\$)?m=(\d{1,10}),t=(\d{1,4}),p=(\d{1,3})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/;
+// Parameters in any order: the reference implementation writes m,t,p; the argon2 npm package
+// (our own hashes) writes them sorted, m,p,t.
+const PHC = /^\$argon2(?:id|i|d)\$(?:v=(?:16|19)\$)?([mtp]=\d{1,10},[mtp]=\d{1,10},[mtp]=\d{1,10})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/;
 
 // Bounds on foreign cost parameters: a hash asking for 4 GiB per login would take the node down.
 const MAX_MEMORY_KIB = 1 << 20;
@@ -18,7 +20,9 @@ const MAX_LANES = 16;
 function shapeOk(hash: string): boolean {
   const m = PHC.exec(hash);
   if (!m) return false;
-  const [memory, time, lanes] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const params = new Map(m[1].split(',').map((kv) => [kv[0], Number(kv.slice(2))] as const));
+  if (params.size !== 3) return false;
+  const [memory, time, lanes] = [params.get('m')!, params.get('t')!, params.get('p')!];
   return memory >= 8 * lanes && memory <= MAX_MEMORY_KIB && time >= 1 && time <= MAX_TIME && lanes >= 1 && lanes <= MAX_LANES;
 }
 

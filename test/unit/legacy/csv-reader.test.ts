@@ -26,7 +26,7 @@ describe('CSV reader: encodings', () => {
     const r = reader(file);
     const { items, error } = await collect(r);
     expect(error).toBeUndefined();
-    expect(r.meta).toEqual({ encoding: 'utf-8', columns: ['yhid', 'xm', 'bz'] });
+    expect(r.meta).toEqual({ encoding: 'utf-8', columns: ['yhid', 'xm', 'bz'], bytesRead: 88 });
     expect(items).toEqual([
       { ok: true, rowNumber: 1, line: 2, fields: { yhid: '1', xm: '张三', bz: '说明, 含逗号' } },
       { ok: true, rowNumber: 2, line: 4, fields: { yhid: '2', xm: '李"四"', bz: '两行\r\n备注' } },
