@@ -4,6 +4,7 @@
 // server or a command starts. Add one line per module.
 const modules: (() => Promise<unknown>)[] = [
   () => import('./orgs/register.ts'),
+  () => import('./legacy/register.ts'),
 ];
 
 export async function loadExtensions(): Promise<void> {

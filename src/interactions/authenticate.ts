@@ -16,15 +16,21 @@ export type AuthResult = { ok: true; person: Person } | { ok: false; code: 'logi
 /** Verifies a password for a person found by identifier; later issues add legacy hash formats. */
 export type PasswordVerifier = (app: AppContext, person: Person, password: string) => Promise<boolean>;
 let verifier: PasswordVerifier = checkPassword;
-export function setPasswordVerifier(v: PasswordVerifier): void {
+/** Installs a verifier and returns the one it replaces, so that a module can wrap it. */
+export function setPasswordVerifier(v: PasswordVerifier): PasswordVerifier {
+  const previous = verifier;
   verifier = v;
+  return previous;
 }
 
 /** Resolves the login identifier; later issues add `DEPARTMENT/loginname`. */
 export type IdentifierResolver = (app: AppContext, identifier: string) => Promise<Person | null>;
 let resolver: IdentifierResolver = findPersonByIdentifier;
-export function setIdentifierResolver(r: IdentifierResolver): void {
+/** Installs a resolver and returns the one it replaces, so that a module can wrap it. */
+export function setIdentifierResolver(r: IdentifierResolver): IdentifierResolver {
+  const previous = resolver;
   resolver = r;
+  return previous;
 }
 
 export function maskIdentifier(identifier: string): string {

@@ -1,0 +1,151 @@
+// `yitong import ...` (contract in DESIGN.md): run, resume and list import jobs, show a job's report,
+// and work through the review queue. Progress goes to stderr; --json prints one object on stdout.
+import { registerCommand, withApp, actor } from '../cli/commands.ts';
+import { CliUsageError, one } from '../cli/io.ts';
+import { UserError } from '../i18n/messages.ts';
+import { listConflicts, resolveConflict } from './conflicts.ts';
+import './errors.ts';
+import { buildReport, writeReportFile, type ImportReport } from './job/report.ts';
+import { createProgress, silentProgress } from './job/progress.ts';
+import { resumeImport, startImport } from './job/runner.ts';
+import { formatProfileIssues, loadProfile } from './profile.ts';
+import { jobStore } from './store.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function positiveInt(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliUsageError(`--${name}: 应为正整数 / expected a positive integer, got ${v}`);
+  return Number(v);
+}
+
+const progressFor = (quiet: boolean) => (quiet ? silentProgress : createProgress(process.stderr, { label: 'import' }));
+
+function summary(r: ImportReport): string {
+  const c = r.counts;
+  const lines = [
+    `${r.dry_run ? '试运行 / dry run' : '导入任务 / import job'} ${r.job_id} (${r.department}): ${r.status}`,
+    `  rows read ${c.rows_read}; persons created ${c.persons_created}, merged into existing ${c.persons_merged}, unverified accounts ${c.unverified_accounts}`,
+    `  legacy accounts linked ${c.accounts_linked}, already linked ${c.accounts_unchanged}, awaiting review ${c.in_review}`,
+    `  orgs created ${c.orgs_created}, linked ${c.orgs_linked}, not registered ${c.orgs_unregistered}`,
+    `  rejected ${c.rejected}, conflicts ${c.conflicts}`,
+  ];
+  if (r.run) lines.push(`  ${r.run.rows} rows in ${(r.run.elapsed_ms / 1000).toFixed(1)} s (${r.run.rows_per_second} rows/s)`);
+  for (const x of r.rejections.slice(0, 20)) lines.push(`  row ${x.row}${x.column ? ` [${x.column}]` : ''} ${x.code}: ${x.reason.zh} / ${x.reason.en}`);
+  if (r.rejections_total > 20) lines.push(`  ... ${r.rejections_total - 20} more rejections (--report FILE lists all)`);
+  for (const x of r.conflicts.slice(0, 20)) lines.push(`  conflict ${x.id} row ${x.row}: ${x.reason.zh} / ${x.reason.en}`);
+  return lines.join('\n');
+}
+
+registerCommand('import', {
+  usage: 'yitong import FILE --department CODE --profile PROFILE.json [--dry-run] [--report OUT.json] [--quiet]   (an SQL source takes no FILE)',
+  options: { department: { type: 'string' }, profile: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'string' }, quiet: { type: 'boolean' } },
+  async run(config, v, positionals) {
+    if (positionals.length > 1) throw new CliUsageError('一次导入一个文件 / import one file at a time');
+    const department = one(v, 'department')!;
+    const profileFile = one(v, 'profile')!;
+    const loaded = await loadProfile(profileFile);
+    if (!loaded.ok) throw new UserError('import.profile_invalid', 400, `\n${formatProfileIssues(loaded.issues, profileFile)}`);
+    return withApp(config, async (app) => {
+      const report = await startImport(
+        app,
+        { department, profile: loaded.profile, file: positionals[0] },
+        { actor: actor(), dryRun: Boolean(v['dry-run']), reportFile: one(v, 'report', false), progress: progressFor(Boolean(v.quiet)) },
+      );
+      return { json: report as unknown as Record<string, unknown>, text: summary(report) };
+    });
+  },
+});
+
+registerCommand('import resume', {
+  usage: 'yitong import resume JOB_ID [--report OUT.json] [--quiet]',
+  options: { report: { type: 'string' }, quiet: { type: 'boolean' } },
+  async run(config, v, positionals) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resume JOB_ID');
+    if (!UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
+    return withApp(config, async (app) => {
+      const report = await resumeImport(app, id, { actor: actor(), reportFile: one(v, 'report', false), progress: progressFor(Boolean(v.quiet)) });
+      return { json: report as unknown as Record<string, unknown>, text: summary(report) };
+    });
+  },
+});
+
+registerCommand('import jobs', {
+  usage: 'yitong import jobs [--department CODE] [--limit N]',
+  options: { department: { type: 'string' }, limit: { type: 'string' } },
+  run: (config, v) =>
+    withApp(config, async (app) => {
+      const rows = await jobStore.list(app.db, { department: one(v, 'department', false), limit: positiveInt(one(v, 'limit', false), 'limit', 50) });
+      const jobs = rows.map((j) => ({
+        job_id: j.id,
+        department: j.department_code,
+        status: j.status,
+        source: j.source,
+        checkpoint: j.checkpoint,
+        counts: j.counters,
+        actor: j.actor,
+        started_at: new Date(j.started_at).toISOString(),
+        last_progress_at: new Date(j.updated_at).toISOString(),
+        finished_at: j.finished_at ? new Date(j.finished_at).toISOString() : null,
+        error: j.error,
+      }));
+      const text = jobs.map((j) => `${j.job_id}\t${j.department}\t${j.status}\trows ${j.checkpoint}\t${j.started_at}\t${j.source}`).join('\n') || '(none)';
+      return { json: { jobs }, text };
+    }),
+});
+
+registerCommand('import show', {
+  usage: 'yitong import show JOB_ID [--report OUT.json]',
+  options: { report: { type: 'string' } },
+  async run(config, v, positionals) {
+    const id = positionals[0];
+    if (!id || !UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
+    return withApp(config, async (app) => {
+      const job = await jobStore.byId(app.db, id);
+      if (!job) throw new UserError('import.job_unknown', 404, id);
+      // A dry run's rows were rolled back: its stored report is all there is.
+      const report = job.status === 'dry_run' && job.report ? (job.report as unknown as ImportReport) : await buildReport(app.db, job, null);
+      const file = one(v, 'report', false);
+      if (file && job.status !== 'dry_run') await writeReportFile(app.db, job, null, file);
+      return { json: report as unknown as Record<string, unknown>, text: summary(report) };
+    });
+  },
+});
+
+registerCommand('import conflicts', {
+  usage: 'yitong import conflicts [--job JOB_ID] [--all] [--reveal] [--limit N]',
+  options: { job: { type: 'string' }, all: { type: 'boolean' }, reveal: { type: 'boolean' }, limit: { type: 'string' } },
+  run: (config, v) =>
+    withApp(config, async (app) => {
+      const jobId = one(v, 'job', false);
+      if (jobId && !UUID.test(jobId)) throw new UserError('import.job_unknown', 404, jobId);
+      const conflicts = await listConflicts(
+        app,
+        { jobId, all: Boolean(v.all), limit: positiveInt(one(v, 'limit', false), 'limit', 100) },
+        { reveal: Boolean(v.reveal), actor: actor() },
+      );
+      const text =
+        conflicts
+          .map((c) => {
+            const names = c.revealed ? `${c.revealed.name_in_row ?? '-'} vs ${c.revealed.name_on_record}` : `${c.values.name_in_row ?? '-'} vs ${c.values.name_on_record ?? '-'}`;
+            return `${c.id}\t${c.status}\t${c.department}/${c.legacy_uid}\trow ${c.row}\t${c.values.id_number ?? '-'}\t${names}`;
+          })
+          .join('\n') || '(none)';
+      return { json: { conflicts }, text };
+    }),
+});
+
+registerCommand('import resolve', {
+  usage: 'yitong import resolve CONFLICT_ID --merge|--keep-apart',
+  options: { merge: { type: 'boolean' }, 'keep-apart': { type: 'boolean' } },
+  async run(config, v, positionals) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resolve CONFLICT_ID --merge|--keep-apart');
+    if (Boolean(v.merge) === Boolean(v['keep-apart'])) throw new UserError('import.decision_required');
+    return withApp(config, async (app) => {
+      const r = await resolveConflict(app, id, v.merge ? 'merge' : 'keep_apart', actor());
+      return { json: r as unknown as Record<string, unknown>, text: `${r.conflict_id}: ${r.status} (${r.department}/${r.legacy_uid} -> sub ${r.sub})` };
+    });
+  },
+});

@@ -1,0 +1,145 @@
+// The review queue: rows whose ID number matched a person under a different name. An administrator
+// either merges the legacy account into that person, or keeps it apart as an account of its own
+// (without the ID number, which belongs to the person on record). Every decision, and every look at
+// unmasked names, is audited.
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { AAD } from '../accounts/person.ts';
+import { newSub } from '../accounts/service.ts';
+import { personStore } from '../accounts/store.ts';
+import { UserError } from '../i18n/messages.ts';
+import { maskIdNumber } from '../identity/mask.ts';
+import './errors.ts';
+import type { ConflictRecord } from './job/plan.ts';
+import { conflictEntry, type ConflictEntry } from './job/report.ts';
+import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } from './secrets.ts';
+import { conflictStore, legacyAccountStore } from './store.ts';
+
+export type Decision = 'merge' | 'keep_apart';
+
+export interface ListedConflict extends ConflictEntry {
+  job_id: string;
+  department: string;
+  created_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** with --reveal only: the names as written, for telling people apart */
+  revealed?: { name_in_row: string | null; name_on_record: string; id_number: string | null };
+}
+
+export async function listConflicts(
+  app: AppContext,
+  filter: { jobId?: string; all?: boolean; limit: number },
+  opts: { reveal?: boolean; actor: string },
+): Promise<ListedConflict[]> {
+  const rows = await conflictStore.page(app.db, { jobId: filter.jobId, status: filter.all ? undefined : 'pending' }, null, filter.limit);
+  const out: ListedConflict[] = [];
+  for (const c of rows) {
+    const entry: ListedConflict = {
+      ...conflictEntry(c),
+      job_id: c.job_id,
+      department: c.department_code,
+      created_at: new Date(c.created_at).toISOString(),
+      decided_by: c.decided_by,
+      decided_at: c.decided_at ? new Date(c.decided_at).toISOString() : null,
+    };
+    if (opts.reveal) {
+      const { row } = openConflictRow<ConflictRecord>(app.keyring, c.id, c.row_enc);
+      const person = await personStore.byId(app.db, c.person_id);
+      entry.revealed = { name_in_row: row.name, name_on_record: person?.name ?? '', id_number: row.idNumber ? maskIdNumber(row.idNumber) : null };
+    }
+    out.push(entry);
+  }
+  if (opts.reveal && out.length) {
+    await app.audit.append({ event: 'import.conflicts_reveal', outcome: 'info', actor: opts.actor, detail: { conflicts: out.map((c) => c.id) } });
+  }
+  return out;
+}
+
+export interface Resolution {
+  conflict_id: string;
+  status: 'merged' | 'kept_apart';
+  department: string;
+  legacy_uid: string;
+  sub: string;
+}
+
+export async function resolveConflict(app: AppContext, conflictId: string, decision: Decision, actor: string): Promise<Resolution> {
+  if (!/^[0-9a-f-]{36}$/i.test(conflictId)) throw new UserError('import.conflict_unknown', 404, conflictId);
+  const { keyring } = app;
+  return app.db.transaction().execute(async (trx) => {
+    const c = await conflictStore.byId(trx, conflictId, { forUpdate: true });
+    if (!c) throw new UserError('import.conflict_unknown', 404, conflictId);
+    if (c.status !== 'pending') throw new UserError('import.conflict_decided', 409, c.status);
+    if (await legacyAccountStore.exists(trx, c.department_code, c.legacy_uid)) throw new UserError('import.account_exists', 409, `${c.department_code}/${c.legacy_uid}`);
+    const { row } = openConflictRow<ConflictRecord>(keyring, c.id, c.row_enc);
+    const phone = row.phone ? { enc: keyring.seal(row.phone, AAD.phone), bidx: keyring.blindIndex('phone', row.phone) } : null;
+    const email = row.email ? { enc: keyring.seal(row.email, AAD.email), bidx: keyring.blindIndex('email', row.email) } : null;
+
+    let personId: string;
+    let sub: string;
+    if (decision === 'merge') {
+      const person = await personStore.byId(trx, c.person_id);
+      if (!person) throw new UserError('import.conflict_unknown', 404, conflictId);
+      personId = person.id;
+      sub = person.sub;
+      // Contact data fills empty fields only, as in the import.
+      const patch: Record<string, string> = {};
+      if (!person.phone_bidx && phone) Object.assign(patch, { phone_enc: phone.enc, phone_bidx: phone.bidx });
+      if (!person.email_bidx && email) Object.assign(patch, { email_enc: email.enc, email_bidx: email.bidx });
+      if (Object.keys(patch).length) await personStore.update(trx, person.id, patch);
+    } else {
+      // An account of its own. The ID number stays with the person on record; this one keeps it
+      // only sealed on the legacy account, for review, and starts at the lowest real-name level.
+      const created = await personStore.insert(trx, {
+        id: crypto.randomUUID(),
+        sub: newSub(),
+        id_type: row.idType,
+        id_number_enc: null,
+        id_number_bidx: null,
+        name: row.name ?? '',
+        phone_enc: phone?.enc ?? null,
+        phone_bidx: phone?.bidx ?? null,
+        email_enc: email?.enc ?? null,
+        email_bidx: email?.bidx ?? null,
+        password_hash: null,
+        password_changed_at: null,
+        real_name_level: 1,
+      });
+      personId = created.id;
+      sub = created.sub;
+    }
+    const orgsInstalled = (await sql<{ ok: boolean }>`select to_regclass('orgs') is not null as ok`.execute(trx)).rows[0]?.ok;
+    const orgs = row.uscc && orgsInstalled ? await sql<{ id: string }>`select id from orgs where uscc = ${row.uscc}`.execute(trx) : { rows: [] };
+    await legacyAccountStore.insert(trx, {
+      department_code: c.department_code,
+      legacy_uid: c.legacy_uid,
+      person_id: personId,
+      login_name_bidx: row.loginName ? loginNameIndex(keyring, c.department_code, row.loginName) : null,
+      password_scheme: row.password?.scheme ?? null,
+      password_enc: row.password ? sealLegacyHash(keyring, c.department_code, c.legacy_uid, row.password) : null,
+      id_number_unverified_enc:
+        decision === 'keep_apart' && (row.idNumber ?? row.idNumberUnverified)
+          ? sealUnverifiedId(keyring, c.department_code, c.legacy_uid, (row.idNumber ?? row.idNumberUnverified)!)
+          : null,
+      uscc: row.uscc,
+      org_name: row.orgName,
+      org_id: orgs.rows[0]?.id ?? null,
+      job_id: c.job_id,
+      row_number: c.row_number,
+    });
+    const status = decision === 'merge' ? 'merged' : 'kept_apart';
+    await conflictStore.decide(trx, c.id, { status, decided_by: actor, resolved_person_id: personId });
+    await app.audit.append(
+      {
+        event: 'import.conflict_resolve',
+        outcome: 'success',
+        actor,
+        detail: { conflict_id: c.id, job_id: c.job_id, department: c.department_code, legacy_uid: c.legacy_uid, decision: status, sub },
+      },
+      trx,
+    );
+    return { conflict_id: c.id, status, department: c.department_code, legacy_uid: c.legacy_uid, sub };
+  });
+}
