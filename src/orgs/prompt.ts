@@ -6,7 +6,9 @@
 // with a saved grant (at once for departmental apps, after consent for others), this check records
 // it in org_entity_contexts keyed by the grant's id, together with the session's sid at the app.
 // The grant is oidc-provider's per session and app, so a silent SSO (prompt=none) to the same app
-// finds the choice again, while another app has another grant and asks again.
+// finds the choice again, while another app has another grant and asks again. The prompt asks
+// again when the chosen org can no longer be acted for (a silent login then gets
+// interaction_required), and when the app sends prompt=select_entity to let the person switch.
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
@@ -63,11 +65,15 @@ async function needsPrompt(app: AppContext, ctx: KoaContextWithOIDC): Promise<bo
   return options.unusable.length > 0 && !oidc.prompts.has('none');
 }
 
-/** Adds the prompt after login (before consent) to oidc-provider's interaction policy. */
+/**
+ * Adds the prompt after login (before consent) to oidc-provider's interaction policy. It is
+ * requestable: an app offers "切换办理身份" by sending `prompt=select_entity`, and the new choice
+ * replaces the grant's entity (tokens issued for the previous one are revoked, see bindContext).
+ */
 export function addEntityPrompt(policy: interactionPolicy.Prompt[]): void {
   if (policy.some((p) => p.name === PROMPT)) return;
   const prompt = new Prompt(
-    { name: PROMPT, requestable: false },
+    { name: PROMPT, requestable: true },
     new Check('entity_not_chosen', 'the End-User must choose whom they act for (select_entity)', async (ctx: KoaContextWithOIDC) => {
       const app = appOf(ctx.oidc.provider);
       return app ? needsPrompt(app, ctx) : false;

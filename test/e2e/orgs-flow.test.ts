@@ -226,6 +226,39 @@ describe('an agent for two orgs signs in', () => {
     const t = await signIn(user, rpB, null, ORG2);
     expect(t.claims()).toMatchObject({ sub: subs[AGENT], uscc: ORG2, org_role: 'agent' });
   });
+
+  it('switches entity at the same app with prompt=select_entity; tokens of the previous entity stop working', async () => {
+    const r = await start(user, rpA, null, { prompt: 'select_entity' });
+    expect(r.done).toBeNull();
+    expect(radios(r.html).sort()).toEqual(['person', ORG1, ORG2].sort());
+    const done = await choose(user, r.html, 'person');
+    const t = await redeem(rpA, r.flow, new URL(done.url));
+    expect(t.claims()).toMatchObject({ sub: subs[AGENT], entity_type: 'natural_person' });
+    expect(t.claims()!.uscc).toBeUndefined();
+    expect((await oidc.tokenIntrospection(rpA, tokens.access_token)).active).toBe(false);
+    await expect(oidc.refreshTokenGrant(rpA, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const silent = await start(user, rpA, null, { prompt: 'none' });
+    expect((await redeem(rpA, silent.flow, silent.done!)).claims()).toMatchObject({ entity_type: 'natural_person' });
+  });
+});
+
+describe('a third-party app (consent after the choice)', () => {
+  it('records the choice on the grant that consent creates', async () => {
+    const third = await client(s, { name: '第三方服务', redirectUris: [REDIRECT] });
+    const rp = await discover(third);
+    const user = new HttpUser();
+    const r = await start(user, rp, AGENT);
+    expect(radios(r.html)).toContain(ORG1);
+    const consent = await choose(user, r.html, ORG1);
+    const html = await consent.res.text();
+    expect(html).toContain('第三方服务');
+    expect(html).toContain('办理身份（个人或所代表的单位）');
+    const done = await user.postForm(new URL(formAction(html, '/confirm'), s.issuer).toString(), { ...formFields(html), consent: 'yes' }, REDIRECT);
+    const t = await redeem(rp, r.flow, new URL(done.url));
+    expect(t.claims()).toMatchObject({ sub: subs[AGENT], entity_type: 'legal_person', uscc: ORG1, org_role: 'agent' });
+    const silent = await start(user, rp, null, { prompt: 'none' });
+    expect((await redeem(rp, silent.flow, silent.done!)).claims()).toMatchObject({ uscc: ORG1 });
+  });
 });
 
 describe('bad entity values', () => {
