@@ -403,14 +403,16 @@ describe('expiry ends the org context by itself', () => {
 
   it('the sweep revokes the grant and sends back-channel logout, once', async () => {
     const sid = String(tokens.claims()!.sid);
-    const r1 = await sweepOrgs(s.app, s.provider());
-    expect(r1.ended).toBeGreaterThanOrEqual(1);
+    // (the server's own sweep may get there first: either way the end is carried out once)
+    await sweepOrgs(s.app, s.provider());
     await expect.poll(() => logoutTokenFor(subs[EXPIREE], sid), { timeout: 5000 }).toBeTruthy();
     const r2 = await sweepOrgs(s.app, s.provider());
     expect(r2.ended).toBe(0);
     expect((await oidc.tokenIntrospection(rpA, tokens.access_token)).active).toBe(false);
-    const events = await s.app.audit.list({ event: 'org.authorization.expire' });
-    expect(events.length).toBeGreaterThanOrEqual(1);
+    const [{ id }] = await s.app.db.selectFrom('org_authorizations').select('id').where('person_id', '=', await personId(EXPIREE)).execute();
+    const events = (await s.app.audit.list({ event: 'org.authorization.expire' })).filter((e) => e.detail.authorization_id === id);
+    expect(events).toHaveLength(1);
+    expect(logoutTokens.filter((t) => jose.decodeJwt(t).sub === subs[EXPIREE])).toHaveLength(1);
   });
 });
 
