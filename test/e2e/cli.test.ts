@@ -30,16 +30,17 @@ interface Target {
 }
 
 function envFor(t: Target, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  // A clean environment: nothing from the developer's shell (DATABASE_URL, DATA_DIR ...) leaks in.
+  // A clean environment, as an administrator's shell has it: nothing from the test runner
+  // (NODE_ENV=test silences logs) or the developer's shell (DATABASE_URL, DATA_DIR ...) leaks in.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME ?? os.tmpdir(),
-    NODE_ENV: 'test',
     DATA_DIR: t.dataDir,
     YITONG_MASTER_KEY: TEST_MASTER_KEY,
     ...extra,
   };
   if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
+  for (const [k, v] of Object.entries(env)) if (v === '') delete env[k]; // '' unsets (e.g. YITONG_MASTER_KEY)
   return env;
 }
 
@@ -214,6 +215,19 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     const out = json(bad) as { ok: boolean; firstBad: { seq: number; reason: string } };
     expect(out.ok).toBe(false);
     expect(out.firstBad).toEqual({ seq, reason: 'hash_mismatch' });
+  });
+
+  it('keeps stdout to the one JSON object on the zero-setup path (master key generated into DATA_DIR)', async () => {
+    if (t.databaseUrl) return; // the generated key file belongs to the embedded default
+    const fresh: Target = { ...t, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-cli-fresh-')) };
+    try {
+      const r = await yitong(fresh, ['department', 'add', '--code', 'GA', '--name', '公安局', '--json'], { env: { YITONG_MASTER_KEY: '' } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(fs.existsSync(path.join(fresh.dataDir, 'master.key'))).toBe(true);
+      expect(json(r)).toEqual({ code: 'GA', name: '公安局' }); // the "generated a master key" warning belongs on stderr
+    } finally {
+      fs.rmSync(fresh.dataDir, { recursive: true, force: true });
+    }
   });
 
   it('unknown commands and options are usage errors', async () => {
