@@ -1,4 +1,5 @@
-// Structured JSON logs. Personal data never goes in raw: mask it before logging.
+// Structured JSON logs on stderr, so that a command's --json output on stdout stays one clean
+// object. Personal data never goes in raw: mask it before logging.
 import pino from 'pino';
 
 export const logger = pino({
@@ -9,7 +10,7 @@ export const logger = pino({
     censor: '[redacted]',
   },
   timestamp: pino.stdTimeFunctions.isoTime,
-});
+}, pino.destination({ fd: 2, sync: true }));
 
 export function setLogLevel(level: string): void {
   logger.level = level;
