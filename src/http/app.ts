@@ -62,9 +62,10 @@ export function createHttpApp(deps: HttpDeps): Koa {
     try {
       await next();
     } catch (err) {
-      const e = err as { status?: number; code?: string; type?: string; message?: string; stack?: string };
+      const e = err as { status?: number; code?: string; type?: string; message?: string; stack?: string; error?: string };
       if (err instanceof UserError) return errorPage(ctx, err.status, err.code);
-      if (isDatabaseUnavailable(err)) {
+      // The adapter already turned an outage inside oidc-provider calls into temporarily_unavailable.
+      if (isDatabaseUnavailable(err) || e.error === 'temporarily_unavailable') {
         logger.warn({ err: e.message, path: ctx.path }, 'database unavailable');
         ctx.set('retry-after', '5');
         return errorPage(ctx, 503, 'db.unavailable');
