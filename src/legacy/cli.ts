@@ -19,7 +19,15 @@ function positiveInt(v: string | undefined, name: string, fallback: number): num
   return Number(v);
 }
 
-const progressFor = (quiet: boolean) => (quiet ? silentProgress : createProgress(process.stderr, { label: 'import' }));
+/** Progress on stderr: a bar on a terminal, else a line every --progress-interval seconds (default 5). */
+function progressFor(v: Record<string, unknown>) {
+  if (v.quiet) return silentProgress;
+  const raw = one(v, 'progress-interval', false);
+  if (raw !== undefined && !/^\d+(\.\d+)?$/.test(raw)) throw new CliUsageError(`--progress-interval: 应为秒数 / expected seconds, got ${raw}`);
+  return createProgress(process.stderr, { label: 'import', plainEveryMs: raw === undefined ? undefined : Number(raw) * 1000 });
+}
+
+const progressOptions = { quiet: { type: 'boolean' }, 'progress-interval': { type: 'string' } } as const;
 
 function summary(r: ImportReport): string {
   const c = r.counts;
@@ -38,8 +46,9 @@ function summary(r: ImportReport): string {
 }
 
 registerCommand('import', {
-  usage: 'yitong import FILE --department CODE --profile PROFILE.json [--dry-run] [--report OUT.json] [--quiet]   (an SQL source takes no FILE)',
-  options: { department: { type: 'string' }, profile: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'string' }, quiet: { type: 'boolean' } },
+  usage:
+    'yitong import FILE --department CODE --profile PROFILE.json [--dry-run] [--report OUT.json] [--quiet] [--progress-interval SECONDS]   (an SQL source takes no FILE)',
+  options: { department: { type: 'string' }, profile: { type: 'string' }, 'dry-run': { type: 'boolean' }, report: { type: 'string' }, ...progressOptions },
   async run(config, v, positionals) {
     if (positionals.length > 1) throw new CliUsageError('一次导入一个文件 / import one file at a time');
     const department = one(v, 'department')!;
@@ -50,7 +59,7 @@ registerCommand('import', {
       const report = await startImport(
         app,
         { department, profile: loaded.profile, file: positionals[0] },
-        { actor: actor(), dryRun: Boolean(v['dry-run']), reportFile: one(v, 'report', false), progress: progressFor(Boolean(v.quiet)) },
+        { actor: actor(), dryRun: Boolean(v['dry-run']), reportFile: one(v, 'report', false), progress: progressFor(v) },
       );
       return { json: report as unknown as Record<string, unknown>, text: summary(report) };
     });
@@ -58,14 +67,14 @@ registerCommand('import', {
 });
 
 registerCommand('import resume', {
-  usage: 'yitong import resume JOB_ID [--report OUT.json] [--quiet]',
-  options: { report: { type: 'string' }, quiet: { type: 'boolean' } },
+  usage: 'yitong import resume JOB_ID [--report OUT.json] [--quiet] [--progress-interval SECONDS]',
+  options: { report: { type: 'string' }, ...progressOptions },
   async run(config, v, positionals) {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resume JOB_ID');
     if (!UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
     return withApp(config, async (app) => {
-      const report = await resumeImport(app, id, { actor: actor(), reportFile: one(v, 'report', false), progress: progressFor(Boolean(v.quiet)) });
+      const report = await resumeImport(app, id, { actor: actor(), reportFile: one(v, 'report', false), progress: progressFor(v) });
       return { json: report as unknown as Record<string, unknown>, text: summary(report) };
     });
   },
