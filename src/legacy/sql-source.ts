@@ -86,9 +86,17 @@ async function* readMysql(src: SqlSource, required: readonly RequiredColumn[], s
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
+  // Connected (or refused) before the query: a refused connection must not leave the stream waiting.
+  const connected = new Promise<void>((resolve, reject) => {
+    conn.once('connect', () => resolve());
+    conn.once('error', reject);
+  });
   conn.on('error', () => {});
   let index: Map<string, number> | null = null;
   try {
+    await connected.catch((err: unknown) => {
+      throw failed(source, err);
+    });
     const query = conn.query({
       sql: src.query,
       rowsAsArray: true,
