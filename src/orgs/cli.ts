@@ -5,11 +5,12 @@
 // sends back-channel logout from this process, with the signing keys in the database.
 import type { AppContext } from '../context.ts';
 import { registerCommand, withApp, actor } from '../cli/commands.ts';
-import { one } from '../cli/io.ts';
+import { CliUsageError, one } from '../cli/io.ts';
+import { UserError } from '../i18n/messages.ts';
 import { ensureSigningKeys, loadJwks } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { addOrg, grantAuthorization, orgDetails, revokeAuthorization, setLegalRep, setOrgStatus } from './service.ts';
+import { addOrg, findOrgsByOrgCode, grantAuthorization, orgDetails, revokeAuthorization, setLegalRep, setOrgStatus } from './service.ts';
 import { endAuthorizationContexts, endLegalRepContexts, endOrgContexts, type EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
 
@@ -101,11 +102,19 @@ registerCommand('org set-status', {
 });
 
 registerCommand('org show', {
-  usage: 'yitong org show --uscc CODE',
-  options: { uscc: { type: 'string' } },
+  usage: 'yitong org show --uscc CODE | --org-code CODE (the pre-2015 organisation code, USCC positions 9-17)',
+  options: { uscc: { type: 'string' }, 'org-code': { type: 'string' } },
   run: (config, v) =>
     withApp(config, async (app) => {
-      const d = await orgDetails(app, one(v, 'uscc')!);
+      let uscc = one(v, 'uscc', false);
+      const orgCode = one(v, 'org-code', false);
+      if (!uscc && orgCode) {
+        const found = await findOrgsByOrgCode(app, orgCode);
+        if (found.length !== 1) throw new UserError('org.unknown', 404, found.length ? `${found.length} orgs share this code: ${found.map((o) => o.uscc).join(', ')}` : orgCode);
+        uscc = found[0].uscc;
+      }
+      if (!uscc) throw new CliUsageError('缺少参数 / missing option --uscc (or --org-code)');
+      const d = await orgDetails(app, uscc);
       const json = {
         org_id: d.org.id,
         org_sub: d.org.sub,

@@ -76,7 +76,7 @@ async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Cont
       uid: details.uid,
       csrf: csrfToken(app.keyring, details.uid),
       clientName: client?.clientName ?? null,
-      personName: person.name,
+      personName: maskName(person.name),
       selected: extra.selected ?? 'person',
       error: extra.error,
       options: options.usable.map((o) => ({ uscc: o.org.uscc, name: o.org.name, role: roleText(locale, o.role), until: o.validUntil ? lastDayCst(o.validUntil) : null })),

@@ -143,6 +143,8 @@ describe.each(targets)('yitong org on %s', (_kind, make) => {
     expect(r).toMatchObject({ uscc: ORG, name: '福州一通科技有限公司', legal_rep: { id_number: '110101********0010' } });
     expect(JSON.stringify(r)).not.toContain(AGENT);
     expect((r.authorizations as { state: string }[]).map((a) => a.state).sort()).toEqual(['active', 'pending']);
+    // found by the pre-2015 organisation code too
+    expect(json(await yitong(t, ['org', 'show', '--org-code', 'M000100Y-4', '--json']))).toMatchObject({ uscc: ORG });
   });
 
   it('org revoke, org set-legal-rep and org set-status', { timeout: 180_000 }, async () => {
