@@ -6,7 +6,10 @@ import crypto from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { serve, send } from './lib/child-kit.ts';
 import { runLoad } from './lib/runner.ts';
-import { hashPassword, verifyArgon2 } from '../src/crypto/password.ts';
+import { hashPassword, setHashConcurrency, verifyArgon2 } from '../src/crypto/password.ts';
+
+// the provider's gate: HASH_CONCURRENCY when set, else min(cores, 3) (src/crypto/password.ts)
+setHashConcurrency(Number(process.env.HASH_CONCURRENCY || 0));
 
 const mode = process.argv[2];
 let op: () => Promise<void>;

@@ -118,6 +118,15 @@ if (experiments.has('skip-unchanged-grant')) {
     return id;
   };
 }
+if (experiments.has('login-with-consent')) {
+  // A first-party app's consent given together with the login (one interaction result), so that
+  // prompt=consent does not cost a second interaction (GET page, resume, Interaction row) per login.
+  // Every client of the bench is first-party.
+  const provider = server.provider();
+  const finished = provider.interactionFinished.bind(provider);
+  provider.interactionFinished = (req, res, result, opts) =>
+    finished(req, res, result.login && !result.consent ? { ...result, consent: {} } : result, opts);
+}
 if (experiments.has('batch-audit')) {
   const { batchedAppend } = await import('./experiments/batch-audit.ts');
   const original = app.audit.append.bind(app.audit);
