@@ -36,7 +36,15 @@ export async function openApp(config: Config, opts: { poolSize?: number } = {}):
     const stored = await metaStore.putIfAbsent(handle.db, 'master_key_fingerprint', keyring.fingerprint);
     if (stored !== keyring.fingerprint) throw new WrongMasterKeyError();
     const app: AppContext = { config, db: handle.db, keyring, audit: new AuditLog(handle.db, keyring) };
-    return { app, handle, migrated, close: () => handle.close() };
+    return {
+      app,
+      handle,
+      migrated,
+      async close() {
+        await app.audit.drain(); // queued audit records are written before the pool closes
+        await handle.close();
+      },
+    };
   } catch (err) {
     await handle.close();
     throw err;

@@ -67,6 +67,8 @@ export interface AuditLogOptions {
 
 const EVENT_NAME = /^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/;
 const DAY_MS = 86_400_000;
+/** records per group commit */
+const MAX_BATCH = 500;
 
 export class AuditLog {
   readonly #db: Kysely<Database>;
@@ -83,22 +85,62 @@ export class AuditLog {
    * Appends one record. With `trx`, it is written inside that transaction and the chain head stays
    * locked until it ends, so append last in the transaction (and keep the transaction short: every
    * node's audit appends wait for it). Use read committed (the default) for `trx`.
+   *
+   * Without `trx`, appends are group-committed: records that arrive while a write is in flight go
+   * together in the next transaction (one head lock, one multi-row insert), so the serialised chain
+   * does not cap the cluster's throughput. The promise settles when the record's batch commits.
    */
   async append(e: AuditEvent, trx?: Transaction<Database>): Promise<void> {
     const prepared = prepare(e);
     if (trx) {
-      await this.#appendIn(trx, prepared);
+      await this.#appendIn(trx, [prepared]);
       return;
     }
-    await this.#db.transaction().execute((t) => this.#appendIn(t, prepared));
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ record: prepared, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
   }
 
-  async #appendIn(db: Kysely<Database>, e: Prepared): Promise<void> {
+  #queue: { record: Prepared; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  #flushing = false;
+  #idle: (() => void)[] = [];
+
+  /** Resolves once every queued record is written (graceful shutdown). */
+  drain(): Promise<void> {
+    if (!this.#flushing && !this.#queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        await this.#db.transaction().execute((t) => this.#appendIn(t, batch.map((b) => b.record)));
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.#flushing = false;
+    for (const done of this.#idle.splice(0)) done();
+  }
+
+  async #appendIn(db: Kysely<Database>, records: Prepared[]): Promise<void> {
     const head = await store.lockHead(db);
-    const fields = { seq: head.seq + 1, at: head.now, ...e };
-    const hash = chainHash(this.#keyring, head.hash, fields);
-    await store.insertRecord(db, { ...fields, prev_hash: head.hash, hash });
-    await store.updateHead(db, fields.seq, hash);
+    let prev = head.hash;
+    const rows = records.map((e, i) => {
+      const fields = { seq: head.seq + 1 + i, at: head.now, ...e };
+      const hash = chainHash(this.#keyring, prev, fields);
+      const row = { ...fields, prev_hash: prev, hash };
+      prev = hash;
+      return row;
+    });
+    await store.insertRecords(db, rows);
+    await store.updateHead(db, rows[rows.length - 1].seq, prev);
   }
 
   async verify(): Promise<AuditVerifyResult> {
@@ -194,15 +236,14 @@ export class AuditLog {
       const anchor = await store.hashAt(trx, through);
       if (anchor === null) throw new Error(`audit chain is broken at seq ${through}; run \`yitong audit verify\``);
       const deleted = await store.deleteThrough(trx, through);
-      await this.#appendIn(
-        trx,
+      await this.#appendIn(trx, [
         prepare({
           event: PURGE_EVENT,
           outcome: 'success',
           actor: opts.actor ?? null,
           detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchor, deleted },
         }, { trusted: true }),
-      );
+      ]);
       return { deleted, throughSeq: through };
     });
   }

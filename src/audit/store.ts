@@ -31,13 +31,13 @@ export async function readHead(db: Kysely<Database>): Promise<{ seq: number; has
   return { seq: Number(head.seq), hash: head.hash };
 }
 
-export async function insertRecord(
+export async function insertRecords(
   db: Kysely<Database>,
-  row: Omit<AuditRow, 'detail'> & { detail: Record<string, unknown> },
+  rows: (Omit<AuditRow, 'detail'> & { detail: Record<string, unknown> })[],
 ): Promise<void> {
   await db
     .insertInto('audit_log')
-    .values({ ...row, detail: JSON.stringify(row.detail) })
+    .values(rows.map((row) => ({ ...row, detail: JSON.stringify(row.detail) })))
     .execute();
 }
 

@@ -117,12 +117,11 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
       ctx.status = 401;
       return renderLogin(ctx, details, { error: tr(locale, result.code), identifier });
     }
-    await provider.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: result.person.sub, acr: ACR_PASSWORD, amr: ['pwd'], remember: false } },
-      { mergeWithLastSubmission: false },
-    );
+    // A departmental (first-party) app needs no consent page: settle it with the login, which
+    // saves the round trip through a second interaction (prompt=consent comes with offline_access).
+    const meta = await loadClientMetadata(app, String(details.params.client_id));
+    const login = { accountId: result.person.sub, acr: ACR_PASSWORD, amr: ['pwd'], remember: false };
+    await provider.interactionFinished(ctx.req, ctx.res, meta?.yitong_first_party ? { login, consent: {} } : { login }, { mergeWithLastSubmission: false });
   });
 
   router.post('/interaction/:uid/confirm', form, async (ctx) => {

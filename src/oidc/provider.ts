@@ -36,9 +36,6 @@ export function addExtraTokenClaims(fn: TokenClaimsExtension): void {
   tokenClaimsExtensions.push(fn);
 }
 
-/** Extra scopes and their claims (DESIGN.md contract), added by feature modules. */
-export const extraScopes: Record<string, string[]> = {};
-
 /** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
 async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
   const { oidc } = ctx;
@@ -48,10 +45,12 @@ async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
   const meta = await loadClientMetadata(app, client.clientId);
   if (!meta?.yitong_first_party) return grant;
   const g = grant ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId });
+  const before = grant ? JSON.stringify(g.openid) : undefined;
   g.addOIDCScope([...(oidc.requestParamScopes as Set<string>)].join(' '));
   const claims = [...(oidc.requestParamClaims as Set<string> | undefined ?? [])];
   if (claims.length) g.addOIDCClaims(claims);
-  await g.save();
+  // An SSO round trip usually asks for what the grant already holds: write only what changed.
+  if (JSON.stringify(g.openid) !== before) await g.save();
   return g;
 }
 
