@@ -62,12 +62,12 @@ function openCandidates(app: AppContext, rows: LegacyHashRow[]): Candidate[] {
 }
 
 /** Verifies against every candidate (no early exit); the first that matches, or null. */
-async function verifyAll(candidates: Candidate[], password: string): Promise<Candidate | null> {
+async function verifyAll<C extends { stored: StoredLegacyHash | null }>(candidates: C[], password: string): Promise<C | null> {
   const results = await Promise.all(
     candidates.map((c) =>
       c.stored
         ? verifyLegacyHash(password, c.stored).catch((err: Error) => {
-            logger.warn({ department: c.row.department_code, scheme: c.row.password_scheme, err: err.message }, 'legacy hash cannot be verified');
+            logger.warn({ scheme: c.stored?.scheme, err: err.message }, 'legacy hash cannot be verified');
             return false;
           })
         : Promise.resolve(false),
@@ -102,6 +102,16 @@ async function retireAfterArgon2(app: AppContext, person: Person): Promise<void>
   });
 }
 
+/**
+ * The legacy half of a login, without the database: every candidate hash is verified (no early
+ * exit) while the argon2id hash of the typed password is computed alongside. The hash is the
+ * upgrade when a candidate matches, and the work that equalises timing when none does.
+ */
+export async function checkLegacyPassword<C extends { stored: StoredLegacyHash | null }>(candidates: C[], password: string): Promise<{ match: C | null; argon2id: string }> {
+  const [match, argon2id] = await Promise.all([verifyAll(candidates, password), hashPassword(password)]);
+  return { match, argon2id };
+}
+
 /** Wraps the core verifier (argon2id, with its re-hash on raised parameters) with legacy hashes. */
 export function legacyPasswordVerifier(next: PasswordVerifier): PasswordVerifier {
   return async (app, person, password) => {
@@ -119,9 +129,9 @@ export function legacyPasswordVerifier(next: PasswordVerifier): PasswordVerifier
       return true;
     }
     if (!rows.length) return burnVerify(password);
-    const [match, hash] = await Promise.all([verifyAll(openCandidates(app, rows), password), hashPassword(password)]);
+    const { match, argon2id } = await checkLegacyPassword(openCandidates(app, rows), password);
     if (!match) return false;
-    await upgrade(app, person, hash, match);
+    await upgrade(app, person, argon2id, match);
     return true;
   };
 }
