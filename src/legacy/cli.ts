@@ -7,7 +7,7 @@ import { listConflicts, resolveConflict } from './conflicts.ts';
 import './errors.ts';
 import { buildReport, writeReportFile, type ImportReport } from './job/report.ts';
 import { createProgress, silentProgress } from './job/progress.ts';
-import { resumeImport, startImport } from './job/runner.ts';
+import { runImportInWorker } from './job/worker.ts';
 import { formatProfileIssues, loadProfile } from './profile.ts';
 import { jobStore } from './store.ts';
 
@@ -55,14 +55,13 @@ registerCommand('import', {
     const profileFile = one(v, 'profile')!;
     const loaded = await loadProfile(profileFile);
     if (!loaded.ok) throw new UserError('import.profile_invalid', 400, `\n${formatProfileIssues(loaded.issues, profileFile)}`);
-    return withApp(config, async (app) => {
-      const report = await startImport(
-        app,
-        { department, profile: loaded.profile, file: positionals[0] },
-        { actor: actor(), dryRun: Boolean(v['dry-run']), reportFile: one(v, 'report', false), progress: progressFor(v) },
-      );
-      return { json: report as unknown as Record<string, unknown>, text: summary(report) };
-    });
+    const report = await runImportInWorker(
+      config,
+      { kind: 'start', department, profile: loaded.profile, file: positionals[0], dryRun: Boolean(v['dry-run']), reportFile: one(v, 'report', false), actor: actor() },
+      progressFor(v),
+      loaded.profile.batch_size,
+    );
+    return { json: report as unknown as Record<string, unknown>, text: summary(report) };
   },
 });
 
@@ -73,10 +72,13 @@ registerCommand('import resume', {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resume JOB_ID');
     if (!UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
-    return withApp(config, async (app) => {
-      const report = await resumeImport(app, id, { actor: actor(), reportFile: one(v, 'report', false), progress: progressFor(v) });
-      return { json: report as unknown as Record<string, unknown>, text: summary(report) };
-    });
+    const progress = progressFor(v);
+    // the job's batch size sets the worker's memory; the database is closed again before it starts
+    const job = await withApp(config, (app) => jobStore.byId(app.db, id));
+    if (!job) throw new UserError('import.job_unknown', 404, id);
+    const batchSize = (job.profile as { batch_size?: number }).batch_size ?? 1000;
+    const report = await runImportInWorker(config, { kind: 'resume', jobId: id, reportFile: one(v, 'report', false), actor: actor() }, progress, batchSize);
+    return { json: report as unknown as Record<string, unknown>, text: summary(report) };
   },
 });
 
