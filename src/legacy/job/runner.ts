@@ -294,20 +294,22 @@ async function runToEnd(app: AppContext, session: ImportSession, job: JobState, 
     failure = asJobError(err, job.source);
     if (!failure) {
       // Our fault or the database's: the job stays resumable from its checkpoint.
-      await finishJob(app, job, { code: 'internal', message: { zh: `内部错误：${(err as Error).message}`, en: `internal error: ${(err as Error).message}` } }).catch(() => {});
+      await finishJob(app, job, { code: 'internal', message: { zh: `内部错误：${(err as Error).message}`, en: `internal error: ${(err as Error).message}` } }, null).catch(() => {});
       throw err;
     }
   }
-  const row = await finishJob(app, job, failure);
+  const row = await finishJob(app, job, failure, stats);
   const report = await buildReport(app.db, row, stats, opts.reportLimit);
   if (opts.reportFile) await writeReportFile(app.db, row, stats, opts.reportFile);
   if (failure) throw new ImportFailed(failure.code, job.id, failure.message);
   return report;
 }
 
-async function finishJob(app: AppContext, job: JobState, failure: JobError | null): Promise<JobRow> {
+async function finishJob(app: AppContext, job: JobState, failure: JobError | null, stats: RunStats | null): Promise<JobRow> {
   return app.db.transaction().execute(async (trx) => {
-    await jobStore.setStatus(trx, job.id, { status: failure ? 'failed' : 'done', error: failure as Record<string, unknown> | null, finished_at: new Date() });
+    // the summary of the last run; rejections and conflicts stay in their tables
+    const report = { checkpoint: job.checkpoint, counts: job.counters, last_run: stats ? { rows: stats.rows, elapsed_ms: Math.round(stats.elapsed_ms) } : null };
+    await jobStore.setStatus(trx, job.id, { status: failure ? 'failed' : 'done', error: failure as Record<string, unknown> | null, report, finished_at: new Date() });
     await app.audit.append(
       {
         event: failure ? 'import.fail' : 'import.finish',
