@@ -38,6 +38,9 @@ function summary(r: ImportReport): string {
     `  orgs created ${c.orgs_created}, linked ${c.orgs_linked}, not registered ${c.orgs_unregistered}`,
     `  rejected ${c.rejected}, conflicts ${c.conflicts}`,
   ];
+  if (r.ambiguous_login_names) {
+    lines.push(`  ${r.ambiguous_login_names} login names are shared by different persons: those sign in by ID number, mobile or e-mail, not ${r.department}/name`);
+  }
   if (r.run) lines.push(`  ${r.run.rows} rows in ${(r.run.elapsed_ms / 1000).toFixed(1)} s (${r.run.rows_per_second} rows/s)`);
   for (const x of r.rejections.slice(0, 20)) lines.push(`  row ${x.row}${x.column ? ` [${x.column}]` : ''} ${x.code}: ${x.reason.zh} / ${x.reason.en}`);
   if (r.rejections_total > 20) lines.push(`  ... ${r.rejections_total - 20} more rejections (--report FILE lists all)`);

@@ -173,6 +173,23 @@ export const legacyAccountStore = {
       .executeTakeFirst()
       .then((r) => Number(r.numUpdatedRows));
   },
+  /** Login names of the department that lead to more than one person: `CODE/name` logs nobody in. */
+  ambiguousLoginNames(db: Q, department: string): Promise<number> {
+    return db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('legacy_accounts')
+          .select('login_name_bidx')
+          .where('department_code', '=', department)
+          .where('login_name_bidx', 'is not', null)
+          .groupBy('login_name_bidx')
+          .having((h) => h.fn.count('person_id').distinct(), '>', 1)
+          .as('d'),
+      )
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
+  },
   /** The person's legacy user id in a department: the first linked, when the source had several. */
   uidFor(db: Q, personId: string, department: string): Promise<string | null> {
     return db

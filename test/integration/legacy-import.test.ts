@@ -149,6 +149,25 @@ describe('three departments with overlapping people', () => {
   });
 });
 
+describe('login names', () => {
+  it('counts login names shared by different persons; those resolve nobody, the ID number still works', async () => {
+    const rows = [
+      { uid: 'n1', dlm: 'Wang', xm: '王一', sfzh: residentIdFor(7001), mm: hashes.md5('a') },
+      { uid: 'n2', dlm: 'wang', xm: '王二', sfzh: residentIdFor(7002), mm: hashes.md5('b') },
+      { uid: 'n3', dlm: 'zhao', xm: '赵三', sfzh: residentIdFor(7003), mm: hashes.md5('c') },
+      { uid: 'n4', dlm: 'ZHAO', xm: '赵三', sfzh: residentIdFor(7003), mm: hashes.md5('d') },
+    ];
+    const f = dir.file('logins.csv', csv(rows, ['uid', 'dlm', 'xm', 'sfzh', 'mm']));
+    const p = profile({ source: { type: 'csv' }, columns: { legacy_uid: 'uid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm' }, password: { scheme: 'md5' } });
+    await departments(t.app, ['LN', '登录名测试']);
+    const r = await run('LN', f, p);
+    expect(r.ambiguous_login_names).toBe(1);
+    expect(await findPersonByLegacyLogin(t.app, 'LN', 'wang')).toBeNull();
+    // the same person twice under one name (case aside) is not ambiguous
+    expect((await findPersonByLegacyLogin(t.app, 'ln', ' Zhao '))!.name).toBe('赵三');
+  });
+});
+
 describe('per-row schemes and plaintext', () => {
   it('picks each row’s scheme from a column, rejecting an unknown marker at its column', async () => {
     const rows = [

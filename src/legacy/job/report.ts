@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Bilingual } from '../messages.ts';
-import { conflictStore, rejectionStore, type ConflictRow, type JobRow, type RejectionRow } from '../store.ts';
+import { conflictStore, legacyAccountStore, rejectionStore, type ConflictRow, type JobRow, type RejectionRow } from '../store.ts';
 import { emptyCounters, type ImportCounters } from './plan.ts';
 
 export interface JobError {
@@ -57,6 +57,8 @@ export interface ImportReport {
   run: { rows: number; elapsed_ms: number; rows_per_second: number } | null;
   counts: ImportCounters;
   error: JobError | null;
+  /** login names of the department shared by different persons: `CODE/name` signs nobody in */
+  ambiguous_login_names: number;
   rejections_total: number;
   rejections: RejectionEntry[];
   /** set when the list above is cut short (the --report file always holds every one) */
@@ -94,7 +96,7 @@ function runOf(stats: RunStats | null) {
   return { rows: stats.rows, elapsed_ms: Math.round(stats.elapsed_ms), rows_per_second: seconds > 0 ? Math.round(stats.rows / seconds) : 0 };
 }
 
-function header(job: JobRow, stats: RunStats | null): Omit<ImportReport, 'rejections' | 'conflicts' | 'rejections_total' | 'conflicts_total'> {
+function header(job: JobRow, stats: RunStats | null, ambiguous: number): Omit<ImportReport, 'rejections' | 'conflicts' | 'rejections_total' | 'conflicts_total'> {
   return {
     job_id: job.id,
     department: job.department_code,
@@ -107,16 +109,19 @@ function header(job: JobRow, stats: RunStats | null): Omit<ImportReport, 'reject
     run: runOf(stats),
     counts: { ...emptyCounters(), ...(job.counters as Partial<ImportCounters>) },
     error: (job.error as JobError | null) ?? null,
+    ambiguous_login_names: ambiguous,
   };
 }
 
 /** The report with at most `limit` rejections and conflicts listed. */
 export async function buildReport(db: Kysely<Database>, job: JobRow, stats: RunStats | null, limit = 1000): Promise<ImportReport> {
-  const [rejectionsTotal, conflictsTotal] = await Promise.all([rejectionStore.count(db, job.id), conflictStore.count(db, job.id)]);
+  const rejectionsTotal = await rejectionStore.count(db, job.id);
+  const conflictsTotal = await conflictStore.count(db, job.id);
+  const ambiguous = await legacyAccountStore.ambiguousLoginNames(db, job.department_code);
   const rejections = (await rejectionStore.page(db, job.id, 0, limit)).map(rejectionEntry);
   const conflicts = (await conflictStore.forJob(db, job.id, 0, limit)).map(conflictEntry);
   return {
-    ...header(job, stats),
+    ...header(job, stats, ambiguous),
     rejections_total: rejectionsTotal,
     rejections,
     ...(rejectionsTotal > rejections.length ? { rejections_truncated: true } : {}),
@@ -134,8 +139,10 @@ export async function writeReportFile(db: Kysely<Database>, job: JobRow, stats: 
   const write = async (s: string) => {
     if (!out.write(s)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
   };
-  const [rejectionsTotal, conflictsTotal] = await Promise.all([rejectionStore.count(db, job.id), conflictStore.count(db, job.id)]);
-  const head = JSON.stringify({ ...header(job, stats), rejections_total: rejectionsTotal, conflicts_total: conflictsTotal }, null, 2);
+  const rejectionsTotal = await rejectionStore.count(db, job.id);
+  const conflictsTotal = await conflictStore.count(db, job.id);
+  const ambiguous = await legacyAccountStore.ambiguousLoginNames(db, job.department_code);
+  const head = JSON.stringify({ ...header(job, stats, ambiguous), rejections_total: rejectionsTotal, conflicts_total: conflictsTotal }, null, 2);
   await write(`${head.slice(0, -2)},\n  "rejections": [`);
   let first = true;
   for (let after = 0; ; ) {
