@@ -32,6 +32,9 @@ const NEVER = 2_147_483_647;
  * has expired; an active lock is never extended or shortened; reaching lockAfter sets a lock of
  * lockSeconds. Keys are written in the order given: pass them in a fixed order (account, then ip)
  * so that concurrent statements lock rows in the same order.
+ * "Locked now" is the failure that reached the threshold: counts rise by one, so exactly one
+ * statement sees failures = lock_after (comparing timestamps would not do: two statements on a
+ * coarse clock can share now()).
  */
 export async function recordFailures(
   db: Kysely<Database>,
@@ -58,7 +61,8 @@ export async function recordFailures(
         when ${next} >= (select lock_after from input where input.key = t.key) then now() + ${lock}
         else null
       end
-    returning t.key, t.failures, coalesce(t.locked_until = now() + ${lock}, false) as locked_now`.execute(db);
+    returning t.key, t.failures,
+      coalesce(t.locked_until > now() and t.failures = (select lock_after from input where input.key = t.key), false) as locked_now`.execute(db);
   return result.rows.map((r) => ({ key: r.key, failures: Number(r.failures), lockedNow: Boolean(r.locked_now) }));
 }
 
