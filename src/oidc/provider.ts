@@ -1,6 +1,6 @@
 // oidc-provider configured from the public API only: adapter, findAccount, claims, interaction
 // policy, features. State lives in the database, so every node behind a load balancer is alike.
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { AppContext } from '../context.ts';
 import { createAdapterFactory } from './adapter.ts';
@@ -83,8 +83,25 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client may introspect its own tokens, and a confidential client those of its department's
+      // apps (a department's back end serving its front ends); nobody else learns a token is active.
+      introspection: {
+        enabled: true,
+        async allowedPolicy(_ctx, client, token) {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none' || !token.clientId) return false;
+          const [mine, theirs] = await Promise.all([loadClientMetadata(app, client.clientId), loadClientMetadata(app, token.clientId)]);
+          return Boolean(mine?.yitong_department) && mine?.yitong_department === theirs?.yitong_department;
+        },
+      },
+      revocation: {
+        enabled: true,
+        async allowedPolicy(_ctx, client, token) {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false; // RFC 7009: answer as if revoked
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },

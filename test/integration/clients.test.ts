@@ -44,4 +44,21 @@ describe('client registration', () => {
     await new Promise((r) => setTimeout(r, 5100)); // the per-node client cache
     await expect(oidc.clientCredentialsGrant(rp, {})).rejects.toMatchObject({ error: 'invalid_client' });
   });
+
+  it("lets a client introspect its own tokens and its department's, nobody else's", async () => {
+    await department(s, 'WJ', '卫健委');
+    const discover = async (c: { client_id: string; client_secret?: string }) =>
+      oidc.discovery(new URL(s.issuer), c.client_id, c.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const issuer = await discover(await client(s, { redirectUris: [], grantTypes: ['client_credentials'], department: 'SJ' }));
+    const sameDept = await discover(await client(s, { redirectUris: [], grantTypes: ['client_credentials'], department: 'SJ' }));
+    const otherDept = await discover(await client(s, { redirectUris: [], grantTypes: ['client_credentials'], department: 'WJ' }));
+    const noDept = await discover(await client(s, { redirectUris: [], grantTypes: ['client_credentials'] }));
+    const token = (await oidc.clientCredentialsGrant(issuer, {})).access_token;
+    expect((await oidc.tokenIntrospection(issuer, token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(sameDept, token)).active).toBe(true);
+    expect((await oidc.tokenIntrospection(otherDept, token)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(noDept, token)).active).toBe(false);
+    await expect(oidc.tokenRevocation(otherDept, token)).rejects.toMatchObject({ error: 'invalid_request' });
+    expect((await oidc.tokenIntrospection(issuer, token)).active).toBe(true);
+  });
 });
