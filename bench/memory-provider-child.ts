@@ -9,8 +9,8 @@ import http from 'node:http';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { forceLoopbackListen, freePort, serve, send, profileHandlers } from './lib/child-kit.ts';
-import { SCOPE_CLAIMS, personClaims } from '../src/oidc/account.ts';
-import { ACR_PASSWORD } from '../src/oidc/provider.ts';
+import { personClaims } from '../src/oidc/account.ts';
+import { ACR_PASSWORD, PROTOCOL_SETTINGS, protocolTtl } from '../src/oidc/provider.ts';
 import type { Person } from '../src/accounts/person.ts';
 
 forceLoopbackListen();
@@ -92,20 +92,7 @@ const configuration: Configuration = {
     return { accountId: person.sub, claims: async () => personClaims(person) };
   },
   jwks: { keys } as Configuration['jwks'],
-  claims: { sid: null, ...SCOPE_CLAIMS },
-  scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
-  acrValues: [ACR_PASSWORD],
-  conformIdTokenClaims: false,
-  responseTypes: ['code'],
-  pkce: { required: () => true },
-  clientDefaults: {
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    id_token_signed_response_alg: 'ES256',
-  },
-  extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
-  enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
+  ...PROTOCOL_SETTINGS,
   features: {
     devInteractions: { enabled: false },
     claimsParameter: { enabled: true },
@@ -117,18 +104,7 @@ const configuration: Configuration = {
     pushedAuthorizationRequests: { enabled: true },
     rpInitiatedLogout: { enabled: true },
   },
-  rotateRefreshToken: true,
-  ttl: {
-    AccessToken: 900,
-    AuthorizationCode: 60,
-    ClientCredentials: 900,
-    IdToken: 3600,
-    Interaction: 900,
-    Session: 1800,
-    Grant: 14 * 24 * 3600,
-    RefreshToken: 14 * 24 * 3600,
-    PushedAuthorizationRequest: 60,
-  },
+  ttl: protocolTtl(1800),
   cookies: {
     keys: [crypto.randomBytes(32).toString('base64url')],
     long: { httpOnly: true, sameSite: 'lax', secure: false, signed: true },

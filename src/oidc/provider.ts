@@ -54,6 +54,43 @@ async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
   return g;
 }
 
+/**
+ * Protocol settings that do not depend on the running app: the claims contract, PKCE, algorithms,
+ * refresh rotation and lifetimes. The benchmark's in-memory baseline uses the same ones.
+ */
+export const PROTOCOL_SETTINGS = {
+  // acr, amr and auth_time ride on the openid scope (contract); sid is the session's.
+  claims: { sid: null, ...SCOPE_CLAIMS },
+  scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
+  acrValues: [ACR_PASSWORD],
+  conformIdTokenClaims: false,
+  responseTypes: ['code'],
+  pkce: { required: () => true },
+  clientDefaults: {
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  },
+  extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
+  enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
+  rotateRefreshToken: true,
+} satisfies Configuration;
+
+export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configuration['ttl']> {
+  return {
+    AccessToken: 900,
+    AuthorizationCode: 60,
+    ClientCredentials: 900,
+    IdToken: 3600,
+    Interaction: 900,
+    Session: sessionIdleSeconds,
+    Grant: 14 * 24 * 3600,
+    RefreshToken: 14 * 24 * 3600,
+    PushedAuthorizationRequest: 60,
+  };
+}
+
 export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider {
   const { config } = app;
   const secure = config.issuer.startsWith('https:');
@@ -64,21 +101,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
     adapter: createAdapterFactory(app) as unknown as Configuration['adapter'],
     findAccount: createFindAccount(app),
     jwks: jwks as Configuration['jwks'],
-    // acr, amr and auth_time ride on the openid scope (contract); sid is the session's.
-    claims: { sid: null, ...SCOPE_CLAIMS },
-    scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
-    acrValues: [ACR_PASSWORD],
-    conformIdTokenClaims: false,
-    responseTypes: ['code'],
-    pkce: { required: () => true },
-    clientDefaults: {
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: 'ES256',
-    },
-    extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
-    enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
+    ...PROTOCOL_SETTINGS,
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
@@ -118,7 +141,6 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
         },
       },
     },
-    rotateRefreshToken: true,
     // oidc-provider refuses outgoing requests to private and loopback addresses (an SSRF guard for
     // dynamically registered clients). Here every outgoing URL (back-channel logout, jwks_uri) is
     // registered by an administrator, and departmental apps live on government intranets
@@ -127,17 +149,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
       const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
       return globalThis.fetch(url, rest);
     },
-    ttl: {
-      AccessToken: 900,
-      AuthorizationCode: 60,
-      ClientCredentials: 900,
-      IdToken: 3600,
-      Interaction: 900,
-      Session: config.sessionIdleSeconds,
-      Grant: 14 * 24 * 3600,
-      RefreshToken: 14 * 24 * 3600,
-      PushedAuthorizationRequest: 60,
-    },
+    ttl: protocolTtl(config.sessionIdleSeconds),
     cookies: {
       keys: app.keyring.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
