@@ -1,10 +1,10 @@
 // A departmental app (openid-client) signs a person in with code + PKCE, reads userinfo,
 // refreshes, introspects, revokes and signs out, against a real server and database.
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
-import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD, ID_A } from '../helpers/fixtures.ts';
 
@@ -12,8 +12,7 @@ let s: TestServer;
 let app: { client_id: string; client_secret?: string };
 let rp: oidc.Configuration;
 let sub: string;
-let backchannel: http.Server;
-const logoutTokens: string[] = [];
+let backchannel: BackchannelReceiver;
 const REDIRECT = 'https://ga.example.gov.cn/callback';
 const POST_LOGOUT = 'https://ga.example.gov.cn/bye';
 
@@ -46,22 +45,13 @@ async function login(user: HttpUser, config: oidc.Configuration, opts: { scope?:
 
 beforeAll(async () => {
   s = await startTestServer();
-  const port = await freePort();
-  backchannel = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => backchannel.listen(port, '127.0.0.1', r));
+  backchannel = await startBackchannelReceiver();
   await department(s);
   app = await client(s, {
     department: 'GA',
     redirectUris: [REDIRECT],
     postLogoutRedirectUris: [POST_LOGOUT],
-    backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel`,
+    backchannelLogoutUri: backchannel.url,
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
   });
   rp = await discover(app.client_id, app.client_secret);
@@ -69,7 +59,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  backchannel?.close();
+  await backchannel?.close();
   await s?.close();
 });
 
@@ -153,9 +143,9 @@ describe('authorization code + PKCE for a departmental app', () => {
     const action = html.match(/<form[^>]*action="([^"]+)"/)![1];
     const done = await user.postForm(new URL(action, s.issuer).toString(), { ...formFields(html), logout: 'yes' }, POST_LOGOUT);
     expect(done.url).toBe(`${POST_LOGOUT}?state=bye`);
-    await expect.poll(() => logoutTokens.length, { timeout: 5000 }).toBeGreaterThan(0);
+    await expect.poll(() => backchannel.tokens.length, { timeout: 5000 }).toBeGreaterThan(0);
     const jwks = jose.createRemoteJWKSet(new URL(`${s.issuer}/jwks`));
-    const { payload } = await jose.jwtVerify(logoutTokens.at(-1)!, jwks, { issuer: s.issuer, audience: app.client_id });
+    const { payload } = await jose.jwtVerify(backchannel.tokens.at(-1)!, jwks, { issuer: s.issuer, audience: app.client_id });
     expect(payload.sub).toBe(sub);
     expect(payload.events).toHaveProperty(['http://schemas.openid.net/event/backchannel-logout']);
     // the session is gone: a new authorization shows the login form again

@@ -4,7 +4,6 @@
 // also reaches a running server's apps (back-channel logout, refresh refused).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { createTestDatabase, TEST_MASTER_KEY } from '../helpers/db.ts';
 import { freePort } from '../helpers/server.ts';
+import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { PASSWORD } from '../helpers/fixtures.ts';
 import { openDatabase } from '../../src/db/connect.ts';
@@ -172,22 +172,12 @@ describe.each(targets)('yitong org on %s', (_kind, make) => {
 describe.skipIf(!process.env.DATABASE_URL)('a revocation from the command line while the server runs (PostgreSQL)', () => {
   let t: Target & { issuer?: string };
   let server: RunningServer;
-  let rpServer: http.Server;
-  const logoutTokens: string[] = [];
+  let backchannel: BackchannelReceiver;
 
   beforeAll(async () => {
     const port = await freePort();
     t = { ...(await createTestDatabase()), issuer: `http://127.0.0.1:${port}` };
-    const rpPort = await freePort();
-    rpServer = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => rpServer.listen(rpPort, '127.0.0.1', r));
+    backchannel = await startBackchannelReceiver();
     await loadExtensions();
     server = await startServer(
       loadConfig({ NODE_ENV: 'test', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent' }),
@@ -196,21 +186,19 @@ describe.skipIf(!process.env.DATABASE_URL)('a revocation from the command line w
     json(await yitong(t, ['department', 'add', '--code', 'SCJG', '--name', '市场监管局', '--json']));
     json(await yitong(t, ['org', 'add', '--uscc', ORG, '--name', '福州一通科技有限公司', '--legal-rep', REP, '--json']));
     json(await yitong(t, ['org', 'grant', '--uscc', ORG, '--agent', AGENT, '--json']));
-    (rpServer as http.Server & { rpPort?: number }).rpPort = rpPort;
   });
 
   afterAll(async () => {
-    rpServer?.close();
+    await backchannel?.close();
     await server?.stop();
     await t?.cleanup();
   });
 
   it('ends the org context: back-channel logout reaches the app and its refresh token is refused', async () => {
     const issuer = server.url;
-    const rpPort = (rpServer as http.Server & { rpPort?: number }).rpPort!;
     const REDIRECT = 'https://scjg.example.gov.cn/cb';
     const app = json(
-      await yitong(t, ['client', 'add', '--name', '企业开办', '--department', 'SCJG', '--redirect-uri', REDIRECT, '--backchannel-logout-uri', `http://127.0.0.1:${rpPort}/bc`, '--json']),
+      await yitong(t, ['client', 'add', '--name', '企业开办', '--department', 'SCJG', '--redirect-uri', REDIRECT, '--backchannel-logout-uri', backchannel.url, '--json']),
     ) as { client_id: string; client_secret: string };
     const config = await oidc.discovery(new URL(issuer), app.client_id, app.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const verifier = oidc.randomPKCECodeVerifier();
@@ -232,8 +220,8 @@ describe.skipIf(!process.env.DATABASE_URL)('a revocation from the command line w
 
     const r = json(await yitong(t, ['org', 'revoke', '--uscc', ORG, '--agent', AGENT, '--json']));
     expect(r).toMatchObject({ status: 'revoked', grants_revoked: 1, apps_notified: 1 });
-    expect(logoutTokens).toHaveLength(1);
-    const { payload } = await jose.jwtVerify(logoutTokens[0], jose.createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: app.client_id });
+    expect(backchannel.tokens).toHaveLength(1);
+    const { payload } = await jose.jwtVerify(backchannel.tokens[0], jose.createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: app.client_id });
     expect(payload).toMatchObject({ sub: tokens.claims()!.sub, sid: tokens.claims()!.sid });
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });

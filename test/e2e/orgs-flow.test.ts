@@ -3,12 +3,12 @@
 // it, another app asks again), the claims follow the contract, revocation and expiry end the org
 // context (refresh and userinfo fail, back-channel logout reaches the app), token exchange issues
 // org tokens with `act`. Against a real server, on PGlite or PostgreSQL (DATABASE_URL).
-import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { sql } from 'kysely';
-import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
 import { addOrg, grantAuthorization, revokeAuthorization, setLegalRep } from '../../src/orgs/service.ts';
@@ -33,8 +33,7 @@ const ORG2 = '91310115MA1FL00079';
 const ORG3 = '91110108MA01ABCD1E';
 
 let s: TestServer;
-let backchannel: http.Server;
-const logoutTokens: string[] = [];
+let backchannel: BackchannelReceiver;
 let appA: { client_id: string; client_secret?: string };
 let appB: { client_id: string; client_secret?: string };
 let rpA: oidc.Configuration;
@@ -119,7 +118,7 @@ const contextCount = async () => Number((await sql<{ n: string }>`select count(*
 
 async function logoutTokenFor(sub: string, sid: string) {
   const jwks = jose.createRemoteJWKSet(new URL(`${s.issuer}/jwks`));
-  for (const t of logoutTokens) {
+  for (const t of backchannel.tokens) {
     const { payload } = await jose.jwtVerify(t, jwks, { issuer: s.issuer, audience: appA.client_id });
     if (payload.sub === sub && payload.sid === sid) return payload;
   }
@@ -136,23 +135,14 @@ function radios(html: string): string[] {
 
 beforeAll(async () => {
   s = await startTestServer();
-  const port = await freePort();
-  backchannel = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => backchannel.listen(port, '127.0.0.1', r));
+  backchannel = await startBackchannelReceiver();
   await department(s, 'SCJG', '市场监管局');
   await department(s, 'GA', '公安局');
   appA = await client(s, {
     name: '企业开办',
     department: 'SCJG',
     redirectUris: [REDIRECT],
-    backchannelLogoutUri: `http://127.0.0.1:${port}/backchannel`,
+    backchannelLogoutUri: backchannel.url,
     grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
   });
   appB = await client(s, { name: '户政服务', department: 'GA', redirectUris: [REDIRECT], grantTypes: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE] });
@@ -184,7 +174,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  backchannel?.close();
+  await backchannel?.close();
   await s?.close();
 });
 
@@ -412,7 +402,7 @@ describe('expiry ends the org context by itself', () => {
     const [{ id }] = await s.app.db.selectFrom('org_authorizations').select('id').where('person_id', '=', await personId(EXPIREE)).execute();
     const events = (await s.app.audit.list({ event: 'org.authorization.expire' })).filter((e) => e.detail.authorization_id === id);
     expect(events).toHaveLength(1);
-    expect(logoutTokens.filter((t) => jose.decodeJwt(t).sub === subs[EXPIREE])).toHaveLength(1);
+    expect(backchannel.tokens.filter((t) => jose.decodeJwt(t).sub === subs[EXPIREE])).toHaveLength(1);
   });
 });
 

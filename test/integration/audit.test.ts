@@ -7,22 +7,12 @@ import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { AuditLog, AuditRetentionError, PURGE_EVENT } from '../../src/audit/service.ts';
 import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
+import type { AuditRow } from '../../src/audit/store.ts';
 
 const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
 const DAY = 86_400_000;
 
-interface RawRow {
-  seq: number;
-  at: Date;
-  actor: string | null;
-  event: string;
-  outcome: string;
-  client_id: string | null;
-  ip: string | null;
-  detail: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+type RawRow = AuditRow;
 
 async function rawRow(t: TestDb, seq: number): Promise<RawRow> {
   const r = await sql<RawRow>`select * from audit_log where seq = ${seq}`.execute(t.db);
