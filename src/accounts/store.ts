@@ -31,11 +31,4 @@ export const personStore = {
       .execute()
       .then(() => undefined);
   },
-  count(db: Q): Promise<number> {
-    return db
-      .selectFrom('persons')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n));
-  },
 };

@@ -21,5 +21,3 @@ export async function requireDepartment(ctx: AppContext, code: string): Promise<
   if (!row) throw new UserError('department.unknown', 404, code);
   return row;
 }
-
-export const listDepartments = (ctx: AppContext) => departmentStore.list(ctx.db);

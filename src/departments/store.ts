@@ -17,7 +17,4 @@ export const departmentStore = {
   byCode(db: Q, code: string): Promise<DepartmentRow | undefined> {
     return db.selectFrom('departments').selectAll().where('code', '=', code).executeTakeFirst();
   },
-  list(db: Q): Promise<DepartmentRow[]> {
-    return db.selectFrom('departments').selectAll().orderBy('code').execute();
-  },
 };

@@ -1,7 +1,5 @@
 // Contact data normalisation: mobile numbers (mainland) and e-mail addresses.
 
-export type ContactError = 'phone.invalid' | 'email.invalid';
-
 export function parseMobile(raw: string | null | undefined): { ok: true; value: string } | { ok: false; error: 'phone.invalid' } {
   if (raw == null) return { ok: false, error: 'phone.invalid' };
   let v = String(raw).normalize('NFKC').replace(/[\s-]+/g, '');
