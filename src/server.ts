@@ -5,47 +5,39 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/env.ts';
 import { openApp } from './bootstrap.ts';
 import { ensureSigningKeys, loadJwks, signingKeysVersion } from './oidc/keys.ts';
-import { createProvider } from './oidc/provider.ts';
+import { clientRules, createProvider } from './oidc/provider.ts';
+import type { ClientRules } from './clients/service.ts';
 import { payloadStore } from './oidc/payload-store.ts';
-import { createHttpApp, type HttpDeps } from './http/app.ts';
+import { createHttpApp } from './http/app.ts';
 import { LoginThrottle } from './interactions/throttle.ts';
 import { logger } from './log.ts';
 import type { AppContext } from './context.ts';
+import type { FeatureFactory } from './feature.ts';
+import { orgsFeature } from './orgs/feature.ts';
+import { legacyFeature } from './legacy/feature.ts';
 
 export interface RunningServer {
   url: string;
   app: AppContext;
   server: http.Server;
   provider(): Provider;
+  /** what `addClient` checks against: this server's grant types and provider */
+  clientRules(): ClientRules;
   stop(): Promise<void>;
 }
 
-/** Hooks for features that add routes (self-service pages, admin API). */
-export type ServerExtension = (app: AppContext, getProvider: () => Provider) => NonNullable<HttpDeps['routers']>;
-const extensions: ServerExtension[] = [];
-export function addServerExtension(ext: ServerExtension): void {
-  extensions.push(ext);
-}
-
-/** Periodic work of feature modules. Every node runs it, so it must be safe to run concurrently. */
-export interface BackgroundTask {
-  name: string;
-  everyMs: number;
-  run(app: AppContext, getProvider: () => Provider): Promise<void>;
-}
-const tasks: BackgroundTask[] = [];
-export function addBackgroundTask(task: BackgroundTask): void {
-  tasks.push(task);
-}
+/** The features a production server runs, in order (prompts run in this order, after login). */
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature];
 
 const PURGE_MS = 10 * 60_000;
 const KEY_POLL_MS = 30_000;
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, factories: FeatureFactory[] = ALL_FEATURES): Promise<RunningServer> {
   const opened = await openApp(config, { poolSize: 20 });
   const { app } = opened;
+  const features = factories.map((make) => make(app));
   await ensureSigningKeys(app);
-  let provider = createProvider(app, await loadJwks(app));
+  let provider = createProvider(app, await loadJwks(app), features);
   let keysVersion = await signingKeysVersion(app);
   const getProvider = () => provider;
   const throttle = new LoginThrottle(app.db, config.throttle);
@@ -55,7 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     getProvider,
     throttle,
     ping: opened.handle.ping,
-    routers: extensions.flatMap((ext) => ext(app, getProvider)),
+    features,
   });
   const server = http.createServer(koa.callback());
   server.requestTimeout = 30_000;
@@ -78,15 +70,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       signingKeysVersion(app)
         .then(async (v) => {
           if (v === keysVersion) return;
-          provider = createProvider(app, await loadJwks(app));
+          provider = createProvider(app, await loadJwks(app), features);
           keysVersion = v;
           logger.info('signing keys changed; provider reloaded');
         })
         .catch((err: Error) => logger.warn({ err: err.message }, 'key poll failed'));
     }, KEY_POLL_MS),
-    ...tasks.map((task) =>
+    ...features.flatMap((f) => f.tasks ?? []).map((task) =>
       setInterval(() => {
-        task.run(app, getProvider).catch((err: Error) => logger.warn({ err: err.message, task: task.name }, 'background task failed'));
+        task.run(getProvider).catch((err: Error) => logger.warn({ err: err.message, task: task.name }, 'background task failed'));
       }, task.everyMs),
     ),
   ];
@@ -100,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app,
     server,
     provider: getProvider,
+    clientRules: () => clientRules(provider, features),
     stop() {
       stopping ??= (async () => {
         for (const t of timers) clearInterval(t);

@@ -1,42 +1,62 @@
 // The `yitong` commands (contract in DESIGN.md). Each opens the app, does one thing, closes.
+import type Provider from 'oidc-provider';
 import type { Config } from '../config/env.ts';
+import type { FeatureFactory } from '../feature.ts';
 import { openApp } from '../bootstrap.ts';
 import { addDepartment } from '../departments/service.ts';
 import { addClient, listClients, setClientStatus } from '../clients/service.ts';
 import { createPerson } from '../accounts/service.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
-import { createProvider } from '../oidc/provider.ts';
+import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { CliUsageError, many, one, readStdin, type CommandResult } from './io.ts';
 import type { AppContext } from '../context.ts';
 
+/** What a command runs with: the configuration and the features `yitong serve` would run. */
+export interface CliEnv {
+  config: Config;
+  features: FeatureFactory[];
+}
+
 export type Command = {
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
+  run(env: CliEnv, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
   usage: string;
 };
 
+/** The provider as `yitong serve` builds it (signing keys made if missing), for commands that need one. */
+export interface CliTools {
+  provider(): Promise<{ provider: Provider; rules: ReturnType<typeof clientRules> }>;
+}
+
 export const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
 
-export async function withApp<T>(config: Config, fn: (app: AppContext) => Promise<T>): Promise<T> {
-  const opened = await openApp(config, { poolSize: 2 });
+export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTools) => Promise<T>): Promise<T> {
+  const opened = await openApp(env.config, { poolSize: 2 });
+  const { app } = opened;
+  let built: Awaited<ReturnType<CliTools['provider']>> | undefined;
+  const tools: CliTools = {
+    async provider() {
+      if (built) return built;
+      const features = env.features.map((make) => make(app));
+      await ensureSigningKeys(app);
+      const provider = createProvider(app, await loadJwks(app), features);
+      return (built = { provider, rules: clientRules(provider, features) });
+    },
+  };
   try {
-    return await fn(opened.app);
+    return await fn(app, tools);
   } finally {
     await opened.close();
   }
 }
 
-/** Feature modules add their commands (e.g. 'org add', 'import') with registerCommand. */
-export function registerCommand(name: string, cmd: Command): void {
-  commands[name] = cmd;
-}
-
-export const commands: Record<string, Command> = {
+/** The core's commands; each feature folder exports its own (orgs/cli.ts, legacy/cli.ts). */
+export const coreCommands: Record<string, Command> = {
   migrate: {
     usage: 'yitong migrate',
     options: {},
-    async run(config) {
+    async run({ config }) {
       const opened = await openApp(config, { poolSize: 1 });
       await opened.close();
       return { json: { applied: opened.migrated }, text: opened.migrated.length ? `applied: ${opened.migrated.join(', ')}` : 'database is up to date' };
@@ -46,8 +66,8 @@ export const commands: Record<string, Command> = {
   'department add': {
     usage: 'yitong department add --code CODE --name NAME',
     options: { code: { type: 'string' }, name: { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
+    run: (env, v) =>
+      withApp(env, async (app) => {
         const d = await addDepartment(app, one(v, 'code')!, one(v, 'name')!, actor());
         return { json: { code: d.code, name: d.name }, text: `department ${d.code} (${d.name}) added` };
       }),
@@ -69,10 +89,9 @@ export const commands: Record<string, Command> = {
       consent: { type: 'boolean' },
       'id-token-alg': { type: 'string' },
     },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        await ensureSigningKeys(app);
-        const provider = createProvider(app, await loadJwks(app));
+    run: (env, v) =>
+      withApp(env, async (app, tools) => {
+        const { rules } = await tools.provider();
         const created = await addClient(
           app,
           {
@@ -88,9 +107,7 @@ export const commands: Record<string, Command> = {
             idTokenAlg: one(v, 'id-token-alg', false) ?? null,
           },
           actor(),
-          async (metadata) => {
-            await provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]);
-          },
+          rules,
         );
         const text = `client_id: ${created.client_id}` + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
         return { json: created, text };
@@ -100,8 +117,8 @@ export const commands: Record<string, Command> = {
   'client list': {
     usage: 'yitong client list',
     options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
+    run: (env) =>
+      withApp(env, async (app) => {
         const clients = (await listClients(app)).map((c) => ({
           client_id: c.client_id,
           name: c.name,
@@ -118,8 +135,8 @@ export const commands: Record<string, Command> = {
   'client disable': {
     usage: 'yitong client disable --client-id ID',
     options: { 'client-id': { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
+    run: (env, v) =>
+      withApp(env, async (app) => {
         const id = one(v, 'client-id')!;
         await setClientStatus(app, id, 'disabled', actor());
         return { json: { client_id: id, status: 'disabled' }, text: `client ${id} disabled (all nodes within 5 s)` };
@@ -129,8 +146,8 @@ export const commands: Record<string, Command> = {
   'client enable': {
     usage: 'yitong client enable --client-id ID',
     options: { 'client-id': { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
+    run: (env, v) =>
+      withApp(env, async (app) => {
         const id = one(v, 'client-id')!;
         await setClientStatus(app, id, 'active', actor());
         return { json: { client_id: id, status: 'active' }, text: `client ${id} enabled` };
@@ -147,11 +164,11 @@ export const commands: Record<string, Command> = {
       'real-name-level': { type: 'string' },
       'password-stdin': { type: 'boolean' },
     },
-    async run(config, v) {
+    async run(env, v) {
       if (!v['password-stdin']) throw new CliUsageError('缺少参数 / missing option --password-stdin (密码只从标准输入读取 / passwords are read from standard input only)');
       const password = await readStdin();
       const level = one(v, 'real-name-level', false);
-      return withApp(config, async (app) => {
+      return withApp(env, async (app) => {
         const p = await createPerson(
           app,
           {
@@ -172,8 +189,8 @@ export const commands: Record<string, Command> = {
   'keys rotate': {
     usage: 'yitong keys rotate',
     options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
+    run: (env) =>
+      withApp(env, async (app) => {
         await ensureSigningKeys(app);
         const r = await rotateSigningKeys(app, actor());
         return { json: r, text: `added ${r.added.join(', ')}; retired ${r.retired.length ? r.retired.join(', ') : 'none'}. Running servers pick the new keys up within 30 s.` };
@@ -183,8 +200,8 @@ export const commands: Record<string, Command> = {
   'audit list': {
     usage: 'yitong audit list [--event NAME] [--since YYYY-MM-DD] [--limit N]',
     options: { event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
+    run: (env, v) =>
+      withApp(env, async (app) => {
         const since = one(v, 'since', false);
         const limit = one(v, 'limit', false);
         if (since && Number.isNaN(Date.parse(since))) throw new CliUsageError(`--since: 日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got ${since}`);
@@ -200,8 +217,8 @@ export const commands: Record<string, Command> = {
   'audit verify': {
     usage: 'yitong audit verify',
     options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
+    run: (env) =>
+      withApp(env, async (app) => {
         const r = await app.audit.verify();
         if (!r.ok) {
           process.exitCode = 1;

@@ -4,18 +4,24 @@ import { loadConfig, ConfigError } from '../config/env.ts';
 import { UserError } from '../i18n/messages.ts';
 import { DataDirInUseError } from '../db/dir-lock.ts';
 import { WrongMasterKeyError } from '../bootstrap.ts';
-import { commands } from './commands.ts';
+import { coreCommands, type CliEnv, type Command } from './commands.ts';
 import { CliUsageError } from './io.ts';
 import { logger } from '../log.ts';
-import { loadExtensions } from '../extensions.ts';
+import { ALL_FEATURES, startServer } from '../server.ts';
+import { orgsCommands } from '../orgs/cli.ts';
+import { legacyCommands } from '../legacy/cli.ts';
+
+// The composition root of the command line: the core's commands and each feature's, and the
+// features the commands (and `yitong serve`) run with.
+const commands: Record<string, Command> = { ...coreCommands, ...orgsCommands, ...legacyCommands };
+const features = ALL_FEATURES;
 
 function usage(): string {
   return ['yitong serve', ...Object.values(commands).map((c) => c.usage)].join('\n');
 }
 
 async function serve() {
-  const { startServer } = await import('../server.ts');
-  const server = await startServer(loadConfig());
+  const server = await startServer(loadConfig(), features);
   let signals = 0;
   const shutdown = (signal: string) => {
     if (signals++) process.exit(1); // a second signal forces it
@@ -29,7 +35,6 @@ async function serve() {
 async function main(argv: string[]) {
   const json = argv.includes('--json');
   const args = argv.filter((a) => a !== '--json');
-  await loadExtensions();
   try {
     if (args[0] === 'serve' || args.length === 0 && process.env.npm_lifecycle_event === 'start') return await serve();
     const name = [args[0], args[1]].join(' ');
@@ -46,7 +51,8 @@ async function main(argv: string[]) {
     } catch (err) {
       throw new CliUsageError(`${(err as Error).message}\nusage: ${cmd.usage}`);
     }
-    const result = await cmd.run(loadConfig(), parsed.values as Record<string, unknown>, parsed.positionals);
+    const env: CliEnv = { config: loadConfig(), features };
+    const result = await cmd.run(env, parsed.values as Record<string, unknown>, parsed.positionals);
     process.stdout.write((json ? JSON.stringify(result.json) : (result.text ?? JSON.stringify(result.json, null, 2))) + '\n');
   } catch (err) {
     const known = err instanceof UserError || err instanceof CliUsageError || err instanceof ConfigError || err instanceof DataDirInUseError || err instanceof WrongMasterKeyError;

@@ -5,8 +5,6 @@ import { UserError } from '../i18n/messages.ts';
 import { clientStore } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
 
-/** Grant types a client may be registered with; feature modules add theirs (token exchange). */
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
 const SECRET_AAD = 'clients.secret';
 
 export interface NewClient {
@@ -26,7 +24,11 @@ export interface NewClient {
 
 export const ID_TOKEN_ALGS = ['ES256', 'RS256'];
 
-export type MetadataValidator = (metadata: Record<string, unknown>) => Promise<void>;
+/** What the running provider accepts: its grant types, and its own validation of the metadata. */
+export interface ClientRules {
+  grantTypes: string[];
+  validate(metadata: Record<string, unknown>): Promise<void>;
+}
 
 function checkUri(uri: string, production: boolean): string {
   let u: URL;
@@ -42,11 +44,11 @@ function checkUri(uri: string, production: boolean): string {
   return uri;
 }
 
-export async function addClient(ctx: AppContext, input: NewClient, actor: string, validate: MetadataValidator) {
+export async function addClient(ctx: AppContext, input: NewClient, actor: string, rules: ClientRules) {
   const name = input.name?.normalize('NFKC').trim();
   if (!name || name.length > 128) throw new UserError('name.invalid');
   const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : ['authorization_code', 'refresh_token'];
-  for (const g of grantTypes) if (!SUPPORTED_GRANT_TYPES.includes(g)) throw new UserError('client.invalid', 400, `grant_type ${g}`);
+  for (const g of grantTypes) if (!rules.grantTypes.includes(g)) throw new UserError('client.invalid', 400, `grant_type ${g}`);
   const usesCode = grantTypes.includes('authorization_code');
   if (usesCode && !input.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, '--redirect-uri');
   if (input.public && grantTypes.includes('client_credentials')) throw new UserError('client.invalid', 400, 'a public client cannot use client_credentials');
@@ -72,7 +74,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
     metadata.backchannel_logout_session_required = true;
   }
   try {
-    await validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
+    await rules.validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
   } catch (err) {
     const e = err as { error_description?: string; message?: string };
     throw new UserError('client.invalid', 400, e.error_description ?? e.message);

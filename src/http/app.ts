@@ -17,6 +17,8 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { interactionRouter } from '../interactions/routes.ts';
 import type { LoginThrottle } from '../interactions/throttle.ts';
 import { logger } from '../log.ts';
+import type { Feature } from '../feature.ts';
+import { loginMethods } from '../interactions/authenticate.ts';
 
 const css = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/app.css'));
 
@@ -25,8 +27,8 @@ export interface HttpDeps {
   getProvider: () => Provider;
   throttle: LoginThrottle;
   ping: () => Promise<boolean>;
-  /** extra routers (self-service pages, admin API) mounted before the provider */
-  routers?: Router[];
+  /** what the features add: prompt pages, login methods, routers (self-service pages, admin API) */
+  features: Feature[];
 }
 
 function errorPage(ctx: Koa.Context, status: number, code: string) {
@@ -99,9 +101,14 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
   koa.use(ops.routes());
 
-  const interactions = interactionRouter(app, getProvider, deps.throttle);
+  const { features } = deps;
+  const interactions = interactionRouter(app, getProvider, {
+    login: loginMethods(app, features),
+    throttle: deps.throttle,
+    prompts: features.flatMap((f) => f.prompts ?? []),
+  });
   koa.use(interactions.routes()).use(interactions.allowedMethods());
-  for (const r of deps.routers ?? []) koa.use(r.routes()).use(r.allowedMethods());
+  for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();

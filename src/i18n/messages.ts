@@ -2,7 +2,10 @@
 
 export type Locale = 'zh-CN' | 'en';
 
-export const messages: Record<string, { 'zh-CN': string; en: string }> = {
+import { ORG_MESSAGES } from '../orgs/messages.ts';
+import { LEGACY_ERRORS } from '../legacy/messages.ts';
+
+const core: Record<string, { 'zh-CN': string; en: string }> = {
   'id_number.empty': { 'zh-CN': '请填写身份证号码', en: 'The ID number is missing' },
   'id_number.float_mangled': { 'zh-CN': '身份证号码被表格软件转成了科学计数法，请以文本格式导出', en: 'The ID number was turned into a floating-point number by a spreadsheet; export it as text' },
   'id_number.length': { 'zh-CN': '身份证号码应为 18 位（或旧版 15 位）', en: 'An ID number has 18 characters (or 15 for old numbers)' },
@@ -40,10 +43,8 @@ export const messages: Record<string, { 'zh-CN': string; en: string }> = {
   'data_dir.in_use': { 'zh-CN': '数据目录正被其他进程使用', en: 'The data directory is in use by another process' },
 };
 
-/** Feature modules keep their own messages beside their code and add them here. */
-export function addMessages(more: Record<string, { 'zh-CN': string; en: string }>): void {
-  Object.assign(messages, more);
-}
+/** The one catalogue: the core's messages and the features' (each kept beside its code). */
+export const messages: Record<string, { 'zh-CN': string; en: string }> = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS };
 
 export function t(locale: Locale, key: string): string {
   const m = messages[key];

@@ -1,7 +1,8 @@
 import { t, type Locale } from './messages.ts';
+import { ORG_UI } from '../orgs/messages.ts';
 
 // Page text (zh-CN first, en second). Error messages live in messages.ts.
-export const ui: Record<string, { 'zh-CN': string; en: string }> = {
+const core: Record<string, { 'zh-CN': string; en: string }> = {
   'app.title': { 'zh-CN': '一通 · 统一身份认证', en: 'Yitong · Unified Sign-in' },
   'login.heading': { 'zh-CN': '统一身份认证登录', en: 'Sign in' },
   'login.to': { 'zh-CN': '登录后将进入', en: 'You are signing in to' },
@@ -30,9 +31,7 @@ export const ui: Record<string, { 'zh-CN': string; en: string }> = {
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
 
-export function addUiText(more: Record<string, { 'zh-CN': string; en: string }>): void {
-  Object.assign(ui, more);
-}
+export const ui: Record<string, { 'zh-CN': string; en: string }> = { ...core, ...ORG_UI };
 
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {

@@ -10,27 +10,24 @@ import { parseMobile, parseEmail } from '../identity/contact.ts';
 import { maskEmail, maskIdNumber, maskPhone } from '../identity/mask.ts';
 import type { LoginThrottle } from './throttle.ts';
 import { loginMetric } from '../http/metrics.ts';
+import type { Feature, IdentifierResolver, PasswordVerifier } from '../feature.ts';
 
 export type AuthResult = { ok: true; person: Person } | { ok: false; code: 'login.failed' };
 
-/** Verifies a password for a person found by identifier; later issues add legacy hash formats. */
-export type PasswordVerifier = (app: AppContext, person: Person, password: string) => Promise<boolean>;
-let verifier: PasswordVerifier = checkPassword;
-/** Installs a verifier and returns the one it replaces, so that a module can wrap it. */
-export function setPasswordVerifier(v: PasswordVerifier): PasswordVerifier {
-  const previous = verifier;
-  verifier = v;
-  return previous;
+/** How a password login finds the person and checks the password: the core's, wrapped by features. */
+export interface LoginMethods {
+  resolve: IdentifierResolver;
+  verify: PasswordVerifier;
 }
 
-/** Resolves the login identifier; later issues add `DEPARTMENT/loginname`. */
-export type IdentifierResolver = (app: AppContext, identifier: string) => Promise<Person | null>;
-let resolver: IdentifierResolver = findPersonByIdentifier;
-/** Installs a resolver and returns the one it replaces, so that a module can wrap it. */
-export function setIdentifierResolver(r: IdentifierResolver): IdentifierResolver {
-  const previous = resolver;
-  resolver = r;
-  return previous;
+export function loginMethods(app: AppContext, features: Feature[]): LoginMethods {
+  let resolve: IdentifierResolver = (identifier) => findPersonByIdentifier(app, identifier);
+  let verify: PasswordVerifier = (person, password) => checkPassword(app, person, password);
+  for (const f of features) {
+    if (f.resolveIdentifier) resolve = f.resolveIdentifier(resolve);
+    if (f.verifyPassword) verify = f.verifyPassword(verify);
+  }
+  return { resolve, verify };
 }
 
 export function maskIdentifier(identifier: string): string {
@@ -47,11 +44,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function authenticate(
   app: AppContext,
+  login: LoginMethods,
   throttle: LoginThrottle,
   input: { identifier: string; password: string; ip: string; clientId: string | null },
 ): Promise<AuthResult> {
   const identifier = input.identifier.normalize('NFKC').trim();
-  const person = await resolver(app, identifier);
+  const person = await login.resolve(identifier);
   // Throttle by person when the identifier resolves, so switching between ID number, mobile and
   // e-mail does not reset the count; by identifier otherwise, so unknown ones lock alike.
   const account = person ? `p:${person.id}` : `i:${app.keyring.blindIndex('login-identifier', identifier.toLowerCase())}`;
@@ -68,7 +66,7 @@ export async function authenticate(
   }
   if (state.delayMs > 0) await sleep(state.delayMs);
 
-  const ok = person && person.status === 'active' ? await verifier(app, person, input.password) : await burnVerify(input.password);
+  const ok = person && person.status === 'active' ? await login.verify(person, input.password) : await burnVerify(input.password);
   if (!ok) {
     const { lockedNow } = await throttle.recordFailure(keys);
     loginMetric.inc({ outcome: 'failure' });

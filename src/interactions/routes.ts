@@ -10,16 +10,13 @@ import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { csrfToken, csrfValid } from './csrf.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type LoginMethods } from './authenticate.ts';
+import type { InteractionDetails, PromptExtension } from '../feature.ts';
 import { ACR_PASSWORD } from '../oidc/provider.ts';
 import type { LoginThrottle } from './throttle.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/** Custom prompts (entity selection, MFA, ...) register a page renderer here. */
-export type PromptPage = (ctx: Context, details: Details, extra?: { error?: string }) => Promise<void>;
-export const promptPages = new Map<string, PromptPage>();
+type Details = InteractionDetails;
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
 
@@ -28,8 +25,16 @@ function field(ctx: Context, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-export function interactionRouter(app: AppContext, getProvider: () => Provider, throttle: LoginThrottle): Router {
+export interface InteractionDeps {
+  login: LoginMethods;
+  throttle: LoginThrottle;
+  /** features' prompts, whose pages GET /interaction/:uid shows */
+  prompts: PromptExtension[];
+}
+
+export function interactionRouter(app: AppContext, getProvider: () => Provider, deps: InteractionDeps): Router {
   const router = new Router();
+  const promptPages = new Map(deps.prompts.map((p) => [p.name, p]));
 
   const message = (ctx: Context, status: number, code: string) => {
     const locale = localeOf(ctx);
@@ -97,8 +102,8 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
       if (meta?.yitong_first_party) return finishConsent(ctx, provider, details, true);
       return renderConsent(ctx, details);
     }
-    const page = promptPages.get(details.prompt.name);
-    if (page) return page(ctx, details);
+    const prompt = promptPages.get(details.prompt.name);
+    if (prompt) return prompt.page(ctx, details, getProvider);
     return message(ctx, 400, 'interaction.expired');
   });
 
@@ -112,7 +117,7 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
     const locale = localeOf(ctx);
     if (!identifier.trim() || !password) return renderLogin(ctx, details, { error: tr(locale, 'login.missing'), identifier });
 
-    const result = await authenticate(app, throttle, { identifier, password, ip: ctx.ip, clientId: String(details.params.client_id ?? '') || null });
+    const result = await authenticate(app, deps.login, deps.throttle, { identifier, password, ip: ctx.ip, clientId: String(details.params.client_id ?? '') || null });
     if (!result.ok) {
       ctx.status = 401;
       return renderLogin(ctx, details, { error: tr(locale, result.code), identifier });

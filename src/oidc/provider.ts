@@ -5,36 +5,14 @@ import type { JWK } from 'jose';
 import type { AppContext } from '../context.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
-import { loadClientMetadata } from '../clients/service.ts';
+import { loadClientMetadata, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
+import type { Feature } from '../feature.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
-
-/** Prompts run in order; later issues add custom prompts (entity selection, MFA) here. */
-const promptExtensions: ((policy: interactionPolicy.Prompt[]) => void)[] = [];
-export function extendInteractionPolicy(fn: (policy: interactionPolicy.Prompt[]) => void): void {
-  promptExtensions.push(fn);
-}
-
-/** Called with every new provider instance (custom grant types, event listeners). */
-const providerHooks: ((provider: Provider, app: AppContext) => void)[] = [];
-export function onProviderCreated(fn: (provider: Provider, app: AppContext) => void): void {
-  providerHooks.push(fn);
-}
-
-/** Extra access token claims (introspection, JWT access tokens), merged from feature modules. */
-export type TokenClaimsExtension = (
-  app: AppContext,
-  ctx: KoaContextWithOIDC | undefined,
-  token: Parameters<NonNullable<Configuration['extraTokenClaims']>>[1],
-) => Promise<Record<string, unknown> | undefined>;
-const tokenClaimsExtensions: TokenClaimsExtension[] = [];
-export function addExtraTokenClaims(fn: TokenClaimsExtension): void {
-  tokenClaimsExtensions.push(fn);
-}
 
 /** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
 async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
@@ -91,15 +69,33 @@ export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configurati
   };
 }
 
-export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider {
+/** Grant types every client may be registered with; features add theirs (token exchange). */
+export const CORE_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+export function grantTypesOf(features: Feature[]): string[] {
+  return [...CORE_GRANT_TYPES, ...features.flatMap((f) => f.grantTypes ?? []).map((g) => g.type)];
+}
+
+/** The rules `addClient` checks a new client against: this provider's grant types and validation. */
+export function clientRules(provider: Provider, features: Feature[]): ClientRules {
+  return {
+    grantTypes: grantTypesOf(features),
+    async validate(metadata) {
+      await provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]);
+    },
+  };
+}
+
+export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features: Feature[]): Provider {
   const { config } = app;
   const secure = config.issuer.startsWith('https:');
   const policy = interactionPolicy.base();
-  for (const ext of promptExtensions) ext(policy);
+  for (const f of features) for (const p of f.prompts ?? []) p.add(policy);
+  const tokenClaims = features.flatMap((f) => f.tokenClaims ?? []);
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(app) as unknown as Configuration['adapter'],
-    findAccount: createFindAccount(app),
+    findAccount: createFindAccount(app, features),
     jwks: jwks as Configuration['jwks'],
     ...PROTOCOL_SETTINGS,
     features: {
@@ -162,8 +158,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
     loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
     async extraTokenClaims(ctx, token) {
       let extra: Record<string, unknown> | undefined;
-      for (const fn of tokenClaimsExtensions) {
-        const more = await fn(app, ctx, token);
+      for (const fn of tokenClaims) {
+        const more = await fn(ctx, token);
         if (more) extra = { ...extra, ...more };
       }
       return extra;
@@ -186,6 +182,6 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   attachAuditListeners(app, provider);
-  for (const hook of providerHooks) hook(provider, app);
+  for (const f of features) for (const g of f.grantTypes ?? []) provider.registerGrantType(g.type, g.handler, g.params);
   return provider;
 }

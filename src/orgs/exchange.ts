@@ -20,7 +20,6 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { parseUscc } from '../identity/uscc.ts';
 import { loadClientMetadata } from '../clients/service.ts';
-import { appOf } from './registry.ts';
 import { personBySub, resolveEntity } from './service.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 import { exchangeClaims } from './claims.ts';
@@ -44,10 +43,9 @@ async function sameDepartment(app: AppContext, a: string, b: string): Promise<bo
   return typeof da === 'string' && da !== '' && da === mb?.yitong_department;
 }
 
-export async function tokenExchangeHandler(ctx: KoaContextWithOIDC): Promise<void> {
+export async function tokenExchange(app: AppContext, ctx: KoaContextWithOIDC): Promise<void> {
   const { oidc } = ctx;
   const provider = oidc.provider;
-  const app = appOf(provider)!;
   const client = oidc.client!;
   const params = oidc.params as Record<string, string | undefined>;
   const audit = (outcome: 'success' | 'denied', actor: string, detail: Record<string, unknown>) =>

@@ -1,6 +1,5 @@
-// zh-CN / en text of the orgs module: error codes (which double as message keys) and page text.
-import { addMessages } from '../i18n/messages.ts';
-import { addUiText } from '../i18n/ui.ts';
+// zh-CN / en text of the orgs feature: error codes (which double as message keys) and page text.
+// Plain data: src/i18n composes it with the core's into the one catalogue.
 
 export const ORG_MESSAGES = {
   'org.exists': { 'zh-CN': '该统一社会信用代码的单位已登记', en: 'An organisation with this unified social credit code is already registered' },
@@ -91,6 +90,3 @@ export const ORG_UI = {
   'status.declined': { 'zh-CN': '已拒绝', en: 'declined' },
   'status.org_inactive': { 'zh-CN': '单位已停用', en: 'organisation inactive' },
 };
-
-addMessages(ORG_MESSAGES);
-addUiText(ORG_UI);

@@ -22,7 +22,7 @@ import { UserError, type Locale } from '../i18n/messages.ts';
 import { csrfToken, csrfValid } from '../interactions/csrf.ts';
 import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
-import type { PromptPage } from '../interactions/routes.ts';
+import type { InteractionDetails } from '../feature.ts';
 import type { Person } from '../accounts/person.ts';
 import {
   answerAuthorization,
@@ -36,10 +36,9 @@ import {
 import { endAuthorizationContexts } from './contexts.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
-import { serverOfReturnTo } from './registry.ts';
 import { portalAuthorizationUrl, portalCallback } from './portal.ts';
 
-type Details = Parameters<PromptPage>[1];
+type Details = InteractionDetails;
 
 const css = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'orgs.css'));
 const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -86,12 +85,10 @@ async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Cont
   );
 }
 
-/** The page renderer for core's GET /interaction/:uid (promptPages). */
-export const selectEntityPage: PromptPage = async (ctx, details, extra) => {
-  const server = serverOfReturnTo(details.returnTo);
-  if (!server) return messagePage(ctx, 400, 'interaction.expired');
-  await renderSelectEntity(server.app, server.provider, ctx, details, extra);
-};
+/** The page core's GET /interaction/:uid shows for the select_entity prompt. */
+export function selectEntityPage(app: AppContext, ctx: Context, details: Details, provider: Provider): Promise<void> {
+  return renderSelectEntity(app, provider, ctx, details);
+}
 
 function interactionRoutes(app: AppContext, getProvider: () => Provider, router: Router) {
   router.post('/interaction/:uid/select-entity', form, async (ctx) => {
