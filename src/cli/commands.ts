@@ -9,16 +9,25 @@ import { createPerson } from '../accounts/service.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { CliUsageError, many, one, readStdin, type CommandResult } from './io.ts';
+import { CliUsageError, many, one, readPassword, type CliIo, type CommandResult } from './io.ts';
 import type { AppContext } from '../context.ts';
 
 /** What a command runs with: the configuration and the features `yitong serve` would run. */
 export interface CliEnv {
   config: Config;
   features: FeatureFactory[];
+  io: CliIo;
+  /** who runs the command, for the audit trail */
+  actor: string;
+  /** a file named on the command line, resolved against the caller's working directory */
+  path(p: string): string;
+  /** the running server's app, when the command was handed to it (embedded database, cli/host.ts) */
+  hosted?: AppContext;
 }
 
 export type Command = {
+  /** one line for `yitong --help` */
+  summary: { 'zh-CN': string; en: string };
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   run(env: CliEnv, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
   usage: string;
@@ -29,11 +38,11 @@ export interface CliTools {
   provider(): Promise<{ provider: Provider; rules: ReturnType<typeof clientRules> }>;
 }
 
-export const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
+export const cliActor = (config: Config) => `cli:${config.cliUser}`;
 
 export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTools) => Promise<T>): Promise<T> {
-  const opened = await openApp(env.config, { poolSize: 2 });
-  const { app } = opened;
+  const opened = env.hosted ? undefined : await openApp(env.config, { poolSize: 2 });
+  const app = env.hosted ?? opened!.app;
   let built: Awaited<ReturnType<CliTools['provider']>> | undefined;
   const tools: CliTools = {
     async provider() {
@@ -47,13 +56,14 @@ export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTo
   try {
     return await fn(app, tools);
   } finally {
-    await opened.close();
+    await opened?.close();
   }
 }
 
 /** The core's commands; each feature folder exports its own (orgs/cli.ts, legacy/cli.ts). */
 export const coreCommands: Record<string, Command> = {
   migrate: {
+    summary: { 'zh-CN': '应用数据库迁移后退出', en: 'apply database migrations and exit' },
     usage: 'yitong migrate',
     options: {},
     async run({ config }) {
@@ -64,16 +74,20 @@ export const coreCommands: Record<string, Command> = {
   },
 
   'department add': {
+
+    summary: { 'zh-CN': '登记部门（委办局）', en: 'register a department' },
     usage: 'yitong department add --code CODE --name NAME',
     options: { code: { type: 'string' }, name: { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app) => {
-        const d = await addDepartment(app, one(v, 'code')!, one(v, 'name')!, actor());
+        const d = await addDepartment(app, one(v, 'code')!, one(v, 'name')!, env.actor);
         return { json: { code: d.code, name: d.name }, text: `department ${d.code} (${d.name}) added` };
       }),
   },
 
   'client add': {
+
+    summary: { 'zh-CN': '登记接入应用（OIDC 客户端）', en: 'register an app (OIDC client)' },
     usage:
       'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
       '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256]',
@@ -106,7 +120,7 @@ export const coreCommands: Record<string, Command> = {
             consent: Boolean(v.consent),
             idTokenAlg: one(v, 'id-token-alg', false) ?? null,
           },
-          actor(),
+          env.actor,
           rules,
         );
         const text = `client_id: ${created.client_id}` + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
@@ -115,6 +129,8 @@ export const coreCommands: Record<string, Command> = {
   },
 
   'client list': {
+
+    summary: { 'zh-CN': '列出接入应用', en: 'list apps' },
     usage: 'yitong client list',
     options: {},
     run: (env) =>
@@ -133,28 +149,34 @@ export const coreCommands: Record<string, Command> = {
   },
 
   'client disable': {
+
+    summary: { 'zh-CN': '停用应用', en: 'disable an app' },
     usage: 'yitong client disable --client-id ID',
     options: { 'client-id': { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app) => {
         const id = one(v, 'client-id')!;
-        await setClientStatus(app, id, 'disabled', actor());
+        await setClientStatus(app, id, 'disabled', env.actor);
         return { json: { client_id: id, status: 'disabled' }, text: `client ${id} disabled (all nodes within 5 s)` };
       }),
   },
 
   'client enable': {
+
+    summary: { 'zh-CN': '启用应用', en: 'enable an app' },
     usage: 'yitong client enable --client-id ID',
     options: { 'client-id': { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app) => {
         const id = one(v, 'client-id')!;
-        await setClientStatus(app, id, 'active', actor());
+        await setClientStatus(app, id, 'active', env.actor);
         return { json: { client_id: id, status: 'active' }, text: `client ${id} enabled` };
       }),
   },
 
   'person add': {
+
+    summary: { 'zh-CN': '新建自然人账号（密码从标准输入读取）', en: 'add a person (password on standard input)' },
     usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
     options: {
       'id-number': { type: 'string' },
@@ -166,7 +188,7 @@ export const coreCommands: Record<string, Command> = {
     },
     async run(env, v) {
       if (!v['password-stdin']) throw new CliUsageError('缺少参数 / missing option --password-stdin (密码只从标准输入读取 / passwords are read from standard input only)');
-      const password = await readStdin();
+      const password = await readPassword(env.io);
       const level = one(v, 'real-name-level', false);
       return withApp(env, async (app) => {
         const p = await createPerson(
@@ -179,7 +201,7 @@ export const coreCommands: Record<string, Command> = {
             password,
             realNameLevel: level === undefined ? undefined : Number(level),
           },
-          actor(),
+          env.actor,
         );
         return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
       });
@@ -187,17 +209,21 @@ export const coreCommands: Record<string, Command> = {
   },
 
   'keys rotate': {
+
+    summary: { 'zh-CN': '轮换签名密钥', en: 'rotate the signing keys' },
     usage: 'yitong keys rotate',
     options: {},
     run: (env) =>
       withApp(env, async (app) => {
         await ensureSigningKeys(app);
-        const r = await rotateSigningKeys(app, actor());
+        const r = await rotateSigningKeys(app, env.actor);
         return { json: r, text: `added ${r.added.join(', ')}; retired ${r.retired.length ? r.retired.join(', ') : 'none'}. Running servers pick the new keys up within 30 s.` };
       }),
   },
 
   'audit list': {
+
+    summary: { 'zh-CN': '查看审计记录', en: 'list audit records' },
     usage: 'yitong audit list [--event NAME] [--since YYYY-MM-DD] [--limit N]',
     options: { event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
     run: (env, v) =>
@@ -215,14 +241,15 @@ export const coreCommands: Record<string, Command> = {
   },
 
   'audit verify': {
+
+    summary: { 'zh-CN': '校验审计链完整性', en: 'verify the audit chain' },
     usage: 'yitong audit verify',
     options: {},
     run: (env) =>
       withApp(env, async (app) => {
         const r = await app.audit.verify();
         if (!r.ok) {
-          process.exitCode = 1;
-          return { json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
+          return { exitCode: 1, json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
         }
         return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
       }),

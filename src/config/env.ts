@@ -20,6 +20,7 @@ export interface Config {
   issuer: string;
   databaseUrl: string | undefined;
   dataDir: string;
+  cliUser: string;
   masterKey: string | undefined;
   production: boolean;
   logLevel: string;
@@ -72,5 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sessionIdleSeconds: int(env, 'SESSION_IDLE_SECONDS', 1800),
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 0),
+    // who runs a command, for the audit trail (`cli:USER`)
+    cliUser: env.SUDO_USER || env.USER || 'admin',
   };
 }

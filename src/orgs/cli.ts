@@ -3,7 +3,7 @@
 // counter); `--pending` leaves it for the agent to accept under "我的单位" instead. Ending an org
 // context (revoke, change of legal representative, suspension) revokes the grants concerned and
 // sends back-channel logout from this process, with the signing keys in the database.
-import { withApp, actor, type Command } from '../cli/commands.ts';
+import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -15,11 +15,12 @@ const ended = (r: EndResult) => ({ grants_revoked: r.grants, apps_notified: r.no
 
 export const orgsCommands: Record<string, Command> = {
   'org add': {
+    summary: { 'zh-CN': '登记法人单位', en: 'register an organisation' },
     usage: 'yitong org add --uscc CODE --name NAME --legal-rep ID_NUMBER [--type TYPE]',
     options: { uscc: { type: 'string' }, name: { type: 'string' }, 'legal-rep': { type: 'string' }, type: { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app) => {
-        const org = await addOrg(app, { uscc: one(v, 'uscc')!, name: one(v, 'name')!, legalRepIdNumber: one(v, 'legal-rep')!, type: one(v, 'type', false) ?? null }, actor());
+        const org = await addOrg(app, { uscc: one(v, 'uscc')!, name: one(v, 'name')!, legalRepIdNumber: one(v, 'legal-rep')!, type: one(v, 'type', false) ?? null }, env.actor);
         return {
           json: { org_id: org.id, org_sub: org.sub, uscc: org.uscc, org_code: org.orgCode, type: org.type },
           text: `org_id: ${org.id}\n${org.name} (${org.uscc}, ${org.type})`,
@@ -28,6 +29,8 @@ export const orgsCommands: Record<string, Command> = {
   },
 
   'org grant': {
+
+    summary: { 'zh-CN': '授权经办人', en: 'authorise an agent' },
     usage: 'yitong org grant --uscc CODE --agent ID_NUMBER [--until YYYY-MM-DD] [--role agent] [--pending]',
     options: { uscc: { type: 'string' }, agent: { type: 'string' }, until: { type: 'string' }, role: { type: 'string' }, pending: { type: 'boolean' } },
     run: (env, v) =>
@@ -35,7 +38,7 @@ export const orgsCommands: Record<string, Command> = {
         const r = await grantAuthorization(
           app,
           { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')!, until: one(v, 'until', false) ?? null, role: one(v, 'role', false) ?? null },
-          { actor: actor(), activate: !v.pending },
+          { actor: env.actor, activate: !v.pending },
         );
         const a = r.authorization;
         const json = {
@@ -53,11 +56,13 @@ export const orgsCommands: Record<string, Command> = {
   },
 
   'org revoke': {
+
+    summary: { 'zh-CN': '撤销经办人授权', en: 'revoke an agent' },
     usage: 'yitong org revoke --uscc CODE --agent ID_NUMBER',
     options: { uscc: { type: 'string' }, agent: { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
-        const who = actor();
+        const who = env.actor;
         const r = await revokeAuthorization(app, { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
         const e = await endAuthorizationContexts(app, (await tools.provider()).provider, r.authorization.id, 'revoked', who);
         return {
@@ -68,11 +73,13 @@ export const orgsCommands: Record<string, Command> = {
   },
 
   'org set-legal-rep': {
+
+    summary: { 'zh-CN': '变更法定代表人', en: 'change the legal representative' },
     usage: 'yitong org set-legal-rep --uscc CODE --legal-rep ID_NUMBER',
     options: { uscc: { type: 'string' }, 'legal-rep': { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
-        const who = actor();
+        const who = env.actor;
         const r = await setLegalRep(app, one(v, 'uscc')!, one(v, 'legal-rep')!, who);
         const e = await endLegalRepContexts(app, (await tools.provider()).provider, r.org.id, r.previousPersonId, who);
         return {
@@ -83,11 +90,13 @@ export const orgsCommands: Record<string, Command> = {
   },
 
   'org set-status': {
+
+    summary: { 'zh-CN': '设置单位状态（正常/停用/注销）', en: 'set an organisation’s status' },
     usage: 'yitong org set-status --uscc CODE --status active|suspended|deregistered',
     options: { uscc: { type: 'string' }, status: { type: 'string' } },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
-        const who = actor();
+        const who = env.actor;
         const r = await setOrgStatus(app, one(v, 'uscc')!, one(v, 'status')!, who);
         const e = r.changed && r.org.status !== 'active' ? await endOrgContexts(app, (await tools.provider()).provider, r.org.id, who) : { grants: 0, notified: 0, failed: 0 };
         return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(e) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
@@ -95,6 +104,8 @@ export const orgsCommands: Record<string, Command> = {
   },
 
   'org show': {
+
+    summary: { 'zh-CN': '查看单位及其授权', en: 'show an organisation and its authorisations' },
     usage: 'yitong org show --uscc CODE | --org-code CODE (the pre-2015 organisation code, USCC positions 9-17)',
     options: { uscc: { type: 'string' }, 'org-code': { type: 'string' } },
     run: (env, v) =>

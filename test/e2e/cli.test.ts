@@ -236,7 +236,7 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     expect(jsonError(r).error).toBe('usage');
   });
 
-  it(kind === 'embedded (PGlite)' ? 'says clearly that the data directory is in use while a server holds it' : 'runs beside a running server', async () => {
+  it(kind === 'embedded (PGlite)' ? 'hands commands to the server that holds the embedded database' : 'runs beside a running server', async () => {
     const port = await freePort();
     server = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: envFor(t, { PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' }), stdio: ['ignore', 'ignore', 'pipe'] });
     let serverErr = '';
@@ -251,22 +251,23 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     }
 
     const r = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
-    if (t.databaseUrl) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r)).toEqual({ code: 'RS', name: '人社局' });
-    } else {
-      expect(r.code).toBe(1);
-      expect(r.stdout).toBe('');
-      const err = jsonError(r);
-      expect(err.error).toBe('data_dir.in_use');
-      expect(err.message).toContain(t.dataDir);
-      expect(err.message).toContain(String(server.pid));
-      expect(err.message).toContain('正被进程');
-      expect(err.message).toContain('is in use by process');
-      // the plain-text form says the same, readably
-      const plain = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局']);
-      expect(plain.code).toBe(1);
-      expect(plain.stderr).toContain('Stop that server first');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ code: 'RS', name: '人社局' });
+    // standard input (the password) reaches the command, and errors come back as they do locally
+    const added = await yitong(t, ['person', 'add', '--id-number', '110101199003070011', '--name', '赵六', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(added.code, added.stderr).toBe(0);
+    expect(json(added).sub).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    const again = await yitong(t, ['person', 'add', '--id-number', '110101199003070011', '--name', '赵六', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(jsonError(again).error).toBe('person.exists');
+    const listed = await yitong(t, ['audit', 'list', '--event', 'department.create', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((json(listed).records as { detail: { code?: string } }[]).map((x) => x.detail.code)).toContain('RS');
+
+    if (!t.databaseUrl) {
+      // only this user may hand commands to the server
+      expect(fs.statSync(path.join(t.dataDir, 'yitong.sock')).mode & 0o777).toBe(0o600);
     }
 
     // graceful stop, then (embedded) the directory is free again
@@ -274,8 +275,51 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     if (!t.databaseUrl) {
-      const after = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
+      expect(fs.existsSync(path.join(t.dataDir, 'yitong.sock'))).toBe(false);
+      const after = await yitong(t, ['department', 'add', '--code', 'YB', '--name', '医保局', '--json']);
       expect(after.code, after.stderr).toBe(0);
     }
+  });
+
+  it.skipIf(kind !== 'embedded (PGlite)')('says clearly that the data directory is in use by a process that hosts no commands', async () => {
+    // a live process (this test runner) holds the lock, as a running import would
+    const lock = path.join(t.dataDir, 'yitong.pid');
+    fs.writeFileSync(lock, String(process.pid));
+    try {
+      const r = await yitong(t, ['department', 'add', '--code', 'WJ', '--name', '卫健委', '--json']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const err = jsonError(r);
+      expect(err.error).toBe('data_dir.in_use');
+      expect(err.message).toContain(t.dataDir);
+      expect(err.message).toContain(String(process.pid));
+      expect(err.message).toContain('正被进程');
+      expect(err.message).toContain('is in use by process');
+      const plain = await yitong(t, ['department', 'add', '--code', 'WJ', '--name', '卫健委']);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('Stop that server first');
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  });
+
+  it('lists every command with a description, and helps with each group and command', async () => {
+    const all = await yitong(t, ['--help']);
+    expect(all.code).toBe(0);
+    for (const cmd of ['serve', 'migrate', 'department add', 'client add', 'person add', 'org grant', 'import resume', 'audit verify']) {
+      expect(all.stdout).toMatch(new RegExp(`^  ${cmd} +\\S.* / \\S`, 'm'));
+    }
+    const group = await yitong(t, ['org', '--help']);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('org revoke');
+    expect(group.stdout).not.toContain('client add');
+    const one = await yitong(t, ['client', 'add', '--help']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('--redirect-uri VALUE');
+    const unknown = await yitong(t, ['frobnicate', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(jsonError(unknown)).toMatchObject({ error: 'usage' });
+    expect(jsonError(unknown).message).toContain('frobnicate');
   });
 });
