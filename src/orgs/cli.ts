@@ -10,7 +10,10 @@ import { UserError } from '../i18n/messages.ts';
 import { ensureSigningKeys, loadJwks } from '../oidc/keys.ts';
 import { createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { addOrg, findOrgsByOrgCode, grantAuthorization, orgDetails, revokeAuthorization, setLegalRep, setOrgStatus } from './service.ts';
+import { addOrg, setLegalRep, setOrgStatus } from './org-lifecycle.ts';
+import { grantAuthorization, revokeAuthorization } from './authorizations.ts';
+import { orgDetails } from './org-views.ts';
+import { findOrgsByOrgCode } from './lookups.ts';
 import { endAuthorizationContexts, endLegalRepContexts, endOrgContexts, type EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
 

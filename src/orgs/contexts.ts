@@ -8,8 +8,8 @@ import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
 import { logger } from '../log.ts';
 import { contextStore, orgStore, authorizationStore, type ContextRow } from './store.ts';
-import { toOrg, type EntityOption } from './service.ts';
-import type { Org, OrgRole } from './org.ts';
+import type { EntityOption } from './entity-options.ts';
+import { toOrg, type Org, type OrgRole } from './org.ts';
 
 export interface EntityContext {
   grantId: string;

@@ -21,7 +21,8 @@ import type { AppContext } from '../context.ts';
 import { parseUscc } from '../identity/uscc.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 import { appOf } from './registry.ts';
-import { personBySub, resolveEntity } from './service.ts';
+import { personBySub } from './lookups.ts';
+import { resolveEntity } from './entity-options.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 import { exchangeClaims } from './claims.ts';
 

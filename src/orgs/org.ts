@@ -1,5 +1,6 @@
 // Orgs and authorisations as the rest of the code sees them, and the plain rules over them:
 // org types, validity periods, which authorisations let a person act for an org right now.
+import type { AuthorizationRow, AuthorizationWithOrg, OrgRow } from './store.ts';
 
 export const ORG_TYPES = [
   'enterprise', // 企业
@@ -113,6 +114,14 @@ export function defaultUntil(now: Date): Date {
   return new Date(endOfDayCst(today)!.getTime() + DEFAULT_VALIDITY_DAYS * DAY_MS);
 }
 
+/** How long ended authorisations stay visible to their agent and representative (pages, entity selection notices). */
+const RECENT_DAYS = 90;
+
+/** Authorisations that ended before this instant are no longer shown. */
+export function recentSince(now: Date): Date {
+  return new Date(now.getTime() - RECENT_DAYS * DAY_MS);
+}
+
 /** Why an authorisation does not let its agent act right now (null: it does). */
 export type Unusable = 'pending' | 'not_yet_valid' | 'expired' | 'revoked' | 'declined' | 'org_inactive';
 
@@ -124,4 +133,47 @@ export function authorizationState(a: Authorization, org: Org, now: Date): Unusa
   if (a.status === 'pending') return 'pending';
   if (a.validFrom.getTime() > now.getTime()) return 'not_yet_valid';
   return null;
+}
+
+export function toOrg(row: OrgRow): Org {
+  return {
+    id: row.id,
+    sub: row.sub,
+    uscc: row.uscc,
+    orgCode: row.org_code,
+    name: row.name,
+    type: row.type,
+    legalRepPersonId: row.legal_rep_person_id,
+    status: row.status,
+  };
+}
+
+export function toAuthorization(row: AuthorizationRow): Authorization {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    personId: row.person_id,
+    role: row.role,
+    status: row.status as AuthorizationStatus,
+    validFrom: row.valid_from,
+    validUntil: row.valid_until,
+    grantedBy: row.granted_by,
+    acceptedAt: row.accepted_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The org of an authorisation row read together with its org (store.forPerson). */
+export function orgOfJoined(row: AuthorizationWithOrg): Org {
+  return {
+    id: row.org_id,
+    sub: row.org_sub,
+    uscc: row.org_uscc,
+    orgCode: row.org_uscc.slice(8, 17),
+    name: row.org_name,
+    type: row.org_type,
+    legalRepPersonId: row.org_legal_rep_person_id,
+    status: row.org_status,
+  };
 }

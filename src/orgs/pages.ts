@@ -24,15 +24,10 @@ import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
 import type { PromptPage } from '../interactions/routes.ts';
 import type { Person } from '../accounts/person.ts';
-import {
-  answerAuthorization,
-  entityOptions,
-  grantAuthorization,
-  orgAgents,
-  personBySub,
-  revokeAuthorization,
-  type EntityOptions,
-} from './service.ts';
+import { answerAuthorization, grantAuthorization, revokeAuthorization } from './authorizations.ts';
+import { entityOptions, type EntityOptions } from './entity-options.ts';
+import { orgAgents } from './org-views.ts';
+import { personBySub } from './lookups.ts';
 import { endAuthorizationContexts } from './contexts.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';

@@ -13,7 +13,7 @@ import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
 import { appOf } from './registry.ts';
-import { entityOptions, resolveEntity, type EntityOption } from './service.ts';
+import { entityOptions, resolveEntity, type EntityOption } from './entity-options.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 
 const { Prompt, Check } = interactionPolicy;
