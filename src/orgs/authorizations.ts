@@ -1,6 +1,6 @@
 // Agent authorisations: grant (or renew), accept or decline, revoke. Every change is audited in
-// the transaction that makes it. Ending the org contexts a revocation invalidates needs the
-// provider: callers pass the result to contexts.ts. Expiry needs no change here: every check
+// the transaction that makes it. A revocation ends the org contexts resting on the authorisation
+// here, once committed, so no caller can forget it. Expiry needs no change here: every check
 // compares valid_until with the clock, and the sweep (sweep.ts) ends the contexts afterwards.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
@@ -10,6 +10,7 @@ import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
 import { maskedId, personByIdNumber, usccOrThrow } from './lookups.ts';
+import { endAuthorizationContexts, type EndResult, type ProviderSource } from './contexts.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -185,15 +186,16 @@ interface Revoker {
 
 /**
  * Revokes the live authorisation of an agent, selected by ID number (administrator) or by
- * authorisation id (the legal representative's page). Marked ended at once: the caller ends the
- * org contexts resting on it (see contexts.ts).
+ * authorisation id (the legal representative's page), and ends the org contexts resting on it.
+ * The row is marked ended at once, so the expiry sweep leaves it alone.
  */
 export async function revokeAuthorization(
   app: AppContext,
+  provider: ProviderSource,
   sel: { uscc: string; agentIdNumber?: string; authorizationId?: string },
   revoker: Revoker,
   now = new Date(),
-): Promise<{ authorization: Authorization; org: Org }> {
+): Promise<{ authorization: Authorization; org: Org; ended: EndResult }> {
   const uscc = usccOrThrow(sel.uscc);
   const agent = sel.agentIdNumber !== undefined ? await personByIdNumber(app, sel.agentIdNumber) : null;
   const outcome = await app.db.transaction().execute(async (trx) => {
@@ -238,5 +240,6 @@ export async function revokeAuthorization(
     });
     throw new UserError('org.not_legal_rep', 403);
   }
-  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow) };
+  const ended = await endAuthorizationContexts(app, await provider(), outcome.row.id, 'revoked', revoker.actor);
+  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended };
 }

@@ -14,9 +14,10 @@ import { addOrg, setLegalRep, setOrgStatus } from './org-lifecycle.ts';
 import { grantAuthorization, revokeAuthorization } from './authorizations.ts';
 import { orgDetails } from './org-views.ts';
 import { findOrgsByOrgCode } from './lookups.ts';
-import { endAuthorizationContexts, endLegalRepContexts, endOrgContexts, type EndResult } from './contexts.ts';
+import type { EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
 
+/** The provider the org services end contexts with: built only when one has something to end. */
 async function providerFor(app: AppContext) {
   await ensureSigningKeys(app);
   return createProvider(app, await loadJwks(app));
@@ -67,9 +68,8 @@ registerCommand('org revoke', {
   options: { uscc: { type: 'string' }, agent: { type: 'string' } },
   run: (config, v) =>
     withApp(config, async (app) => {
-      const who = actor();
-      const r = await revokeAuthorization(app, { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
-      const e = await endAuthorizationContexts(app, await providerFor(app), r.authorization.id, 'revoked', who);
+      const r = await revokeAuthorization(app, () => providerFor(app), { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: actor() });
+      const e = r.ended;
       return {
         json: { authorization_id: r.authorization.id, org_id: r.org.id, status: 'revoked', ...ended(e) },
         text: `authorization ${r.authorization.id} revoked; ${e.grants} grant(s) revoked, ${e.notified} app(s) notified`,
@@ -82,9 +82,8 @@ registerCommand('org set-legal-rep', {
   options: { uscc: { type: 'string' }, 'legal-rep': { type: 'string' } },
   run: (config, v) =>
     withApp(config, async (app) => {
-      const who = actor();
-      const r = await setLegalRep(app, one(v, 'uscc')!, one(v, 'legal-rep')!, who);
-      const e = await endLegalRepContexts(app, await providerFor(app), r.org.id, r.previousPersonId, who);
+      const r = await setLegalRep(app, () => providerFor(app), one(v, 'uscc')!, one(v, 'legal-rep')!, actor());
+      const e = r.ended;
       return {
         json: { org_id: r.org.id, legal_rep_changed: true, ...ended(e) },
         text: `legal representative of ${r.org.name} changed; the previous representative's ${e.grants} org session(s) ended. Agent grants are unchanged.`,
@@ -97,10 +96,8 @@ registerCommand('org set-status', {
   options: { uscc: { type: 'string' }, status: { type: 'string' } },
   run: (config, v) =>
     withApp(config, async (app) => {
-      const who = actor();
-      const r = await setOrgStatus(app, one(v, 'uscc')!, one(v, 'status')!, who);
-      const e = r.changed && r.org.status !== 'active' ? await endOrgContexts(app, await providerFor(app), r.org.id, who) : { grants: 0, notified: 0, failed: 0 };
-      return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(e) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
+      const r = await setOrgStatus(app, () => providerFor(app), one(v, 'uscc')!, one(v, 'status')!, actor());
+      return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(r.ended) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
     }),
 });
 

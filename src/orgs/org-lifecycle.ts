@@ -1,6 +1,7 @@
 // An org's life: registration, change of legal representative, status (active, suspended,
-// deregistered). Every change is audited in the transaction that makes it. Ending the org contexts
-// a change invalidates needs the provider: callers pass the result to contexts.ts.
+// deregistered). Every change is audited in the transaction that makes it. A change that takes
+// someone's right to act for the org away ends the org contexts resting on that right here, once
+// the change is committed, so no caller can forget it.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../i18n/messages.ts';
@@ -10,6 +11,7 @@ import { newSub } from '../accounts/service.ts';
 import { orgStore } from './store.ts';
 import { isOrgType, ORG_STATUSES, orgTypeFromUscc, toOrg, type Org, type OrgStatus } from './org.ts';
 import { maskedId, personByIdNumber, usccOrThrow } from './lookups.ts';
+import { endLegalRepContexts, endOrgContexts, type EndResult, type ProviderSource } from './contexts.ts';
 
 interface NewOrg {
   uscc: string;
@@ -54,14 +56,20 @@ export async function addOrg(app: AppContext, input: NewOrg, actor: string): Pro
 }
 
 /**
- * Changes the legal representative. The previous representative's implicit right ends (the caller
- * ends their org contexts); explicit agent grants stay until the new representative revokes them.
+ * Changes the legal representative and ends the previous representative's org contexts (their
+ * right was implicit). Explicit agent grants stay until the new representative revokes them.
  */
-export async function setLegalRep(app: AppContext, usccRaw: string, idNumber: string, actor: string): Promise<{ org: Org; previousPersonId: string }> {
+export async function setLegalRep(
+  app: AppContext,
+  provider: ProviderSource,
+  usccRaw: string,
+  idNumber: string,
+  actor: string,
+): Promise<{ org: Org; previousPersonId: string; ended: EndResult }> {
   const uscc = usccOrThrow(usccRaw);
   const rep = await personByIdNumber(app, idNumber);
   if (rep.status !== 'active') throw new UserError('org.person_inactive');
-  return app.db.transaction().execute(async (trx) => {
+  const { org, previousPersonId } = await app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw new UserError('org.unknown', 404);
     if (row.legal_rep_person_id === rep.id) throw new UserError('org.legal_rep_unchanged', 409);
@@ -73,12 +81,21 @@ export async function setLegalRep(app: AppContext, usccRaw: string, idNumber: st
     );
     return { org: toOrg({ ...row, legal_rep_person_id: rep.id }), previousPersonId: row.legal_rep_person_id };
   });
+  const ended = await endLegalRepContexts(app, await provider(), org.id, previousPersonId, actor);
+  return { org, previousPersonId, ended };
 }
 
-export async function setOrgStatus(app: AppContext, usccRaw: string, status: string, actor: string): Promise<{ org: Org; changed: boolean }> {
+/** Sets an org's status; suspending or deregistering it ends every context acting for it. */
+export async function setOrgStatus(
+  app: AppContext,
+  provider: ProviderSource,
+  usccRaw: string,
+  status: string,
+  actor: string,
+): Promise<{ org: Org; changed: boolean; ended: EndResult }> {
   const uscc = usccOrThrow(usccRaw);
   if (!(ORG_STATUSES as readonly string[]).includes(status)) throw new UserError('org.status_invalid');
-  return app.db.transaction().execute(async (trx) => {
+  const { org, changed } = await app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw new UserError('org.unknown', 404);
     if (row.status === status) return { org: toOrg(row), changed: false };
@@ -86,4 +103,6 @@ export async function setOrgStatus(app: AppContext, usccRaw: string, status: str
     await app.audit.append({ event: 'org.status.change', outcome: 'success', actor, detail: { org_id: row.id, uscc, from: row.status, to: status } }, trx);
     return { org: toOrg({ ...row, status: status as OrgStatus }), changed: true };
   });
+  const ended = changed && org.status !== 'active' ? await endOrgContexts(app, await provider(), org.id, actor) : { grants: 0, notified: 0, failed: 0 };
+  return { org, changed, ended };
 }

@@ -28,7 +28,6 @@ import { answerAuthorization, grantAuthorization, revokeAuthorization } from './
 import { entityOptions, type EntityOptions } from './entity-options.ts';
 import { orgAgents } from './org-views.ts';
 import { personBySub } from './lookups.ts';
-import { endAuthorizationContexts } from './contexts.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
 import { serverOfReturnTo } from './registry.ts';
@@ -312,16 +311,14 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     if (!s) return;
     if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
     const uscc = ctx.params.uscc;
-    let authorizationId: string;
     try {
-      ({ authorization: { id: authorizationId } } = await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip }));
+      await revokeAuthorization(app, getProvider, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code) });
     }
-    await endAuthorizationContexts(app, getProvider(), authorizationId, 'revoked', s.person.sub);
     ctx.status = 303;
     ctx.redirect(`/orgs/${encodeURIComponent(uscc)}/agents?done=revoked`);
   });
