@@ -9,7 +9,7 @@ import { personStore } from '../accounts/store.ts';
 import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
-import { maskedId, personByIdNumber, usccOrThrow } from './lookups.ts';
+import { maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endAuthorizationContexts, type EndResult, type ProviderSource } from './contexts.ts';
 
 const DAY_MS = 86_400_000;
@@ -76,7 +76,7 @@ export async function grantAuthorization(
 
   const outcome = await app.db.transaction().execute(async (trx) => {
     const orgRow = await orgStore.byUscc(trx, uscc, { forUpdate: true });
-    if (!orgRow) throw new UserError('org.unknown', 404);
+    if (!orgRow) throw unknownOrg();
     if (grantor.legalRep && orgRow.legal_rep_person_id !== grantor.legalRep.id) return { kind: 'denied', denied: orgRow } as const;
     if (orgRow.status !== 'active') throw new UserError('org.inactive', 409);
     if (orgRow.legal_rep_person_id === agent.id) throw new UserError('org.agent_is_legal_rep', 409);
@@ -132,7 +132,7 @@ export async function grantAuthorization(
       ip: grantor.ip ?? null,
       detail: { org_id: outcome.denied.id, uscc, agent_id: maskedId(agent), reason: 'not_legal_representative' },
     });
-    throw new UserError('org.not_legal_rep', 403);
+    throw notLegalRep();
   }
   return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), agent, updated: outcome.updated };
 }
@@ -200,7 +200,7 @@ export async function revokeAuthorization(
   const agent = sel.agentIdNumber !== undefined ? await personByIdNumber(app, sel.agentIdNumber) : null;
   const outcome = await app.db.transaction().execute(async (trx) => {
     const orgRow = await orgStore.byUscc(trx, uscc, { forUpdate: true });
-    if (!orgRow) throw new UserError('org.unknown', 404);
+    if (!orgRow) throw unknownOrg();
     if (revoker.legalRep && orgRow.legal_rep_person_id !== revoker.legalRep.id) return { kind: 'denied', denied: orgRow } as const;
     let live: AuthorizationRow | undefined;
     if (agent) live = await authorizationStore.live(trx, orgRow.id, agent.id, { forUpdate: true });
@@ -238,7 +238,7 @@ export async function revokeAuthorization(
       ip: revoker.ip ?? null,
       detail: { org_id: outcome.denied.id, uscc, reason: 'not_legal_representative' },
     });
-    throw new UserError('org.not_legal_rep', 403);
+    throw notLegalRep();
   }
   const ended = await endAuthorizationContexts(app, await provider(), outcome.row.id, 'revoked', revoker.actor);
   return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended };

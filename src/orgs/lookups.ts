@@ -11,11 +11,21 @@ import { orgStore } from './store.ts';
 import { toOrg, type Org } from './org.ts';
 import './messages.ts';
 
+/**
+ * The org a request names cannot be used: its USCC is malformed, no org has it, or the person is
+ * not its legal representative. The self-service pages show it as the page's answer, not as an
+ * error of the form that was posted.
+ */
+export class OrgUnavailableError extends UserError {}
+
 export function usccOrThrow(raw: string | null | undefined): string {
   const r = parseUscc(raw);
-  if (!r.ok) throw new UserError(r.error);
+  if (!r.ok) throw new OrgUnavailableError(r.error);
   return r.value;
 }
+
+export const unknownOrg = () => new OrgUnavailableError('org.unknown', 404);
+export const notLegalRep = () => new OrgUnavailableError('org.not_legal_rep', 403);
 
 /** The person with this ID number, or a `org.person_unknown` error. */
 export async function personByIdNumber(app: AppContext, raw: string | null | undefined): Promise<Person> {
@@ -40,7 +50,7 @@ export async function findOrgByUscc(app: AppContext, raw: string): Promise<Org |
 
 export async function requireOrg(app: AppContext, raw: string): Promise<Org> {
   const org = await findOrgByUscc(app, raw);
-  if (!org) throw new UserError('org.unknown', 404);
+  if (!org) throw unknownOrg();
   return org;
 }
 

@@ -10,7 +10,7 @@ import { personStore } from '../accounts/store.ts';
 import { newSub } from '../accounts/service.ts';
 import { orgStore } from './store.ts';
 import { isOrgType, ORG_STATUSES, orgTypeFromUscc, toOrg, type Org, type OrgStatus } from './org.ts';
-import { maskedId, personByIdNumber, usccOrThrow } from './lookups.ts';
+import { maskedId, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endLegalRepContexts, endOrgContexts, type EndResult, type ProviderSource } from './contexts.ts';
 
 interface NewOrg {
@@ -71,7 +71,7 @@ export async function setLegalRep(
   if (rep.status !== 'active') throw new UserError('org.person_inactive');
   const { org, previousPersonId } = await app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
-    if (!row) throw new UserError('org.unknown', 404);
+    if (!row) throw unknownOrg();
     if (row.legal_rep_person_id === rep.id) throw new UserError('org.legal_rep_unchanged', 409);
     const previous = await personStore.byId(trx, row.legal_rep_person_id);
     await orgStore.update(trx, row.id, { legal_rep_person_id: rep.id });
@@ -97,7 +97,7 @@ export async function setOrgStatus(
   if (!(ORG_STATUSES as readonly string[]).includes(status)) throw new UserError('org.status_invalid');
   const { org, changed } = await app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
-    if (!row) throw new UserError('org.unknown', 404);
+    if (!row) throw unknownOrg();
     if (row.status === status) return { org: toOrg(row), changed: false };
     await orgStore.update(trx, row.id, { status });
     await app.audit.append({ event: 'org.status.change', outcome: 'success', actor, detail: { org_id: row.id, uscc, from: row.status, to: status } }, trx);

@@ -1,13 +1,12 @@
 // An org's authorisations as its legal representative sees them ("经办人管理") and as an
 // administrator sees them (`yitong org show`): live and recently ended, ID numbers masked.
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { personStore } from '../accounts/store.ts';
 import { AAD, openPerson, type Person } from '../accounts/person.ts';
 import { authorizationStore, type AuthorizationWithPerson } from './store.ts';
 import { authorizationState, lastDayCst, recentSince, toAuthorization, type Authorization, type Org, type Unusable } from './org.ts';
-import { maskedId, requireOrg } from './lookups.ts';
+import { maskedId, notLegalRep, requireOrg } from './lookups.ts';
 
 interface AgentView {
   authorization: Authorization;
@@ -23,7 +22,7 @@ const maskedAgentId = (app: AppContext, r: AuthorizationWithPerson) =>
 /** The legal representative's view of an org's agents (live and recently ended). */
 export async function orgAgents(app: AppContext, rep: Person, usccRaw: string, now = new Date()): Promise<{ org: Org; agents: AgentView[] }> {
   const org = await requireOrg(app, usccRaw);
-  if (org.legalRepPersonId !== rep.id) throw new UserError('org.not_legal_rep', 403);
+  if (org.legalRepPersonId !== rep.id) throw notLegalRep();
   const rows = await authorizationStore.forOrg(app.db, org.id, recentSince(now));
   const agents = rows.map((r) => {
     const a = toAuthorization(r);

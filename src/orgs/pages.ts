@@ -27,7 +27,7 @@ import type { Person } from '../accounts/person.ts';
 import { answerAuthorization, grantAuthorization, revokeAuthorization } from './authorizations.ts';
 import { entityOptions, type EntityOptions } from './entity-options.ts';
 import { orgAgents } from './org-views.ts';
-import { personBySub } from './lookups.ts';
+import { OrgUnavailableError, personBySub } from './lookups.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
 import { serverOfReturnTo } from './registry.ts';
@@ -297,8 +297,8 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
         { actor: s.person.sub, legalRep: s.person, activate: false, ip: ctx.ip },
       );
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return messagePage(ctx, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code), form: input });
     }
@@ -314,8 +314,8 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     try {
       await revokeAuthorization(app, getProvider, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return messagePage(ctx, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code) });
     }
