@@ -243,7 +243,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
   router.get('/orgs/callback', async (ctx) => {
     ctx.set('cache-control', 'no-store');
     const r = portalCallback(ctx);
-    if (!r.ok) return messagePage(ctx, 400, r.error === 'access_denied' ? 'interaction.expired' : 'csrf.invalid');
+    if (!r.ok) return messagePage(ctx, 400, r.message);
     ctx.status = 303;
     ctx.redirect(r.next);
   });
