@@ -12,7 +12,7 @@ import type { EntityOption } from './entity-options.ts';
 import { toOrg, type Org, type OrgRole } from './org.ts';
 
 /** What ending a context uses of oidc-provider: its grant, token and client models. */
-export type OidcModels = Pick<Provider, 'Grant' | 'Client' | 'AccessToken' | 'RefreshToken' | 'AuthorizationCode'>;
+type OidcModels = Pick<Provider, 'Grant' | 'Client' | 'AccessToken' | 'RefreshToken' | 'AuthorizationCode'>;
 
 /**
  * How a service that ends contexts reaches the provider. A function, because the server's
@@ -114,7 +114,7 @@ export async function bindContext(
   });
 }
 
-type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive' | 'entity_changed';
+type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive';
 
 export interface EndResult {
   grants: number;

@@ -36,11 +36,6 @@ export async function personByIdNumber(app: AppContext, raw: string | null | und
   return openPerson(app.keyring, row);
 }
 
-export async function personBySub(app: AppContext, sub: string): Promise<Person | null> {
-  const row = await personStore.bySub(app.db, sub);
-  return row ? openPerson(app.keyring, row) : null;
-}
-
 export const maskedId = (p: Person) => maskIdNumber(p.idNumber ?? '');
 
 export async function findOrgByUscc(app: AppContext, raw: string): Promise<Org | null> {
@@ -52,11 +47,6 @@ export async function requireOrg(app: AppContext, raw: string): Promise<Org> {
   const org = await findOrgByUscc(app, raw);
   if (!org) throw unknownOrg();
   return org;
-}
-
-export async function findOrgById(app: AppContext, id: string): Promise<Org | null> {
-  const row = await orgStore.byId(app.db, id);
-  return row ? toOrg(row) : null;
 }
 
 /** Orgs registered under a pre-2015 organisation code (USCC positions 9-17). */

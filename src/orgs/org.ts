@@ -11,17 +11,17 @@ export const ORG_TYPES = [
   'social_organisation', // 社会组织（社会团体、民办非企业单位、基金会）
   'other',
 ] as const;
-export type OrgType = (typeof ORG_TYPES)[number];
+type OrgType = (typeof ORG_TYPES)[number];
 
 export const ORG_STATUSES = ['active', 'suspended', 'deregistered'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];
 
 /** Roles an administrator or legal representative can grant. The legal representative's own role is implicit. */
 export const GRANTABLE_ROLES = ['agent'] as const;
-export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
+type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 export type OrgRole = 'legal_representative' | GrantableRole;
 
-export type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked';
+type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked';
 
 export interface Org {
   id: string;

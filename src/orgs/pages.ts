@@ -24,10 +24,11 @@ import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
 import type { PromptPage } from '../interactions/routes.ts';
 import type { Person } from '../accounts/person.ts';
+import { findPersonBySub } from '../accounts/service.ts';
 import { answerAuthorization, grantAuthorization, revokeAuthorization } from './authorizations.ts';
 import { entityOptions, type EntityOptions } from './entity-options.ts';
 import { orgAgents } from './org-views.ts';
-import { OrgUnavailableError, personBySub } from './lookups.ts';
+import { OrgUnavailableError } from './lookups.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
 import { serverOfReturnTo } from './registry.ts';
@@ -58,7 +59,7 @@ const whyText = (locale: Locale, why: Unusable) => tr(locale, `entity.why.${why}
 
 async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Context, details: Details, extra: { error?: string; selected?: string } = {}) {
   const locale = localeOf(ctx);
-  const person = await personBySub(app, details.session!.accountId);
+  const person = await findPersonBySub(app, details.session!.accountId);
   if (!person) return messagePage(ctx, 400, 'interaction.expired');
   const options = await entityOptions(app, person.id);
   const client = await provider.Client.find(String(details.params.client_id));
@@ -103,7 +104,7 @@ function interactionRoutes(app: AppContext, getProvider: () => Provider, router:
     const locale = localeOf(ctx);
     const entity = field(ctx, 'entity').normalize('NFKC').trim().slice(0, 64);
     const clientId = String(details.params.client_id);
-    const person = await personBySub(app, details.session.accountId);
+    const person = await findPersonBySub(app, details.session.accountId);
     if (!person) return messagePage(ctx, 400, 'interaction.expired');
     if (!entity) {
       ctx.status = 400;
@@ -140,7 +141,7 @@ const SESSION_CSRF = 'orgs-csrf';
 async function signedIn(app: AppContext, provider: Provider, ctx: Context): Promise<Signed | null> {
   const session = await provider.Session.get(ctx);
   if (!session?.accountId) return null;
-  const person = await personBySub(app, session.accountId);
+  const person = await findPersonBySub(app, session.accountId);
   if (!person || person.status !== 'active') return null;
   return { person, csrf: app.keyring.blindIndex(SESSION_CSRF, session.uid) };
 }

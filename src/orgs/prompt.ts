@@ -21,7 +21,7 @@ const { Prompt, Check } = interactionPolicy;
 export const PROMPT = 'select_entity';
 export const LEGAL_PERSON_SCOPE = 'legal_person';
 
-export interface EntitySubmission {
+interface EntitySubmission {
   /** `person` or the org's USCC */
   entity: string;
 }
