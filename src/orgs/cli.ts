@@ -17,7 +17,7 @@ import { findOrgsByOrgCode } from './lookups.ts';
 import type { EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
 
-/** The provider the org services end contexts with: built only when one has something to end. */
+/** The provider the org services end contexts with: built only once they have made a change. */
 async function providerFor(app: AppContext) {
   await ensureSigningKeys(app);
   return createProvider(app, await loadJwks(app));

@@ -16,7 +16,7 @@ type OidcModels = Pick<Provider, 'Grant' | 'Client' | 'AccessToken' | 'RefreshTo
 
 /**
  * How a service that ends contexts reaches the provider. A function, because the server's
- * provider is replaced when signing keys rotate, and the CLI builds one only when something ends.
+ * provider is replaced when signing keys rotate, and the CLI builds one only once a change is made.
  */
 export type ProviderSource = () => OidcModels | Promise<OidcModels>;
 

@@ -1,5 +1,6 @@
-// Orgs and authorisations as the rest of the code sees them, and the plain rules over them:
-// org types, validity periods, which authorisations let a person act for an org right now.
+// Orgs and authorisations as the rest of the code sees them (mapped from the store's rows), and the
+// plain rules over them: org types, validity periods, which authorisations let a person act for an
+// org right now.
 import type { AuthorizationRow, AuthorizationWithOrg, OrgRow } from './store.ts';
 
 export const ORG_TYPES = [
