@@ -3,13 +3,13 @@
 // (without the ID number, which belongs to the person on record). Every decision, and every look at
 // unmasked names, is audited.
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { AAD } from '../accounts/person.ts';
 import { newSub } from '../accounts/service.ts';
 import { personStore } from '../accounts/store.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
+import { orgStore } from '../orgs/store.ts';
 import './errors.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
@@ -110,8 +110,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
       personId = created.id;
       sub = created.sub;
     }
-    const orgsInstalled = (await sql<{ ok: boolean }>`select to_regclass('orgs') is not null as ok`.execute(trx)).rows[0]?.ok;
-    const orgs = row.uscc && orgsInstalled ? await sql<{ id: string }>`select id from orgs where uscc = ${row.uscc}`.execute(trx) : { rows: [] };
+    const org = row.uscc ? await orgStore.byUscc(trx, row.uscc) : undefined;
     await legacyAccountStore.insert(trx, {
       department_code: c.department_code,
       legacy_uid: c.legacy_uid,
@@ -125,7 +124,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
           : null,
       uscc: row.uscc,
       org_name: row.orgName,
-      org_id: orgs.rows[0]?.id ?? null,
+      org_id: org?.id ?? null,
       job_id: c.job_id,
       row_number: c.row_number,
     });

@@ -3,13 +3,19 @@
 // counter); `--pending` leaves it for the agent to accept under "我的单位" instead. Ending an org
 // context (revoke, change of legal representative, suspension) revokes the grants concerned and
 // sends back-channel logout from this process, with the signing keys in the database.
-import { withApp, type Command } from '../cli/commands.ts';
+import { withApp, type CliTools, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { addOrg, findOrgsByOrgCode, grantAuthorization, orgDetails, revokeAuthorization, setLegalRep, setOrgStatus } from './service.ts';
-import { endAuthorizationContexts, endLegalRepContexts, endOrgContexts, type EndResult } from './contexts.ts';
+import { addOrg, setLegalRep, setOrgStatus } from './org-lifecycle.ts';
+import { grantAuthorization, revokeAuthorization } from './authorizations.ts';
+import { orgDetails } from './org-views.ts';
+import { findOrgsByOrgCode } from './lookups.ts';
+import type { EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
+
+/** The provider the org services end contexts with: built only once they have made a change. */
+const providerOf = (tools: CliTools) => async () => (await tools.provider()).provider;
 
 const ended = (r: EndResult) => ({ grants_revoked: r.grants, apps_notified: r.notified, notify_failures: r.failed });
 
@@ -63,8 +69,8 @@ export const orgsCommands: Record<string, Command> = {
     run: (env, v) =>
       withApp(env, async (app, tools) => {
         const who = env.actor;
-        const r = await revokeAuthorization(app, { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
-        const e = await endAuthorizationContexts(app, (await tools.provider()).provider, r.authorization.id, 'revoked', who);
+        const r = await revokeAuthorization(app, providerOf(tools), { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
+        const e = r.ended;
         return {
           json: { authorization_id: r.authorization.id, org_id: r.org.id, status: 'revoked', ...ended(e) },
           text: `authorization ${r.authorization.id} revoked; ${e.grants} grant(s) revoked, ${e.notified} app(s) notified`,
@@ -80,8 +86,8 @@ export const orgsCommands: Record<string, Command> = {
     run: (env, v) =>
       withApp(env, async (app, tools) => {
         const who = env.actor;
-        const r = await setLegalRep(app, one(v, 'uscc')!, one(v, 'legal-rep')!, who);
-        const e = await endLegalRepContexts(app, (await tools.provider()).provider, r.org.id, r.previousPersonId, who);
+        const r = await setLegalRep(app, providerOf(tools), one(v, 'uscc')!, one(v, 'legal-rep')!, who);
+        const e = r.ended;
         return {
           json: { org_id: r.org.id, legal_rep_changed: true, ...ended(e) },
           text: `legal representative of ${r.org.name} changed; the previous representative's ${e.grants} org session(s) ended. Agent grants are unchanged.`,
@@ -97,9 +103,8 @@ export const orgsCommands: Record<string, Command> = {
     run: (env, v) =>
       withApp(env, async (app, tools) => {
         const who = env.actor;
-        const r = await setOrgStatus(app, one(v, 'uscc')!, one(v, 'status')!, who);
-        const e = r.changed && r.org.status !== 'active' ? await endOrgContexts(app, (await tools.provider()).provider, r.org.id, who) : { grants: 0, notified: 0, failed: 0 };
-        return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(e) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
+        const r = await setOrgStatus(app, providerOf(tools), one(v, 'uscc')!, one(v, 'status')!, who);
+        return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(r.ended) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
       }),
   },
 

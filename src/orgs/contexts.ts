@@ -8,8 +8,17 @@ import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
 import { logger } from '../log.ts';
 import { contextStore, orgStore, authorizationStore, type ContextRow } from './store.ts';
-import { toOrg, type EntityOption } from './service.ts';
-import type { Org, OrgRole } from './org.ts';
+import type { EntityOption } from './entity-options.ts';
+import { toOrg, type Org, type OrgRole } from './org.ts';
+
+/** What ending a context uses of oidc-provider: its grant, token and client models. */
+type OidcModels = Pick<Provider, 'Grant' | 'Client' | 'AccessToken' | 'RefreshToken' | 'AuthorizationCode'>;
+
+/**
+ * How a service that ends contexts reaches the provider. A function, because the server's
+ * provider is replaced when signing keys rotate, and the CLI builds one only once a change is made.
+ */
+export type ProviderSource = () => OidcModels | Promise<OidcModels>;
 
 export interface EntityContext {
   grantId: string;
@@ -65,7 +74,7 @@ const sameEntity = (row: ContextRow, option: EntityOption | null) =>
   (row.org_id ?? null) === (option?.org.id ?? null) && (row.role ?? null) === (option?.role ?? null) && (row.authorization_id ?? null) === (option?.authorizationId ?? null);
 
 /** Revokes every token a grant issued (the grant itself stays). */
-export async function revokeGrantTokens(provider: Provider, grantId: string): Promise<void> {
+async function revokeGrantTokens(provider: OidcModels, grantId: string): Promise<void> {
   await Promise.all([
     provider.AccessToken.revokeByGrantId(grantId),
     provider.RefreshToken.revokeByGrantId(grantId),
@@ -74,7 +83,7 @@ export async function revokeGrantTokens(provider: Provider, grantId: string): Pr
 }
 
 /** Revokes a grant and every token it issued. */
-export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
+async function revokeGrant(provider: OidcModels, grantId: string): Promise<void> {
   await revokeGrantTokens(provider, grantId);
   const grant = await provider.Grant.find(grantId);
   if (grant) await grant.destroy();
@@ -105,7 +114,7 @@ export async function bindContext(
   });
 }
 
-export type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive' | 'entity_changed';
+type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive';
 
 export interface EndResult {
   grants: number;
@@ -120,7 +129,7 @@ type BackchannelClient = { backchannelLogoutUri?: string; backchannelLogout(sub:
  * back-channel logout for the person's session at each app that holds one. Back-channel failures
  * are logged and audited, never thrown: the grants are gone either way.
  */
-export async function endContexts(app: AppContext, provider: Provider, rows: ContextRow[], reason: EndReason, actor: string | null): Promise<EndResult> {
+async function endContexts(app: AppContext, provider: OidcModels, rows: ContextRow[], reason: EndReason, actor: string | null): Promise<EndResult> {
   const result: EndResult = { grants: 0, notified: 0, failed: 0 };
   const subs = new Map<string, string | null>();
   const subOf = async (personId: string) => {
@@ -161,16 +170,16 @@ export async function endContexts(app: AppContext, provider: Provider, rows: Con
 }
 
 /** Ends the contexts resting on an agent authorisation (revoked or expired). */
-export async function endAuthorizationContexts(app: AppContext, provider: Provider, authorizationId: string, reason: EndReason, actor: string | null) {
+export async function endAuthorizationContexts(app: AppContext, provider: OidcModels, authorizationId: string, reason: EndReason, actor: string | null) {
   return endContexts(app, provider, await contextStore.forAuthorization(app.db, authorizationId), reason, actor);
 }
 
 /** Ends a (former) legal representative's contexts for an org. */
-export async function endLegalRepContexts(app: AppContext, provider: Provider, orgId: string, personId: string, actor: string | null) {
+export async function endLegalRepContexts(app: AppContext, provider: OidcModels, orgId: string, personId: string, actor: string | null) {
   return endContexts(app, provider, await contextStore.forOrg(app.db, orgId, { personId, role: 'legal_representative' }), 'legal_rep_changed', actor);
 }
 
 /** Ends every context of an org (suspended or deregistered). */
-export async function endOrgContexts(app: AppContext, provider: Provider, orgId: string, actor: string | null) {
+export async function endOrgContexts(app: AppContext, provider: OidcModels, orgId: string, actor: string | null) {
   return endContexts(app, provider, await contextStore.forOrg(app.db, orgId), 'org_inactive', actor);
 }

@@ -24,16 +24,11 @@ import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
 import type { InteractionDetails } from '../feature.ts';
 import type { Person } from '../accounts/person.ts';
-import {
-  answerAuthorization,
-  entityOptions,
-  grantAuthorization,
-  orgAgents,
-  personBySub,
-  revokeAuthorization,
-  type EntityOptions,
-} from './service.ts';
-import { endAuthorizationContexts } from './contexts.ts';
+import { findPersonBySub } from '../accounts/service.ts';
+import { answerAuthorization, grantAuthorization, revokeAuthorization } from './authorizations.ts';
+import { entityOptions, type EntityOptions } from './entity-options.ts';
+import { orgAgents } from './org-views.ts';
+import { OrgUnavailableError } from './lookups.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
 import { portalAuthorizationUrl, portalCallback } from './portal.ts';
@@ -63,7 +58,7 @@ const whyText = (locale: Locale, why: Unusable) => tr(locale, `entity.why.${why}
 
 async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Context, details: Details, extra: { error?: string; selected?: string } = {}) {
   const locale = localeOf(ctx);
-  const person = await personBySub(app, details.session!.accountId);
+  const person = await findPersonBySub(app, details.session!.accountId);
   if (!person) return messagePage(ctx, 400, 'interaction.expired');
   const options = await entityOptions(app, person.id);
   const client = await provider.Client.find(String(details.params.client_id));
@@ -106,7 +101,7 @@ function interactionRoutes(app: AppContext, getProvider: () => Provider, router:
     const locale = localeOf(ctx);
     const entity = field(ctx, 'entity').normalize('NFKC').trim().slice(0, 64);
     const clientId = String(details.params.client_id);
-    const person = await personBySub(app, details.session.accountId);
+    const person = await findPersonBySub(app, details.session.accountId);
     if (!person) return messagePage(ctx, 400, 'interaction.expired');
     if (!entity) {
       ctx.status = 400;
@@ -143,7 +138,7 @@ const SESSION_CSRF = 'orgs-csrf';
 async function signedIn(app: AppContext, provider: Provider, ctx: Context): Promise<Signed | null> {
   const session = await provider.Session.get(ctx);
   if (!session?.accountId) return null;
-  const person = await personBySub(app, session.accountId);
+  const person = await findPersonBySub(app, session.accountId);
   if (!person || person.status !== 'active') return null;
   return { person, csrf: app.keyring.blindIndex(SESSION_CSRF, session.uid) };
 }
@@ -246,7 +241,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
   router.get('/orgs/callback', async (ctx) => {
     ctx.set('cache-control', 'no-store');
     const r = portalCallback(ctx);
-    if (!r.ok) return messagePage(ctx, 400, r.error === 'access_denied' ? 'interaction.expired' : 'csrf.invalid');
+    if (!r.ok) return messagePage(ctx, 400, r.message);
     ctx.status = 303;
     ctx.redirect(r.next);
   });
@@ -300,8 +295,8 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
         { actor: s.person.sub, legalRep: s.person, activate: false, ip: ctx.ip },
       );
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return messagePage(ctx, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code), form: input });
     }
@@ -314,16 +309,14 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     if (!s) return;
     if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
     const uscc = ctx.params.uscc;
-    let authorizationId: string;
     try {
-      ({ authorization: { id: authorizationId } } = await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip }));
+      await revokeAuthorization(app, getProvider, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return messagePage(ctx, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code) });
     }
-    await endAuthorizationContexts(app, getProvider(), authorizationId, 'revoked', s.person.sub);
     ctx.status = 303;
     ctx.redirect(`/orgs/${encodeURIComponent(uscc)}/agents?done=revoked`);
   });

@@ -78,13 +78,15 @@ export async function portalAuthorizationUrl(app: AppContext, provider: Provider
   return url.toString();
 }
 
-export function portalCallback(ctx: Context): { ok: true; next: string } | { ok: false; error: string } {
+/** Where to go after sign-in, or the message key to show when the callback cannot be used. */
+export function portalCallback(ctx: Context): { ok: true; next: string } | { ok: false; message: 'interaction.expired' | 'csrf.invalid' } {
   const cookie = ctx.cookies.get(STATE_COOKIE) ?? '';
   ctx.cookies.set(STATE_COOKIE, null, { path: '/orgs' });
   const [state, encoded] = cookie.split('.');
   const q = ctx.query;
-  if (typeof q.error === 'string') return { ok: false, error: q.error };
-  if (!state || typeof q.state !== 'string' || q.state !== state || typeof q.code !== 'string') return { ok: false, error: 'state' };
+  // access_denied: the sign-in was abandoned; any other error, or a state mismatch: "reload and try again"
+  if (typeof q.error === 'string') return { ok: false, message: q.error === 'access_denied' ? 'interaction.expired' : 'csrf.invalid' };
+  if (!state || typeof q.state !== 'string' || q.state !== state || typeof q.code !== 'string') return { ok: false, message: 'csrf.invalid' };
   const next = Buffer.from(encoded ?? '', 'base64url').toString();
   return { ok: true, next: NEXT.test(next) ? next : '/orgs' };
 }

@@ -12,7 +12,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
-import { entityOptions, resolveEntity, type EntityOption } from './service.ts';
+import { entityOptions, resolveEntity, type EntityOption } from './entity-options.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 
 const { Prompt, Check } = interactionPolicy;
@@ -20,7 +20,7 @@ const { Prompt, Check } = interactionPolicy;
 export const PROMPT = 'select_entity';
 export const LEGAL_PERSON_SCOPE = 'legal_person';
 
-export interface EntitySubmission {
+interface EntitySubmission {
   /** `person` or the org's USCC */
   entity: string;
 }

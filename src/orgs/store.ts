@@ -58,9 +58,6 @@ export const orgStore = {
       .execute()
       .then(() => undefined);
   },
-  list(db: Q, limit: number): Promise<OrgRow[]> {
-    return db.selectFrom('orgs').selectAll().orderBy('created_at').limit(limit).execute();
-  },
 };
 
 export const authorizationStore = {

@@ -19,7 +19,7 @@ const BATCH = 100;
  */
 const CONTEXT_CHECK_AFTER_MS = 15 * 86_400_000;
 
-export interface SweepResult {
+interface SweepResult {
   ended: number;
   grants: number;
   notified: number;

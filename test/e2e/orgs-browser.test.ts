@@ -9,7 +9,8 @@ import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
-import { addOrg, grantAuthorization } from '../../src/orgs/service.ts';
+import { addOrg } from '../../src/orgs/org-lifecycle.ts';
+import { grantAuthorization } from '../../src/orgs/authorizations.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REP = '110101198001010010';

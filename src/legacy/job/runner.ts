@@ -13,7 +13,6 @@
 // kept.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { requireDepartment } from '../../departments/service.ts';
 import { UserError } from '../../i18n/messages.ts';
@@ -65,11 +64,6 @@ interface JobState extends BatchJob {
 function storedProfile(profile: ImportProfile): Record<string, unknown> {
   if (profile.source.type !== 'sql') return profile as unknown as Record<string, unknown>;
   return { ...profile, source: { ...profile.source, url: redactUrl(profile.source.url) } };
-}
-
-async function orgsInstalled(app: AppContext): Promise<boolean> {
-  const r = await sql<{ ok: boolean }>`select to_regclass('orgs') is not null as ok`.execute(app.db);
-  return Boolean(r.rows[0]?.ok);
 }
 
 function readerFailure(err: ReaderError): JobError {
@@ -166,7 +160,7 @@ async function pump(app: AppContext, job: JobState, opts: ImportRunOptions, with
   return { rows: job.checkpoint - runFrom, elapsed_ms: performance.now() - started };
 }
 
-function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, orgs: boolean, source: string, file: string | undefined): JobState {
+function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, source: string, file: string | undefined): JobState {
   return {
     id,
     department: input.department,
@@ -174,7 +168,6 @@ function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, org
     readProfile: input.profile,
     actor: opts.actor,
     dryRun: Boolean(opts.dryRun),
-    orgs,
     source,
     file,
     checkpoint: 0,
@@ -205,9 +198,8 @@ async function describeSource(app: AppContext, input: ImportInput): Promise<{ so
 export async function startImport(app: AppContext, input: ImportInput, opts: ImportRunOptions): Promise<ImportReport> {
   await requireDepartment(app, input.department);
   const src = await describeSource(app, input);
-  const orgs = await orgsInstalled(app);
   const id = crypto.randomUUID();
-  const job = newJobState(id, input, opts, orgs, src.source, src.file);
+  const job = newJobState(id, input, opts, src.source, src.file);
   if (src.fingerprint) job.fileSize = src.fingerprint.size;
   const record: Omit<NewJob, 'status'> = {
     id,
@@ -260,7 +252,6 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
       readProfile,
       actor: opts.actor,
       dryRun: false,
-      orgs: await orgsInstalled(app),
       source: row.source,
       file: profile.source.type === 'sql' ? undefined : row.source,
       fileSize: (row.source_fingerprint as { size?: number } | null)?.size,

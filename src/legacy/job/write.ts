@@ -16,8 +16,6 @@ export interface BatchJob {
   profile: ImportProfile;
   actor: string;
   dryRun: boolean;
-  /** whether the orgs table exists (the orgs module is installed) */
-  orgs: boolean;
 }
 
 /** on_error "stop" met a bad row: the batch is rolled back and the job ends. */
@@ -50,7 +48,7 @@ async function lookup(tx: BatchTx, job: BatchJob, items: readonly PreparedItem[]
     if (item.idKey) ids.set(item.idKey, { t: item.row.idType, b: item.idBidx! });
     if (item.row.uscc) usccs.add(item.row.uscc);
   }
-  const out: BatchLookup = { links: new Map(), pending: new Map(), persons: new Map(), orgs: job.orgs ? new Map() : null };
+  const out: BatchLookup = { links: new Map(), pending: new Map(), persons: new Map(), orgs: new Map() };
   if (!uids.length) return out;
   const prior = (rows: { legacy_uid: string; job_id: string; row_number: number }[], into: Map<string, PriorUse>) => {
     for (const r of rows) into.set(r.legacy_uid, { jobId: r.job_id, rowNumber: Number(r.row_number) });
@@ -84,7 +82,7 @@ async function lookup(tx: BatchTx, job: BatchJob, items: readonly PreparedItem[]
       out.persons.set(`${r.id_type}\u0000${r.id_number_bidx}`, person);
     }
   }
-  if (out.orgs && usccs.size) {
+  if (usccs.size) {
     const rows = await tx.query<{ id: string; uscc: string }>(`select id, uscc from orgs where uscc in (select value from json_array_elements_text($1::json) as v(value))`, [
       json([...usccs]),
     ]);
