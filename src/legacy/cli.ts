@@ -4,7 +4,6 @@ import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
 import { UserError } from '../i18n/messages.ts';
 import { listConflicts, resolveConflict } from './conflicts.ts';
-import './errors.ts';
 import { buildReport, writeReportFile, type ImportReport } from './job/report.ts';
 import { createProgress, silentProgress } from './job/progress.ts';
 import { runImportInWorker, runImportTask, type WorkerTask } from './job/worker.ts';

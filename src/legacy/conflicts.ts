@@ -10,7 +10,6 @@ import { personStore } from '../accounts/store.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { orgStore } from '../orgs/store.ts';
-import './errors.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
 import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } from './secrets.ts';

@@ -9,7 +9,6 @@ import { personStore } from '../accounts/store.ts';
 import { openPerson, type Person } from '../accounts/person.ts';
 import { orgStore } from './store.ts';
 import { toOrg, type Org } from './org.ts';
-import './messages.ts';
 
 /**
  * The org a request names cannot be used: its USCC is malformed, no org has it, or the person is
