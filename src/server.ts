@@ -12,7 +12,8 @@ import { createHttpApp } from './http/app.ts';
 import { LoginThrottle } from './interactions/throttle.ts';
 import { logger } from './log.ts';
 import type { AppContext } from './context.ts';
-import type { FeatureFactory } from './feature.ts';
+import type { BackgroundTask, FeatureFactory } from './feature.ts';
+import { logoutTasks } from './logout/tasks.ts';
 import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
 
@@ -30,6 +31,21 @@ export interface RunningServer {
 export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature];
 
 const PURGE_MS = 10 * 60_000;
+
+/** Runs a task every `everyMs`, never two runs of it at once (a slow run skips the next tick). */
+function schedule(task: BackgroundTask, getProvider: () => Provider): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    task
+      .run(getProvider)
+      .catch((err: Error) => logger.warn({ err: err.message, task: task.name }, 'background task failed'))
+      .finally(() => (running = false));
+  }, task.everyMs);
+  timer.unref();
+  return timer;
+}
 const KEY_POLL_MS = 30_000;
 
 export async function startServer(config: Config, factories: FeatureFactory[] = ALL_FEATURES): Promise<RunningServer> {
@@ -59,30 +75,30 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
-  const timers = [
-    setInterval(() => {
-      Promise.all([payloadStore.purgeExpired(app.db), throttle.purgeExpired()])
-        .then(([n]) => n && logger.info({ purged: n }, 'expired protocol state purged'))
-        .catch((err: Error) => logger.warn({ err: err.message }, 'purge failed'));
-    }, PURGE_MS),
-    // `yitong keys rotate` may run on another machine: every node picks the new keys up.
-    setInterval(() => {
-      signingKeysVersion(app)
-        .then(async (v) => {
-          if (v === keysVersion) return;
-          provider = createProvider(app, await loadJwks(app), features);
-          keysVersion = v;
-          logger.info('signing keys changed; provider reloaded');
-        })
-        .catch((err: Error) => logger.warn({ err: err.message }, 'key poll failed'));
-    }, KEY_POLL_MS),
-    ...features.flatMap((f) => f.tasks ?? []).map((task) =>
-      setInterval(() => {
-        task.run(getProvider).catch((err: Error) => logger.warn({ err: err.message, task: task.name }, 'background task failed'));
-      }, task.everyMs),
-    ),
+  const coreTasks: BackgroundTask[] = [
+    {
+      name: 'purge',
+      everyMs: PURGE_MS,
+      async run() {
+        const [n] = await Promise.all([payloadStore.purgeExpired(app.db, config.logout.sessionSweep), throttle.purgeExpired()]);
+        if (n) logger.info({ purged: n }, 'expired protocol state purged');
+      },
+    },
+    {
+      // `yitong keys rotate` may run on another machine: every node picks the new keys up.
+      name: 'key-poll',
+      everyMs: KEY_POLL_MS,
+      async run() {
+        const v = await signingKeysVersion(app);
+        if (v === keysVersion) return;
+        provider = createProvider(app, await loadJwks(app), features);
+        keysVersion = v;
+        logger.info('signing keys changed; provider reloaded');
+      },
+    },
+    ...logoutTasks(app),
   ];
-  for (const t of timers) t.unref();
+  const timers = [...coreTasks, ...features.flatMap((f) => f.tasks ?? [])].map((task) => schedule(task, getProvider));
 
   logger.info({ port, issuer: config.issuer, database: opened.handle.kind, migrated: opened.migrated }, 'yitong listening');
 

@@ -6,6 +6,9 @@ import { openApp } from '../bootstrap.ts';
 import { addDepartment } from '../departments/service.ts';
 import { addClient, listClients, setClientStatus } from '../clients/service.ts';
 import { createPerson } from '../accounts/service.ts';
+import { logoutPerson, setPersonStatus, type StatusChange } from '../accounts/lifecycle.ts';
+import type { Ended } from '../logout/service.ts';
+import { listOutbox } from '../logout/outbox.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -59,6 +62,13 @@ export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTo
     await opened?.close();
   }
 }
+
+const endedJson = (e: Ended) => ({ sessions_ended: e.sessions, grants_revoked: e.grants, logouts_queued: e.queued });
+const endedText = (e: Ended) => `${e.sessions} session(s) ended, ${e.grants} grant(s) revoked, ${e.queued} app logout(s) queued`;
+const statusResult = (r: StatusChange): CommandResult => ({
+  json: { sub: r.sub, status: r.status, changed: r.changed, ...(r.ended ? endedJson(r.ended) : {}) },
+  text: `${r.sub}: ${r.status}${r.changed ? '' : ' (unchanged)'}${r.ended ? `; ${endedText(r.ended)}` : ''}`,
+});
 
 /** The core's commands; each feature folder exports its own (orgs/cli.ts, legacy/cli.ts). */
 export const coreCommands: Record<string, Command> = {
@@ -206,6 +216,51 @@ export const coreCommands: Record<string, Command> = {
         return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
       });
     },
+  },
+
+  'person disable': {
+    summary: { 'zh-CN': '停用账号（立即结束其所有会话并通知各应用）', en: 'disable a person (ends every session at once; apps are told)' },
+    usage: 'yitong person disable --id-number ID',
+    options: { 'id-number': { type: 'string' } },
+    run: (env, v) => withApp(env, async (app) => statusResult(await setPersonStatus(app, one(v, 'id-number')!, 'disabled', env.actor))),
+  },
+
+  'person enable': {
+    summary: { 'zh-CN': '启用账号', en: 'enable a person' },
+    usage: 'yitong person enable --id-number ID',
+    options: { 'id-number': { type: 'string' } },
+    run: (env, v) => withApp(env, async (app) => statusResult(await setPersonStatus(app, one(v, 'id-number')!, 'active', env.actor))),
+  },
+
+  'person logout': {
+    summary: { 'zh-CN': '结束某人的所有会话并通知各应用', en: 'end every session of a person; apps are told' },
+    usage: 'yitong person logout --id-number ID',
+    options: { 'id-number': { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const r = await logoutPerson(app, one(v, 'id-number')!, env.actor);
+        return { json: { sub: r.sub, ...endedJson(r.ended) }, text: `${r.sub}: ${endedText(r.ended)}` };
+      }),
+  },
+
+  'outbox list': {
+    summary: { 'zh-CN': '查看单点退出通知的投递情况', en: 'list back-channel logout deliveries' },
+    usage: 'yitong outbox list [--pending | --failed | --delivered] [--limit N]',
+    options: { pending: { type: 'boolean' }, failed: { type: 'boolean' }, delivered: { type: 'boolean' }, limit: { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const chosen = (['pending', 'failed', 'delivered'] as const).filter((k) => v[k]);
+        if (chosen.length > 1) throw new CliUsageError('--pending、--failed、--delivered 只能选一个 / choose one of --pending, --failed, --delivered');
+        const limit = one(v, 'limit', false);
+        if (limit && !/^\d+$/.test(limit)) throw new CliUsageError(`--limit: 应为正整数 / expected a positive integer, got ${limit}`);
+        const rows = await listOutbox(app, { status: chosen[0], limit: limit ? Number(limit) : 100 });
+        return {
+          json: { deliveries: rows },
+          text:
+            rows.map((r) => `${r.id}\t${r.status}\t${r.client_id}\t${r.reason}\tattempts ${r.attempts}\t${r.last_status ?? '-'}\t${r.last_error ?? ''}`).join('\n') ||
+            '(none)',
+        };
+      }),
   },
 
   'keys rotate': {

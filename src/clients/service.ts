@@ -4,6 +4,7 @@ import type { AppContext } from '../context.ts';
 import { UserError } from '../i18n/messages.ts';
 import { clientStore } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
+import { endClientGrants } from '../logout/service.ts';
 
 const SECRET_AAD = 'clients.secret';
 
@@ -97,9 +98,15 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
   return { client_id: clientId, ...(secret ? { client_secret: secret } : {}) };
 }
 
+/** Disabling an app ends its users' sessions there at once (grants revoked, the app told). */
 export async function setClientStatus(ctx: AppContext, clientId: string, status: 'active' | 'disabled', actor: string) {
-  if (!(await clientStore.setStatus(ctx.db, clientId, status))) throw new UserError('client.unknown', 404, clientId);
-  await ctx.audit.append({ event: status === 'active' ? 'client.enable' : 'client.disable', outcome: 'success', actor, clientId });
+  return ctx.db.transaction().execute(async (trx) => {
+    if (!(await clientStore.setStatus(trx, clientId, status))) throw new UserError('client.unknown', 404, clientId);
+    const ended = status === 'disabled' ? await endClientGrants(ctx, trx, clientId, 'client.disable', actor) : null;
+    await ctx.audit.append({ event: status === 'active' ? 'client.enable' : 'client.disable', outcome: 'success', actor, clientId }, trx);
+    cache.delete(clientId);
+    return { ended };
+  });
 }
 
 export const listClients = (ctx: AppContext) => clientStore.list(ctx.db);

@@ -15,6 +15,10 @@ export const clientStore = {
   list(db: Q): Promise<ClientRow[]> {
     return db.selectFrom('clients').selectAll().orderBy('created_at').execute();
   },
+  byIds(db: Q, clientIds: string[]): Promise<ClientRow[]> {
+    if (!clientIds.length) return Promise.resolve([]);
+    return db.selectFrom('clients').selectAll().where('client_id', 'in', clientIds).execute();
+  },
   async setStatus(db: Q, clientId: string, status: 'active' | 'disabled'): Promise<boolean> {
     const res = await db.updateTable('clients').set({ status, updated_at: new Date() }).where('client_id', '=', clientId).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;

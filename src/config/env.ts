@@ -29,6 +29,9 @@ export interface Config {
   throttle: ThrottleConfig;
   /** idle session timeout, seconds (MLPS: idle sessions end) */
   sessionIdleSeconds: number;
+  /** absolute session lifetime, whatever the activity */
+  sessionMaxSeconds: number;
+  logout: { retryBaseMs: number; retryHours: number; pollMs: number; leaseSeconds: number; sessionSweep: boolean };
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
 }
@@ -72,6 +75,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: int(env, 'LOGIN_MAX_DELAY_MS', 4000),
     },
     sessionIdleSeconds: int(env, 'SESSION_IDLE_SECONDS', 1800),
+    sessionMaxSeconds: int(env, 'SESSION_MAX_SECONDS', 12 * 3600),
+    logout: {
+      retryBaseMs: int(env, 'LOGOUT_RETRY_BASE_MS', 2000),
+      retryHours: int(env, 'LOGOUT_RETRY_HOURS', 24),
+      pollMs: int(env, 'LOGOUT_POLL_MS', 500),
+      // a node that claimed a delivery and died gives it up after this; above the 2.5 s HTTP timeout
+      leaseSeconds: Math.max(5, int(env, 'LOGOUT_LEASE_SECONDS', 30)),
+      // ended sessions are told to their apps; `off` leaves expired sessions to the purge, silently
+      sessionSweep: env.SESSION_EXPIRY_LOGOUT !== 'off',
+    },
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 0),
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',

@@ -7,12 +7,13 @@ import type { AuditTables } from '../audit/tables.ts';
 import type { InteractionsTables } from '../interactions/tables.ts';
 import type { OrgsTables } from '../orgs/tables.ts';
 import type { LegacyTables } from '../legacy/tables.ts';
+import type { LogoutTables } from '../logout/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables {
   meta: MetaTable;
 }

@@ -23,6 +23,7 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'password.too_long': { 'zh-CN': '密码不能超过 128 位', en: 'The password may have at most 128 characters' },
   'password.too_simple': { 'zh-CN': '密码须包含大写字母、小写字母、数字、符号中的至少三类', en: 'The password needs three of: upper case, lower case, digits, symbols' },
   'person.real_name_level': { 'zh-CN': '实名等级应为 1 至 4', en: 'The real-name level must be 1 to 4' },
+  'person.unknown': { 'zh-CN': '账号库中没有该证件号码对应的用户', en: 'No person with this ID number is in the account library' },
   'person.exists': { 'zh-CN': '该证件号码已注册', en: 'A person with this ID number already exists' },
   'department.exists': { 'zh-CN': '部门编码已存在', en: 'A department with this code already exists' },
   'department.unknown': { 'zh-CN': '部门不存在', en: 'No such department' },

@@ -65,6 +65,9 @@ export function createAdapterFactory(ctx: AppContext) {
     async revokeByGrantId() {}
   }
 
+  /** Models found by their owner when a person's or an app's sessions end. */
+  const OWNED = new Set(['Session', 'Grant']);
+
   class PayloadAdapter implements Adapter {
     model: string;
     constructor(model: string) {
@@ -79,6 +82,9 @@ export function createAdapterFactory(ctx: AppContext) {
         grantId: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
         uid: payload.uid ?? null,
         userCode: payload.userCode ?? null,
+        // whose session or grant it is: governance events end them by person or by app
+        accountId: OWNED.has(this.model) ? (payload.accountId ?? null) : null,
+        clientId: this.model === 'Grant' ? (payload.clientId ?? null) : null,
       });
     }
 

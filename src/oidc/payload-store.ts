@@ -11,6 +11,23 @@ export interface PayloadIndexes {
   grantId?: string | null;
   uid?: string | null;
   userCode?: string | null;
+  accountId?: string | null;
+  clientId?: string | null;
+}
+
+/** A session's sign-ins at apps, as oidc-provider keeps them: per client, its sid and grant. */
+export type SessionAuthorizations = Record<string, { sid?: string; grantId?: string; persistsLogout?: boolean }>;
+
+export interface SessionRow {
+  id: string;
+  accountId: string;
+  authorizations: SessionAuthorizations;
+}
+
+export interface GrantRow {
+  id: string;
+  accountId: string | null;
+  clientId: string | null;
 }
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
@@ -18,18 +35,19 @@ const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 export const payloadStore = {
   async upsert(db: Kysely<Database>, model: string, id: string, payload: object, expiresAt: Date | null, ix: PayloadIndexes) {
     const json = JSON.stringify(payload);
+    const columns = {
+      payload: json,
+      grant_id: ix.grantId ?? null,
+      uid: ix.uid ?? null,
+      user_code: ix.userCode ?? null,
+      account_id: ix.accountId ?? null,
+      client_id: ix.clientId ?? null,
+      expires_at: expiresAt,
+    };
     await db
       .insertInto('oidc_payloads')
-      .values({ model, id, payload: json, grant_id: ix.grantId ?? null, uid: ix.uid ?? null, user_code: ix.userCode ?? null, expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc.columns(['model', 'id']).doUpdateSet({
-          payload: json,
-          grant_id: ix.grantId ?? null,
-          uid: ix.uid ?? null,
-          user_code: ix.userCode ?? null,
-          expires_at: expiresAt,
-        }),
-      )
+      .values({ model, id, ...columns })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(columns))
       .execute();
   },
 
@@ -87,13 +105,83 @@ export const payloadStore = {
     return { consumed: false, grantId: existing?.grant_id ?? null };
   },
 
-  /** Deletes expired rows in small batches so a large backlog never holds long locks. */
-  async purgeExpired(db: Kysely<Database>, batch = 1000): Promise<number> {
+  /** The live sessions of a person (locked: the caller ends them in its transaction). */
+  async sessionsOf(db: Kysely<Database>, accountId: string): Promise<SessionRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .forUpdate()
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  /** Sessions past their idle lifetime (expires_at slides with use) or their absolute one. */
+  async expiredSessions(db: Kysely<Database>, maxAgeSeconds: number, limit: number): Promise<SessionRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('model', '=', 'Session')
+      .where((eb) =>
+        eb.or([
+          eb('expires_at', '<', sql<Date>`now()`),
+          eb(sql`(payload->>'loginTs')::bigint`, '<', sql<number>`extract(epoch from now())::bigint - ${maxAgeSeconds}`),
+        ]),
+      )
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  async deleteSessions(db: Kysely<Database>, ids: string[]) {
+    if (ids.length) await db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('id', 'in', ids).execute();
+  },
+
+  /** Grants of a person, or of an app. */
+  async grantsOf(db: Kysely<Database>, owner: { accountId: string } | { clientId: string }): Promise<GrantRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'account_id', 'client_id'])
+      .where('model', '=', 'Grant')
+      .where('accountId' in owner ? 'account_id' : 'client_id', '=', 'accountId' in owner ? owner.accountId : owner.clientId)
+      .execute();
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, clientId: r.client_id }));
+  },
+
+  /** The sessions of an app's users that hold one of these grants. */
+  async sessionsHoldingGrants(db: Kysely<Database>, grantIds: string[]): Promise<SessionRow[]> {
+    if (!grantIds.length) return [];
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('model', '=', 'Session')
+      .where(sql<boolean>`exists (select 1 from jsonb_each(payload->'authorizations') a where a.value->>'grantId' in (${sql.join(grantIds)}))`)
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  /** Everything these grants issued, and the grants themselves, in one statement. */
+  async revokeGrants(db: Kysely<Database>, grantIds: string[]) {
+    if (!grantIds.length) return;
+    await db
+      .deleteFrom('oidc_payloads')
+      .where((eb) => eb.or([eb('grant_id', 'in', grantIds), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', grantIds)])]))
+      .execute();
+  },
+
+  /**
+   * Deletes expired rows in small batches so a large backlog never holds long locks. Expired
+   * sessions are left to the session sweep when it runs (it tells their apps).
+   */
+  async purgeExpired(db: Kysely<Database>, keepSessions = false, batch = 1000): Promise<number> {
     let total = 0;
     for (;;) {
       const res = await sql`
         delete from oidc_payloads where ctid in (
-          select ctid from oidc_payloads where expires_at < now() limit ${batch}
+          select ctid from oidc_payloads where expires_at < now() and (model <> 'Session' or ${!keepSessions}) limit ${batch}
         )`.execute(db);
       const n = Number(res.numAffectedRows ?? 0n);
       total += n;
@@ -101,3 +189,11 @@ export const payloadStore = {
     }
   },
 };
+
+function sessionRow(r: { id: string; payload: Record<string, unknown> }): SessionRow {
+  return {
+    id: r.id,
+    accountId: String(r.payload.accountId ?? ''),
+    authorizations: (r.payload.authorizations ?? {}) as SessionAuthorizations,
+  };
+}

@@ -10,7 +10,7 @@ import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
 import { maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
-import { endAuthorizationContexts, type EndResult, type ProviderSource } from './contexts.ts';
+import { endAuthorizationContexts, type EndResult } from './contexts.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -191,7 +191,6 @@ interface Revoker {
  */
 export async function revokeAuthorization(
   app: AppContext,
-  provider: ProviderSource,
   sel: { uscc: string; agentIdNumber?: string; authorizationId?: string },
   revoker: Revoker,
   now = new Date(),
@@ -228,7 +227,8 @@ export async function revokeAuthorization(
       },
       trx,
     );
-    return { kind: 'done', row, orgRow } as const;
+    const ended = await endAuthorizationContexts(app, trx, row.id, 'revoked', revoker.actor);
+    return { kind: 'done', row, orgRow, ended } as const;
   });
   if (outcome.kind === 'denied') {
     await app.audit.append({
@@ -240,6 +240,5 @@ export async function revokeAuthorization(
     });
     throw notLegalRep();
   }
-  const ended = await endAuthorizationContexts(app, await provider(), outcome.row.id, 'revoked', revoker.actor);
-  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended };
+  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended: outcome.ended };
 }

@@ -3,7 +3,7 @@
 // counter); `--pending` leaves it for the agent to accept under "我的单位" instead. Ending an org
 // context (revoke, change of legal representative, suspension) revokes the grants concerned and
 // sends back-channel logout from this process, with the signing keys in the database.
-import { withApp, type CliTools, type Command } from '../cli/commands.ts';
+import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -14,10 +14,7 @@ import { findOrgsByOrgCode } from './lookups.ts';
 import type { EndResult } from './contexts.ts';
 import { lastDayCst } from './org.ts';
 
-/** The provider the org services end contexts with: built only once they have made a change. */
-const providerOf = (tools: CliTools) => async () => (await tools.provider()).provider;
-
-const ended = (r: EndResult) => ({ grants_revoked: r.grants, apps_notified: r.notified, notify_failures: r.failed });
+const ended = (r: EndResult) => ({ grants_revoked: r.grants, logouts_queued: r.queued });
 
 export const orgsCommands: Record<string, Command> = {
   'org add': {
@@ -67,13 +64,13 @@ export const orgsCommands: Record<string, Command> = {
     usage: 'yitong org revoke --uscc CODE --agent ID_NUMBER',
     options: { uscc: { type: 'string' }, agent: { type: 'string' } },
     run: (env, v) =>
-      withApp(env, async (app, tools) => {
+      withApp(env, async (app) => {
         const who = env.actor;
-        const r = await revokeAuthorization(app, providerOf(tools), { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
+        const r = await revokeAuthorization(app, { uscc: one(v, 'uscc')!, agentIdNumber: one(v, 'agent')! }, { actor: who });
         const e = r.ended;
         return {
           json: { authorization_id: r.authorization.id, org_id: r.org.id, status: 'revoked', ...ended(e) },
-          text: `authorization ${r.authorization.id} revoked; ${e.grants} grant(s) revoked, ${e.notified} app(s) notified`,
+          text: `authorization ${r.authorization.id} revoked; ${e.grants} grant(s) revoked, ${e.queued} app logout(s) queued`,
         };
       }),
   },
@@ -84,9 +81,9 @@ export const orgsCommands: Record<string, Command> = {
     usage: 'yitong org set-legal-rep --uscc CODE --legal-rep ID_NUMBER',
     options: { uscc: { type: 'string' }, 'legal-rep': { type: 'string' } },
     run: (env, v) =>
-      withApp(env, async (app, tools) => {
+      withApp(env, async (app) => {
         const who = env.actor;
-        const r = await setLegalRep(app, providerOf(tools), one(v, 'uscc')!, one(v, 'legal-rep')!, who);
+        const r = await setLegalRep(app, one(v, 'uscc')!, one(v, 'legal-rep')!, who);
         const e = r.ended;
         return {
           json: { org_id: r.org.id, legal_rep_changed: true, ...ended(e) },
@@ -101,9 +98,9 @@ export const orgsCommands: Record<string, Command> = {
     usage: 'yitong org set-status --uscc CODE --status active|suspended|deregistered',
     options: { uscc: { type: 'string' }, status: { type: 'string' } },
     run: (env, v) =>
-      withApp(env, async (app, tools) => {
+      withApp(env, async (app) => {
         const who = env.actor;
-        const r = await setOrgStatus(app, providerOf(tools), one(v, 'uscc')!, one(v, 'status')!, who);
+        const r = await setOrgStatus(app, one(v, 'uscc')!, one(v, 'status')!, who);
         return { json: { org_id: r.org.id, status: r.org.status, changed: r.changed, ...ended(r.ended) }, text: `${r.org.name}: ${r.org.status}${r.changed ? '' : ' (unchanged)'}` };
       }),
   },

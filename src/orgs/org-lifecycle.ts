@@ -11,7 +11,7 @@ import { newSub } from '../accounts/service.ts';
 import { orgStore } from './store.ts';
 import { isOrgType, ORG_STATUSES, orgTypeFromUscc, toOrg, type Org, type OrgStatus } from './org.ts';
 import { maskedId, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
-import { endLegalRepContexts, endOrgContexts, type EndResult, type ProviderSource } from './contexts.ts';
+import { endLegalRepContexts, endOrgContexts, NOTHING_ENDED, type EndResult } from './contexts.ts';
 
 interface NewOrg {
   uscc: string;
@@ -61,7 +61,6 @@ export async function addOrg(app: AppContext, input: NewOrg, actor: string): Pro
  */
 export async function setLegalRep(
   app: AppContext,
-  provider: ProviderSource,
   usccRaw: string,
   idNumber: string,
   actor: string,
@@ -69,7 +68,7 @@ export async function setLegalRep(
   const uscc = usccOrThrow(usccRaw);
   const rep = await personByIdNumber(app, idNumber);
   if (rep.status !== 'active') throw new UserError('org.person_inactive');
-  const { org, previousPersonId } = await app.db.transaction().execute(async (trx) => {
+  return app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw unknownOrg();
     if (row.legal_rep_person_id === rep.id) throw new UserError('org.legal_rep_unchanged', 409);
@@ -79,30 +78,27 @@ export async function setLegalRep(
       { event: 'org.legal_rep.change', outcome: 'success', actor, detail: { org_id: row.id, uscc, from: previous?.sub ?? null, to: rep.sub, to_id: maskedId(rep) } },
       trx,
     );
-    return { org: toOrg({ ...row, legal_rep_person_id: rep.id }), previousPersonId: row.legal_rep_person_id };
+    const ended = await endLegalRepContexts(app, trx, row.id, row.legal_rep_person_id, actor);
+    return { org: toOrg({ ...row, legal_rep_person_id: rep.id }), previousPersonId: row.legal_rep_person_id, ended };
   });
-  const ended = await endLegalRepContexts(app, await provider(), org.id, previousPersonId, actor);
-  return { org, previousPersonId, ended };
 }
 
 /** Sets an org's status; suspending or deregistering it ends every context acting for it. */
 export async function setOrgStatus(
   app: AppContext,
-  provider: ProviderSource,
   usccRaw: string,
   status: string,
   actor: string,
 ): Promise<{ org: Org; changed: boolean; ended: EndResult }> {
   const uscc = usccOrThrow(usccRaw);
   if (!(ORG_STATUSES as readonly string[]).includes(status)) throw new UserError('org.status_invalid');
-  const { org, changed } = await app.db.transaction().execute(async (trx) => {
+  return app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw unknownOrg();
-    if (row.status === status) return { org: toOrg(row), changed: false };
+    if (row.status === status) return { org: toOrg(row), changed: false, ended: NOTHING_ENDED };
     await orgStore.update(trx, row.id, { status });
     await app.audit.append({ event: 'org.status.change', outcome: 'success', actor, detail: { org_id: row.id, uscc, from: row.status, to: status } }, trx);
-    return { org: toOrg({ ...row, status: status as OrgStatus }), changed: true };
+    const ended = status !== 'active' ? await endOrgContexts(app, trx, row.id, actor) : NOTHING_ENDED;
+    return { org: toOrg({ ...row, status: status as OrgStatus }), changed: true, ended };
   });
-  const ended = changed && org.status !== 'active' ? await endOrgContexts(app, await provider(), org.id, actor) : { grants: 0, notified: 0, failed: 0 };
-  return { org, changed, ended };
 }

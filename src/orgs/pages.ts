@@ -310,7 +310,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
     const uscc = ctx.params.uscc;
     try {
-      await revokeAuthorization(app, getProvider, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
+      await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
       if (err instanceof OrgUnavailableError) return messagePage(ctx, err.status, err.code);
       if (!(err instanceof UserError)) throw err;

@@ -182,33 +182,33 @@ describe('grants', () => {
 describe('revocation, change of representative, suspension', () => {
   it('revokes by ID number; a second revoke finds nothing', async () => {
     const before = await snapshot();
-    await rejects(revokeAuthorization(s.app, s.provider, { uscc: ORG, agentIdNumber: STRANGER }, { actor: 't' }), 'org.person_unknown', 404);
-    await rejects(revokeAuthorization(s.app, s.provider, { uscc: INSTITUTION, agentIdNumber: AGENT }, { actor: 't' }), 'org.authorization_unknown', 404);
-    await rejects(revokeAuthorization(s.app, s.provider, { uscc: ORG, agentIdNumber: OTHER }, { actor: agent.sub, legalRep: agent }), 'org.not_legal_rep', 403);
+    await rejects(revokeAuthorization(s.app, { uscc: ORG, agentIdNumber: STRANGER }, { actor: 't' }), 'org.person_unknown', 404);
+    await rejects(revokeAuthorization(s.app, { uscc: INSTITUTION, agentIdNumber: AGENT }, { actor: 't' }), 'org.authorization_unknown', 404);
+    await rejects(revokeAuthorization(s.app, { uscc: ORG, agentIdNumber: OTHER }, { actor: agent.sub, legalRep: agent }), 'org.not_legal_rep', 403);
     expect(await snapshot()).toEqual(before);
-    const r = await revokeAuthorization(s.app, s.provider, { uscc: ORG, agentIdNumber: OTHER }, { actor: rep.sub, legalRep: rep });
+    const r = await revokeAuthorization(s.app, { uscc: ORG, agentIdNumber: OTHER }, { actor: rep.sub, legalRep: rep });
     expect(r.authorization.status).toBe('revoked');
     expect((await entityOptions(s.app, other.id)).unusable.find((u) => u.org.uscc === ORG)?.reason).toBe('revoked');
-    await rejects(revokeAuthorization(s.app, s.provider, { uscc: ORG, agentIdNumber: OTHER }, { actor: 't' }), 'org.authorization_unknown', 404);
+    await rejects(revokeAuthorization(s.app, { uscc: ORG, agentIdNumber: OTHER }, { actor: 't' }), 'org.authorization_unknown', 404);
   });
 
   it('a new legal representative takes the implicit right; agent grants stay', async () => {
-    await rejects(setLegalRep(s.app, s.provider, ORG, REP, 't'), 'org.legal_rep_unchanged', 409);
-    await rejects(setLegalRep(s.app, s.provider, ORG, STRANGER, 't'), 'org.person_unknown', 404);
-    const r = await setLegalRep(s.app, s.provider, ORG, OTHER, 't');
+    await rejects(setLegalRep(s.app, ORG, REP, 't'), 'org.legal_rep_unchanged', 409);
+    await rejects(setLegalRep(s.app, ORG, STRANGER, 't'), 'org.person_unknown', 404);
+    const r = await setLegalRep(s.app, ORG, OTHER, 't');
     expect(r.previousPersonId).toBe(rep.id);
     expect((await entityOptions(s.app, rep.id)).usable).toEqual([]);
     expect((await entityOptions(s.app, other.id)).usable.find((o) => o.org.uscc === ORG)?.role).toBe('legal_representative');
     expect((await entityOptions(s.app, agent.id)).usable.map((o) => o.org.uscc)).toEqual([ORG]);
-    await setLegalRep(s.app, s.provider, ORG, REP, 't');
+    await setLegalRep(s.app, ORG, REP, 't');
   });
 
   it('a suspended org cannot be acted for', async () => {
-    await rejects(setOrgStatus(s.app, s.provider, ORG, 'closed', 't'), 'org.status_invalid');
-    expect((await setOrgStatus(s.app, s.provider, ORG, 'suspended', 't')).changed).toBe(true);
+    await rejects(setOrgStatus(s.app, ORG, 'closed', 't'), 'org.status_invalid');
+    expect((await setOrgStatus(s.app, ORG, 'suspended', 't')).changed).toBe(true);
     expect((await entityOptions(s.app, agent.id)).unusable.map((u) => [u.org.uscc, u.reason])).toContainEqual([ORG, 'org_inactive']);
     await rejects(grantAuthorization(s.app, { uscc: ORG, agentIdNumber: OTHER }, { actor: 't', activate: true }), 'org.inactive', 409);
-    expect((await setOrgStatus(s.app, s.provider, ORG, 'active', 't')).changed).toBe(true);
+    expect((await setOrgStatus(s.app, ORG, 'active', 't')).changed).toBe(true);
     expect((await entityOptions(s.app, agent.id)).usable.map((o) => o.org.uscc)).toEqual([ORG]);
   });
 
