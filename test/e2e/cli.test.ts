@@ -153,6 +153,26 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     expect(rows.rows[0].n).toBe(0);
   });
 
+  it('person disable | enable | logout, and outbox list', async () => {
+    const off = await yitong(t, ['person', 'disable', '--id-number', ID_A, '--json']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(json(off)).toMatchObject({ sub, status: 'disabled', changed: true, sessions_ended: 0, grants_revoked: 0, logouts_queued: 0 });
+    const again = await yitong(t, ['person', 'disable', '--id-number', ID_A, '--json']);
+    expect(json(again)).toMatchObject({ status: 'disabled', changed: false });
+    const on = await yitong(t, ['person', 'enable', '--id-number', ID_A, '--json']);
+    expect(json(on)).toMatchObject({ sub, status: 'active', changed: true });
+    const out = await yitong(t, ['person', 'logout', '--id-number', ID_A, '--json']);
+    expect(json(out)).toMatchObject({ sub, sessions_ended: 0 });
+    const unknown = await yitong(t, ['person', 'logout', '--id-number', ID_B, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('person.unknown');
+    const list = await yitong(t, ['outbox', 'list', '--failed', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(json(list)).toEqual({ deliveries: [] });
+    const both = await yitong(t, ['outbox', 'list', '--failed', '--pending', '--json']);
+    expect(both.code).toBe(2);
+  });
+
   it('a malformed ID number exits 1 with a JSON error in zh-CN and en on stderr', async () => {
     const wrongCheck = ID_B.slice(0, 17) + (ID_B[17] === '1' ? '2' : '1');
     const r = await yitong(t, ['person', 'add', '--id-number', wrongCheck, '--name', '李四', '--password-stdin', '--json'], { stdin: PASSWORD });
