@@ -1,11 +1,13 @@
 // Error codes double as message keys (zh-CN first, en second). Pages and CLI errors use the same keys.
 
-export type Locale = 'zh-CN' | 'en';
+import { format, type Catalogue, type Locale, type MessageParams } from './format.ts';
+
+export type { Locale };
 
 import { ORG_MESSAGES } from '../orgs/messages.ts';
 import { LEGACY_ERRORS } from '../legacy/messages.ts';
 
-const core: Record<string, { 'zh-CN': string; en: string }> = {
+const core: Catalogue = {
   'id_number.empty': { 'zh-CN': '请填写身份证号码', en: 'The ID number is missing' },
   'id_number.float_mangled': { 'zh-CN': '身份证号码被表格软件转成了科学计数法，请以文本格式导出', en: 'The ID number was turned into a floating-point number by a spreadsheet; export it as text' },
   'id_number.length': { 'zh-CN': '身份证号码应为 18 位（或旧版 15 位）', en: 'An ID number has 18 characters (or 15 for old numbers)' },
@@ -45,16 +47,16 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Record<string, { 'zh-CN': string; en: string }> = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS };
 
-export function t(locale: Locale, key: string): string {
+export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];
-  return m ? m[locale] : key;
+  return m ? format(m[locale], params) : key;
 }
 
-export function bilingual(key: string): string {
+export function bilingual(key: string, params?: MessageParams): string {
   const m = messages[key];
-  return m ? `${m['zh-CN']} / ${m.en}` : key;
+  return m ? `${format(m['zh-CN'], params)} / ${format(m.en, params)}` : key;
 }
 
 /** zh-CN unless the user picked en (cookie or ?lang=) or the browser prefers English only. */

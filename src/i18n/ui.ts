@@ -1,8 +1,9 @@
 import { t, type Locale } from './messages.ts';
+import type { Catalogue } from './format.ts';
 import { ORG_UI } from '../orgs/messages.ts';
 
 // Page text (zh-CN first, en second). Error messages live in messages.ts.
-const core: Record<string, { 'zh-CN': string; en: string }> = {
+const core: Catalogue = {
   'app.title': { 'zh-CN': '一通 · 统一身份认证', en: 'Yitong · Unified Sign-in' },
   'login.heading': { 'zh-CN': '统一身份认证登录', en: 'Sign in' },
   'login.to': { 'zh-CN': '登录后将进入', en: 'You are signing in to' },
@@ -31,7 +32,7 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
 
-export const ui: Record<string, { 'zh-CN': string; en: string }> = { ...core, ...ORG_UI };
+export const ui: Catalogue = { ...core, ...ORG_UI };
 
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {
