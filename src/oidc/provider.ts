@@ -10,6 +10,7 @@ import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
+import { POST_BINDING_ROUTES } from './post-binding.ts';
 import type { Feature } from '../feature.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
@@ -146,6 +147,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       return globalThis.fetch(url, rest);
     },
     ttl: protocolTtl(config.sessionIdleSeconds),
+    // POST to these is answered by post-binding.ts (303 to the GET), which is why the cookies stay Lax.
+    routes: POST_BINDING_ROUTES,
     cookies: {
       keys: app.keyring.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },

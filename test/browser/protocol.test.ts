@@ -1,5 +1,7 @@
 // Protocol paths a citizen's browser takes besides the plain redirect flow (Chromium, strict CSP on):
-// response_mode=form_post delivers the code by oidc-provider's auto-submitting page.
+// response_mode=form_post delivers the code by oidc-provider's auto-submitting page; an app on
+// another site starts sign-in and logout with a form POST (answered 303 to the GET, cookies stay
+// SameSite=Lax, single sign-on still works).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -68,6 +70,34 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     await page.goto(end.toString());
     await page.waitForURL(`${appA.postLogoutUri}?**`);
     expect(new URL(page.url()).searchParams.get('state')).toBe('bye');
+    expect(problems).toEqual([]);
+  });
+
+  it('an app on another site signs in and out with form POSTs; the Lax session cookie still gives single sign-on', async () => {
+    const { page, problems, shown } = await watchedPage(browser);
+    // no session yet: the POST leads to the login form
+    await page.goto(`${appX.base}/post-login`);
+    await Promise.all([page.waitForURL(interactionPage), page.click('#go')]);
+    await page.fill('input[name=identifier]', ID_A);
+    await page.fill('input[name=password]', PASSWORD);
+    await Promise.all([page.waitForURL(`${appX.base}/callback?**`), page.click('form[action$="/login"] button[type=submit]')]);
+    expect((await page.textContent('#who'))?.trim()).toBe('张三');
+
+    // with a session: the cross-site POST signs in without any Yitong page
+    const before = shown.length;
+    await page.goto(`${appX.base}/post-login`);
+    await Promise.all([page.waitForURL(`${appX.base}/callback?**`), page.click('#go')]);
+    expect((await page.textContent('#who'))?.trim()).toBe('张三');
+    expect(shown.slice(before).filter((u) => u.startsWith(s.issuer))).toEqual([]);
+
+    // RP-initiated logout by POST: the session is recognised (confirmation page), then ended
+    await page.goto(`${appX.base}/post-logout`);
+    await Promise.all([page.waitForURL(`${s.issuer}/session/end?**`), page.click('#go')]);
+    expect(await page.textContent('h1')).toBe('退出登录');
+    await Promise.all([page.waitForURL(`${appX.postLogoutUri}?**`), page.click('button[name=logout][value=yes]')]);
+    expect(new URL(page.url()).searchParams.get('state')).toBe('bye');
+    await page.goto(`${appX.base}/login`);
+    await page.waitForURL(interactionPage);
     expect(problems).toEqual([]);
   });
 });
