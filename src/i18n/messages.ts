@@ -56,6 +56,21 @@ export function bilingual(key: string): string {
   return m ? `${m['zh-CN']} / ${m.en}` : key;
 }
 
+/**
+ * The first language of a space-separated BCP 47 list (OIDC ui_locales) that the pages speak:
+ * en and en-* are en; zh, zh-CN, zh-SG and zh-Hans(-*) are zh-CN (simplified Chinese). Tags are
+ * case-insensitive; other languages, zh-TW/zh-HK/zh-Hant included, are skipped.
+ */
+export function firstSupportedLocale(list: unknown): Locale | undefined {
+  if (typeof list !== 'string') return undefined;
+  for (const tag of list.trim().split(/\s+/, 32)) {
+    const t = tag.toLowerCase();
+    if (t === 'en' || t.startsWith('en-')) return 'en';
+    if (t === 'zh' || t === 'zh-cn' || t === 'zh-sg' || t === 'zh-hans' || t.startsWith('zh-hans-')) return 'zh-CN';
+  }
+  return undefined;
+}
+
 /** zh-CN unless the user picked en (cookie or ?lang=) or the browser prefers English only. */
 export function pickLocale(query: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): Locale {
   const chosen = query || cookie;

@@ -7,7 +7,7 @@ import { createAdapterFactory } from './adapter.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
 import { loadClientMetadata, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
-import { localeOf } from '../http/locale.ts';
+import { localeOf, startSignInLocale } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
 import { POST_BINDING_ROUTES } from './post-binding.ts';
@@ -56,13 +56,15 @@ export const PROTOCOL_SETTINGS = {
   rotateRefreshToken: true,
 } satisfies Configuration;
 
+const INTERACTION_TTL = 900;
+
 export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configuration['ttl']> {
   return {
     AccessToken: 900,
     AuthorizationCode: 60,
     ClientCredentials: 900,
     IdToken: 3600,
-    Interaction: 900,
+    Interaction: INTERACTION_TTL,
     Session: sessionIdleSeconds,
     Grant: 14 * 24 * 3600,
     RefreshToken: 14 * 24 * 3600,
@@ -129,7 +131,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
         enabled: true,
         async logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = renderPage('logout', localeOf(ctx), { form });
+          ctx.body = renderPage('logout', localeOf(ctx, ctx.oidc.params?.ui_locales), { form });
         },
         async postLogoutSuccessSource(ctx) {
           const locale = localeOf(ctx);
@@ -155,7 +157,12 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url(ctx, interaction) {
+        // The first interaction of an authorization request (later ones carry the last submission)
+        // sets the language its pages speak from the request's ui_locales.
+        if (!interaction.lastSubmission) startSignInLocale(ctx, interaction.params.ui_locales, INTERACTION_TTL * 1000);
+        return `/interaction/${interaction.uid}`;
+      },
       policy,
     },
     loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
@@ -168,7 +175,9 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       return extra;
     },
     async renderError(ctx, out, error) {
-      const locale = localeOf(ctx);
+      // An authorization or logout request's own ui_locales; a resumed sign-in's is in its cookie.
+      const route = ctx.oidc?.route;
+      const locale = localeOf(ctx, route === 'authorization' || route === 'end_session' ? ctx.oidc?.params?.ui_locales : undefined);
       ctx.type = 'html';
       ctx.body = renderPage('message', locale, {
         heading: tr(locale, 'error.heading'),
