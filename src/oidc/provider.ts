@@ -11,6 +11,7 @@ import { localeOf, startSignInLocale } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
 import { POST_BINDING_ROUTES } from './post-binding.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { Feature } from '../feature.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
@@ -127,18 +128,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          ctx.type = 'html';
-          ctx.body = renderPage('logout', localeOf(ctx, ctx.oidc.params?.ui_locales), { form });
-        },
-        async postLogoutSuccessSource(ctx) {
-          const locale = localeOf(ctx);
-          ctx.type = 'html';
-          ctx.body = renderPage('message', locale, { heading: tr(locale, 'logout.heading'), message: tr(locale, 'logout.done') });
-        },
-      },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     // oidc-provider refuses outgoing requests to private and loopback addresses (an SSRF guard for
     // dynamically registered clients). Here every outgoing URL (back-channel logout, jwks_uri) is

@@ -1,7 +1,8 @@
 // Protocol paths a citizen's browser takes besides the plain redirect flow (Chromium, strict CSP on):
 // response_mode=form_post delivers the code by oidc-provider's auto-submitting page; an app on
 // another site starts sign-in and logout with a form POST (answered 303 to the GET, cookies stay
-// SameSite=Lax, single sign-on still works).
+// SameSite=Lax, single sign-on still works); on the logout confirmation "保持登录" keeps the session,
+// returns to the app and is not audited as a logout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -96,6 +97,48 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     expect(await page.textContent('h1')).toBe('退出登录');
     await Promise.all([page.waitForURL(`${appX.postLogoutUri}?**`), page.click('button[name=logout][value=yes]')]);
     expect(new URL(page.url()).searchParams.get('state')).toBe('bye');
+    await page.goto(`${appX.base}/login`);
+    await page.waitForURL(interactionPage);
+    expect(problems).toEqual([]);
+  });
+
+  it('"保持登录" keeps the session, returns to the app, and is not audited as a logout', async () => {
+    const { page, problems, shown } = await watchedPage(browser);
+    await signIn(page, appA);
+    await page.goto(`${appX.base}/login`);
+    await page.waitForURL(`${appX.base}/callback?**`);
+    const logouts = await auditCount('logout');
+
+    await page.goto(`${appA.base}/logout`);
+    await page.waitForURL(`${s.issuer}/session/end?**`);
+    expect(await page.textContent('main')).toContain('选择“保持登录”只退出“公安局业务系统”');
+    await Promise.all([page.waitForURL(`${appA.postLogoutUri}?**`), page.click('button:not([name=logout])')]);
+    expect(new URL(page.url()).searchParams.get('state')).toBe('bye');
+
+    // still signed in: both apps sign in again without the form
+    const before = shown.length;
+    for (const app of [appX, appA]) {
+      await page.goto(`${app.base}/login`);
+      await page.waitForURL(`${app.base}/callback?**`);
+      expect((await page.textContent('#who'))?.trim()).toBe('张三');
+    }
+    expect(shown.slice(before).filter((u) => u.startsWith(s.issuer))).toEqual([]);
+    await expect.poll(() => auditCount('logout.declined')).toBe(1);
+    expect(await auditCount('logout')).toBe(logouts);
+
+    // without a post_logout_redirect_uri the page says so and leads back to the app
+    await page.goto(`${s.issuer}/session/end?client_id=${clientA}`);
+    await Promise.all([page.waitForURL(`${s.issuer}/session/end/success**`), page.click('button:not([name=logout])')]);
+    expect(await page.textContent('h1')).toBe('您仍处于登录状态');
+    expect(await page.textContent('main')).not.toContain('已安全退出');
+    expect(await page.textContent('a.onward')).toBe('返回“公安局业务系统”');
+
+    // signing out for real says so, also leads back to the app, and is audited
+    await page.goto(`${s.issuer}/session/end?client_id=${clientA}`);
+    await Promise.all([page.waitForURL(`${s.issuer}/session/end/success**`), page.click('button[name=logout][value=yes]')]);
+    expect(await page.textContent('main')).toContain('您已安全退出');
+    await Promise.all([page.waitForURL(`${appA.postLogoutUri}**`), page.click('a.onward')]);
+    await expect.poll(() => auditCount('logout')).toBe(logouts + 1);
     await page.goto(`${appX.base}/login`);
     await page.waitForURL(interactionPage);
     expect(problems).toEqual([]);
