@@ -8,9 +8,10 @@ import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
 import { loadClientMetadata, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf, startSignInLocale } from '../http/locale.ts';
-import { tr } from '../i18n/ui.ts';
+import { tr, trf } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
 import { POST_BINDING_ROUTES } from './post-binding.ts';
+import { classifyProtocolError, protocolErrorText } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { Feature } from '../feature.ts';
 
@@ -168,12 +169,16 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       // An authorization or logout request's own ui_locales; a resumed sign-in's is in its cookie.
       const route = ctx.oidc?.route;
       const locale = localeOf(ctx, route === 'authorization' || route === 'end_session' ? ctx.oidc?.params?.ui_locales : undefined);
+      const clientName = ctx.oidc?.client?.clientName;
+      const text = protocolErrorText(classifyProtocolError(out.error, error), Boolean(clientName));
       ctx.type = 'html';
       ctx.body = renderPage('message', locale, {
         heading: tr(locale, 'error.heading'),
         kind: 'error',
-        message: out.error_description ?? tr(locale, 'server_error'),
+        message: tr(locale, text.message),
+        next: trf(locale, text.next, { app: clientName ?? '' }),
         code: out.error,
+        description: out.error_description,
       });
       if ((error as { status?: number }).status === undefined || (error as { status?: number }).status! >= 500) {
         app.audit.append({ event: 'server.error', outcome: 'failure', detail: { error: out.error } }).catch(() => {});

@@ -112,6 +112,7 @@ describe('ui_locales', () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(lang(html)).toBe('en');
+    expect(html).toContain('Go back to “第三方应用” or contact its provider.');
     // the sign-in expires while the login page is open
     const user = new HttpUser();
     const p = await loginPage(user, { ui_locales: 'en' });
