@@ -41,6 +41,13 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'server_error': { 'zh-CN': '服务器内部错误，请稍后重试', en: 'Something went wrong on our side; try again shortly' },
   'interaction.expired': { 'zh-CN': '登录会话已过期，请返回应用重新登录', en: 'The sign-in session has expired; go back to the application and start again' },
   'data_dir.in_use': { 'zh-CN': '数据目录正被其他进程使用', en: 'The data directory is in use by another process' },
+  'client.auth_method_invalid': {
+    'zh-CN': '令牌端点认证方式应为 client_secret_basic、client_secret_post、client_secret_jwt、private_key_jwt 或 none',
+    en: 'The token endpoint auth method must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none',
+  },
+  'client.jwks_uri_required': { 'zh-CN': 'private_key_jwt 需要用 --jwks-uri 登记应用的公钥地址', en: 'private_key_jwt needs the address of the app’s public keys (--jwks-uri)' },
+  'client.jwks_uri_invalid': { 'zh-CN': '公钥地址（--jwks-uri）必须是不含片段的绝对 URL，生产环境须使用 https', en: 'The key set address (--jwks-uri) must be an absolute URL without a fragment, https in production' },
+  'client.jwks_uri_unused': { 'zh-CN': '只有 private_key_jwt 方式使用 --jwks-uri', en: '--jwks-uri is used by private_key_jwt only' },
   // Protocol errors a person sees (what happened, then what to do); {app} is the app's name.
   'oidc.error.redirect_uri': {
     'zh-CN': '应用发来的回调地址与其登记的地址不一致。为保护您的信息，登录没有继续。',

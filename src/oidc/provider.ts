@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import type { AppContext } from '../context.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
-import { loadClientMetadata, type ClientRules } from '../clients/service.ts';
+import { loadClientMetadata, TOKEN_ENDPOINT_AUTH_METHODS, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf, startSignInLocale } from '../http/locale.ts';
 import { tr, trf } from '../i18n/ui.ts';
@@ -53,6 +53,8 @@ export const PROTOCOL_SETTINGS = {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
   },
+  // Only what `yitong client add --token-endpoint-auth-method` registers is advertised.
+  clientAuthMethods: [...TOKEN_ENDPOINT_AUTH_METHODS],
   extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
   enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
   rotateRefreshToken: true,
