@@ -100,7 +100,8 @@ export const coreCommands: Record<string, Command> = {
     summary: { 'zh-CN': '登记接入应用（OIDC 客户端）', en: 'register an app (OIDC client)' },
     usage:
       'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
-      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256]',
+      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256] ' +
+      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none] [--jwks-uri URI]',
     options: {
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -112,6 +113,8 @@ export const coreCommands: Record<string, Command> = {
       scope: { type: 'string' },
       consent: { type: 'boolean' },
       'id-token-alg': { type: 'string' },
+      'token-endpoint-auth-method': { type: 'string' },
+      'jwks-uri': { type: 'string' },
     },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
@@ -129,6 +132,8 @@ export const coreCommands: Record<string, Command> = {
             scope: one(v, 'scope', false) ?? null,
             consent: Boolean(v.consent),
             idTokenAlg: one(v, 'id-token-alg', false) ?? null,
+            tokenEndpointAuthMethod: one(v, 'token-endpoint-auth-method', false) ?? null,
+            jwksUri: one(v, 'jwks-uri', false) ?? null,
           },
           env.actor,
           rules,

@@ -21,9 +21,32 @@ export interface NewClient {
   consent?: boolean;
   /** ES256 (default) or RS256, for apps whose libraries lack ECDSA */
   idTokenAlg?: string | null;
+  /** how the app authenticates at the token endpoint: client_secret_basic (default), or none for public */
+  tokenEndpointAuthMethod?: string | null;
+  /** where the app publishes its public keys (private_key_jwt) */
+  jwksUri?: string | null;
 }
 
 export const ID_TOKEN_ALGS = ['ES256', 'RS256'];
+
+/** What a client may register with; discovery advertises exactly these (PROTOCOL_SETTINGS). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
+type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+const isAuthMethod = (m: string): m is TokenEndpointAuthMethod => (TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(m);
+
+/**
+ * The method and what it needs: a shared secret for the client_secret_* methods (64 bytes for
+ * client_secret_jwt, enough for HS512 assertions), the app's key set for private_key_jwt.
+ */
+function authMethodOf(input: NewClient): { method: TokenEndpointAuthMethod; secretBytes: number } {
+  const method = input.tokenEndpointAuthMethod ?? (input.public ? 'none' : 'client_secret_basic');
+  if (!isAuthMethod(method)) throw new UserError('client.auth_method_invalid', 400, method);
+  if (input.public && method !== 'none') throw new UserError('client.invalid', 400, `--public authenticates with none, not ${method}`);
+  if (method === 'private_key_jwt' && !input.jwksUri) throw new UserError('client.jwks_uri_required');
+  if (method !== 'private_key_jwt' && input.jwksUri) throw new UserError('client.jwks_uri_unused', 400, method);
+  const secretBytes = method === 'client_secret_jwt' ? 64 : method.startsWith('client_secret_') ? 32 : 0;
+  return { method, secretBytes };
+}
 
 /** What the running provider accepts: its grant types, and its own validation of the metadata. */
 export interface ClientRules {
@@ -31,16 +54,16 @@ export interface ClientRules {
   validate(metadata: Record<string, unknown>): Promise<void>;
 }
 
-function checkUri(uri: string, production: boolean): string {
+function checkUri(uri: string, production: boolean, code = 'client.redirect_uri_invalid'): string {
   let u: URL;
   try {
     u = new URL(uri);
   } catch {
-    throw new UserError('client.redirect_uri_invalid', 400, uri);
+    throw new UserError(code, 400, uri);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
   if (u.hash || !['https:', 'http:'].includes(u.protocol) || (production && u.protocol === 'http:' && !loopback)) {
-    throw new UserError('client.redirect_uri_invalid', 400, uri);
+    throw new UserError(code, 400, uri);
   }
   return uri;
 }
@@ -52,12 +75,14 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
   for (const g of grantTypes) if (!rules.grantTypes.includes(g)) throw new UserError('client.invalid', 400, `grant_type ${g}`);
   const usesCode = grantTypes.includes('authorization_code');
   if (usesCode && !input.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, '--redirect-uri');
-  if (input.public && grantTypes.includes('client_credentials')) throw new UserError('client.invalid', 400, 'a public client cannot use client_credentials');
+  const { method, secretBytes } = authMethodOf(input);
+  const isPublic = method === 'none';
+  if (isPublic && grantTypes.includes('client_credentials')) throw new UserError('client.invalid', 400, 'a public client cannot use client_credentials');
   const production = ctx.config.production;
   if (input.department) await requireDepartment(ctx, input.department);
 
   const clientId = `yt_${crypto.randomBytes(10).toString('hex')}`;
-  const secret = input.public ? null : crypto.randomBytes(32).toString('base64url');
+  const secret = secretBytes ? crypto.randomBytes(secretBytes).toString('base64url') : null;
   const metadata: Record<string, unknown> = {
     client_id: clientId,
     client_name: name,
@@ -65,9 +90,10 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
     post_logout_redirect_uris: (input.postLogoutRedirectUris ?? []).map((u) => checkUri(u, production)),
     grant_types: grantTypes,
     response_types: usesCode ? ['code'] : [],
-    token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    token_endpoint_auth_method: method,
     id_token_signed_response_alg: input.idTokenAlg ?? 'ES256',
   };
+  if (input.jwksUri) metadata.jwks_uri = checkUri(input.jwksUri, production, 'client.jwks_uri_invalid');
   if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new UserError('client.invalid', 400, `id token alg ${input.idTokenAlg}`);
   if (input.scope) metadata.scope = input.scope;
   if (input.backchannelLogoutUri) {
@@ -91,7 +117,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
       secret_enc: secret ? ctx.keyring.seal(secret, SECRET_AAD) : null,
     });
     await ctx.audit.append(
-      { event: 'client.create', outcome: 'success', actor, clientId, detail: { name, department: input.department ?? null, grant_types: grantTypes, public: !!input.public } },
+      { event: 'client.create', outcome: 'success', actor, clientId, detail: { name, department: input.department ?? null, grant_types: grantTypes, public: isPublic, token_endpoint_auth_method: method } },
       trx,
     );
   });

@@ -19,6 +19,7 @@ import type { LoginThrottle } from '../interactions/throttle.ts';
 import { logger } from '../log.ts';
 import type { Feature } from '../feature.ts';
 import { loginMethods } from '../interactions/authenticate.ts';
+import { postBindingRouter } from '../oidc/post-binding.ts';
 
 const css = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/app.css'));
 
@@ -109,6 +110,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
   koa.use(interactions.routes()).use(interactions.allowedMethods());
   for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
+  koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();

@@ -44,6 +44,28 @@ const core: Catalogue = {
   'server_error': { 'zh-CN': '服务器内部错误，请稍后重试', en: 'Something went wrong on our side; try again shortly' },
   'interaction.expired': { 'zh-CN': '登录会话已过期，请返回应用重新登录', en: 'The sign-in session has expired; go back to the application and start again' },
   'data_dir.in_use': { 'zh-CN': '数据目录正被其他进程使用', en: 'The data directory is in use by another process' },
+  'client.auth_method_invalid': {
+    'zh-CN': '令牌端点认证方式应为 client_secret_basic、client_secret_post、client_secret_jwt、private_key_jwt 或 none',
+    en: 'The token endpoint auth method must be client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt or none',
+  },
+  'client.jwks_uri_required': { 'zh-CN': 'private_key_jwt 需要用 --jwks-uri 登记应用的公钥地址', en: 'private_key_jwt needs the address of the app’s public keys (--jwks-uri)' },
+  'client.jwks_uri_invalid': { 'zh-CN': '公钥地址（--jwks-uri）必须是不含片段的绝对 URL，生产环境须使用 https', en: 'The key set address (--jwks-uri) must be an absolute URL without a fragment, https in production' },
+  'client.jwks_uri_unused': { 'zh-CN': '只有 private_key_jwt 方式使用 --jwks-uri', en: '--jwks-uri is used by private_key_jwt only' },
+  // Protocol errors a person sees (what happened, then what to do); {app} is the app's name.
+  'oidc.error.redirect_uri': {
+    'zh-CN': '应用发来的回调地址与其登记的地址不一致。为保护您的信息，登录没有继续。',
+    en: 'The application sent a return address that differs from the one it registered. To protect your information, sign-in stopped here.',
+  },
+  'oidc.error.client': { 'zh-CN': '发起请求的应用没有在统一身份认证平台登记，或已停用。', en: 'The application that sent you here is not registered with Yitong, or has been disabled.' },
+  'oidc.error.request': { 'zh-CN': '应用发来的请求不完整或无效，无法继续。', en: 'The application’s request is incomplete or not valid, so it cannot go on.' },
+  'oidc.error.expired': { 'zh-CN': '本次登录已过期，或已在其他窗口完成。', en: 'This sign-in has expired or was completed in another window.' },
+  'oidc.error.denied': { 'zh-CN': '登录没有完成。', en: 'The sign-in was not completed.' },
+  'oidc.error.unavailable': { 'zh-CN': '服务暂时不可用。', en: 'The service is temporarily unavailable.' },
+  'oidc.next.contact': { 'zh-CN': '请返回应用或联系应用提供方。', en: 'Go back to the application or contact its provider.' },
+  'oidc.next.contact_app': { 'zh-CN': '请返回“{app}”或联系该应用的提供方。', en: 'Go back to “{app}” or contact its provider.' },
+  'oidc.next.restart': { 'zh-CN': '请返回应用重新登录。', en: 'Go back to the application and sign in again.' },
+  'oidc.next.restart_app': { 'zh-CN': '请返回“{app}”重新登录。', en: 'Go back to “{app}” and sign in again.' },
+  'oidc.next.retry': { 'zh-CN': '请稍后重试；如果问题持续，请联系平台管理员。', en: 'Try again shortly; if the problem persists, contact the platform administrator.' },
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
@@ -57,6 +79,21 @@ export function t(locale: Locale, key: string, params?: MessageParams): string {
 export function bilingual(key: string, params?: MessageParams): string {
   const m = messages[key];
   return m ? `${format(m['zh-CN'], params)} / ${format(m.en, params)}` : key;
+}
+
+/**
+ * The first language of a space-separated BCP 47 list (OIDC ui_locales) that the pages speak:
+ * en and en-* are en; zh, zh-CN, zh-SG and zh-Hans(-*) are zh-CN (simplified Chinese). Tags are
+ * case-insensitive; other languages, zh-TW/zh-HK/zh-Hant included, are skipped.
+ */
+export function firstSupportedLocale(list: unknown): Locale | undefined {
+  if (typeof list !== 'string') return undefined;
+  for (const tag of list.trim().split(/\s+/, 32)) {
+    const t = tag.toLowerCase();
+    if (t === 'en' || t.startsWith('en-')) return 'en';
+    if (t === 'zh' || t === 'zh-cn' || t === 'zh-sg' || t === 'zh-hans' || t.startsWith('zh-hans-')) return 'zh-CN';
+  }
+  return undefined;
 }
 
 /** zh-CN unless the user picked en (cookie or ?lang=) or the browser prefers English only. */

@@ -28,6 +28,11 @@ const core: Catalogue = {
   'logout.yes': { 'zh-CN': '退出', en: 'Sign out' },
   'logout.no': { 'zh-CN': '保持登录', en: 'Stay signed in' },
   'logout.done': { 'zh-CN': '您已安全退出。', en: 'You have signed out.' },
+  'logout.stay_hint': { 'zh-CN': '选择“保持登录”只退出“{app}”，统一身份认证和其他应用保持登录。', en: '“Stay signed in” signs you out of “{app}” only; Yitong and your other applications stay signed in.' },
+  'logout.still_heading': { 'zh-CN': '您仍处于登录状态', en: 'You are still signed in' },
+  'logout.still': { 'zh-CN': '您没有退出统一身份认证，其他已登录的应用不受影响。', en: 'You did not sign out of Yitong; your other applications are not affected.' },
+  'logout.back_to_app': { 'zh-CN': '返回“{app}”', en: 'Back to “{app}”' },
+  'logout.close': { 'zh-CN': '您可以关闭此页面，或回到之前使用的应用。', en: 'You can close this page or go back to the application you were using.' },
   'error.heading': { 'zh-CN': '出错了', en: 'Something went wrong' },
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
@@ -37,4 +42,9 @@ export const ui: Catalogue = { ...core, ...ORG_UI };
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {
   return ui[key]?.[locale] ?? t(locale, key);
+}
+
+/** `tr` with `{name}` placeholders filled in (pages escape the result like any other text). */
+export function trf(locale: Locale, key: string, vars: Record<string, string>): string {
+  return tr(locale, key).replace(/\{(\w+)\}/g, (m, name: string) => vars[name] ?? m);
 }

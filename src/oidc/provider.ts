@@ -5,11 +5,14 @@ import type { JWK } from 'jose';
 import type { AppContext } from '../context.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
-import { loadClientMetadata, type ClientRules } from '../clients/service.ts';
+import { loadClientMetadata, TOKEN_ENDPOINT_AUTH_METHODS, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
-import { localeOf } from '../http/locale.ts';
-import { tr } from '../i18n/ui.ts';
+import { localeOf, startSignInLocale } from '../http/locale.ts';
+import { tr, trf } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
+import { POST_BINDING_ROUTES } from './post-binding.ts';
+import { classifyProtocolError, protocolErrorText } from './error-page.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { Feature } from '../feature.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
@@ -50,10 +53,14 @@ export const PROTOCOL_SETTINGS = {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
   },
+  // Only what `yitong client add --token-endpoint-auth-method` registers is advertised.
+  clientAuthMethods: [...TOKEN_ENDPOINT_AUTH_METHODS],
   extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
   enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
   rotateRefreshToken: true,
 } satisfies Configuration;
+
+const INTERACTION_TTL = 900;
 
 export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configuration['ttl']> {
   return {
@@ -61,7 +68,7 @@ export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configurati
     AuthorizationCode: 60,
     ClientCredentials: 900,
     IdToken: 3600,
-    Interaction: 900,
+    Interaction: INTERACTION_TTL,
     Session: sessionIdleSeconds,
     Grant: 14 * 24 * 3600,
     RefreshToken: 14 * 24 * 3600,
@@ -124,18 +131,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          ctx.type = 'html';
-          ctx.body = renderPage('logout', localeOf(ctx), { form });
-        },
-        async postLogoutSuccessSource(ctx) {
-          const locale = localeOf(ctx);
-          ctx.type = 'html';
-          ctx.body = renderPage('message', locale, { heading: tr(locale, 'logout.heading'), message: tr(locale, 'logout.done') });
-        },
-      },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     // oidc-provider refuses outgoing requests to private and loopback addresses (an SSRF guard for
     // dynamically registered clients). Here every outgoing URL (back-channel logout, jwks_uri) is
@@ -146,13 +142,20 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       return globalThis.fetch(url, rest);
     },
     ttl: protocolTtl(config.sessionIdleSeconds),
+    // POST to these is answered by post-binding.ts (303 to the GET), which is why the cookies stay Lax.
+    routes: POST_BINDING_ROUTES,
     cookies: {
       keys: app.keyring.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url(ctx, interaction) {
+        // The first interaction of an authorization request (later ones carry the last submission)
+        // sets the language its pages speak from the request's ui_locales.
+        if (!interaction.lastSubmission) startSignInLocale(ctx, interaction.params.ui_locales, INTERACTION_TTL * 1000);
+        return `/interaction/${interaction.uid}`;
+      },
       policy,
     },
     loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
@@ -165,13 +168,19 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
       return extra;
     },
     async renderError(ctx, out, error) {
-      const locale = localeOf(ctx);
+      // An authorization or logout request's own ui_locales; a resumed sign-in's is in its cookie.
+      const route = ctx.oidc?.route;
+      const locale = localeOf(ctx, route === 'authorization' || route === 'end_session' ? ctx.oidc?.params?.ui_locales : undefined);
+      const clientName = ctx.oidc?.client?.clientName;
+      const text = protocolErrorText(classifyProtocolError(out.error, error), Boolean(clientName));
       ctx.type = 'html';
       ctx.body = renderPage('message', locale, {
         heading: tr(locale, 'error.heading'),
         kind: 'error',
-        message: out.error_description ?? tr(locale, 'server_error'),
+        message: tr(locale, text.message),
+        next: trf(locale, text.next, { app: clientName ?? '' }),
         code: out.error,
+        description: out.error_description,
       });
       if ((error as { status?: number }).status === undefined || (error as { status?: number }).status! >= 500) {
         app.audit.append({ event: 'server.error', outcome: 'failure', detail: { error: out.error } }).catch(() => {});

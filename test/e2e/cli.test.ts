@@ -140,6 +140,24 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
   });
 
   let sub: string;
+  it('client add --token-endpoint-auth-method: client_secret_post and client_secret_jwt get a secret, private_key_jwt a --jwks-uri', async () => {
+    const add = (...extra: string[]) => yitong(t, ['client', 'add', '--name', '接口应用', '--redirect-uri', 'https://api.example.gov.cn/cb', ...extra, '--json']);
+    for (const method of ['client_secret_post', 'client_secret_jwt']) {
+      const r = await add('--token-endpoint-auth-method', method);
+      expect(r.code, r.stderr).toBe(0);
+      expect(typeof json(r).client_secret).toBe('string');
+    }
+    const pk = await add('--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', 'https://api.example.gov.cn/jwks.json');
+    expect(pk.code, pk.stderr).toBe(0);
+    expect(json(pk)).not.toHaveProperty('client_secret');
+    const missing = await add('--token-endpoint-auth-method', 'private_key_jwt');
+    expect(missing.code).toBe(1);
+    expect(jsonError(missing).error).toBe('client.jwks_uri_required');
+    const unknown = await add('--token-endpoint-auth-method', 'tls_client_auth');
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('client.auth_method_invalid');
+  });
+
   it('person add --password-stdin -> {"sub"}', async () => {
     const r = await yitong(t, ['person', 'add', '--id-number', ID_A, '--name', '张三', '--phone', '13800138000', '--email', 'zhang@example.cn', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect(r.code, r.stderr).toBe(0);
