@@ -15,7 +15,7 @@ export interface BackchannelReceiver {
 }
 
 export async function startBackchannelReceiver(
-  opts: { answer?: (attempt: number) => number | 'hold' } = {},
+  opts: { answer?: (attempt: number, token: string) => number | 'hold' } = {},
 ): Promise<BackchannelReceiver> {
   const tokens: string[] = [];
   const attempts: BackchannelReceiver['attempts'] = [];
@@ -25,7 +25,7 @@ export async function startBackchannelReceiver(
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const token = new URLSearchParams(body).get('logout_token') ?? '';
-      const status = opts.answer?.(attempts.length) ?? 200;
+      const status = opts.answer?.(attempts.length, token) ?? 200;
       attempts.push({ token, status: status === 'hold' ? 'held' : status, at: Date.now() });
       if (status === 'hold') return void held.add(res);
       if (status === 200) tokens.push(token);
