@@ -178,7 +178,10 @@ describe('governance events end sessions everywhere', () => {
       await expect.poll(() => logoutTokenAt(s, a, sub, x.sid.get(a)!), { timeout: 5_000 }).toBeTruthy();
       await expect.poll(() => logoutTokenAt(s, b, sub, x.sid.get(b)!), { timeout: 20_000 }).toBeTruthy();
       expect(receiverB.attempts.filter((t) => mine(t.token)).map((t) => t.status)).toEqual([503, 503, 503, 200]);
-      const attempts = (await s.app.audit.list({ event: 'logout.backchannel' })).filter((e) => e.detail.event_id === r.ended.eventId && e.clientId === b.clientId);
+      // the audit record of the last attempt follows its delivery
+      const audited = async () => (await s.app.audit.list({ event: 'logout.backchannel' })).filter((e) => e.detail.event_id === r.ended.eventId && e.clientId === b.clientId);
+      await expect.poll(async () => (await audited()).length, { timeout: 5_000 }).toBe(4);
+      const attempts = await audited();
       expect(attempts.map((e) => [e.outcome, e.detail.attempt, e.detail.status]).sort((p, q) => Number(p[1]) - Number(q[1]))).toEqual([
         ['failure', 1, 503],
         ['failure', 2, 503],
