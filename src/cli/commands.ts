@@ -5,7 +5,11 @@ import type { FeatureFactory } from '../feature.ts';
 import { openApp } from '../bootstrap.ts';
 import { addDepartment } from '../departments/service.ts';
 import { addClient, listClients, setClientStatus } from '../clients/service.ts';
-import { createPerson } from '../accounts/service.ts';
+import { createPerson, findPersonByIdentifier } from '../accounts/service.ts';
+import { parseIdNumber } from '../identity/id-number.ts';
+import { UserError } from '../i18n/messages.ts';
+import { LoginThrottle } from '../interactions/throttle.ts';
+import { personThrottleAccounts } from '../interactions/authenticate.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -184,6 +188,23 @@ export const coreCommands: Record<string, Command> = {
         return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
       });
     },
+  },
+
+  'person unlock': {
+    usage: 'yitong person unlock --id-number ID',
+    options: { 'id-number': { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const id = parseIdNumber(one(v, 'id-number')!);
+        if (!id.ok) throw new UserError(id.error);
+        const person = await findPersonByIdentifier(app, id.value);
+        if (!person) throw new UserError('person.unknown', 404, maskIdNumber(id.value));
+        // the same counters the login keeps: the lock ends on every node at once
+        const wasLocked = await new LoginThrottle(app.db, app.config.throttle).unlock(personThrottleAccounts(app, person));
+        await app.audit.append({ event: 'person.unlock', outcome: 'success', actor: actor(), detail: { sub: person.sub, id_number: maskIdNumber(id.value), was_locked: wasLocked } });
+        const who = `${person.sub} (${maskIdNumber(id.value)})`;
+        return { json: { sub: person.sub, was_locked: wasLocked }, text: wasLocked ? `已解锁 / unlocked: ${who}` : `未锁定，已清零失败次数 / not locked; failures cleared: ${who}` };
+      }),
   },
 
   'keys rotate': {

@@ -23,6 +23,7 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'password.too_long': { 'zh-CN': '密码不能超过 128 位', en: 'The password may have at most 128 characters' },
   'password.too_simple': { 'zh-CN': '密码须包含大写字母、小写字母、数字、符号中的至少三类', en: 'The password needs three of: upper case, lower case, digits, symbols' },
   'person.real_name_level': { 'zh-CN': '实名等级应为 1 至 4', en: 'The real-name level must be 1 to 4' },
+  'person.unknown': { 'zh-CN': '没有该证件号码对应的用户', en: 'No person with this ID number' },
   'person.exists': { 'zh-CN': '该证件号码已注册', en: 'A person with this ID number already exists' },
   'department.exists': { 'zh-CN': '部门编码已存在', en: 'A department with this code already exists' },
   'department.unknown': { 'zh-CN': '部门不存在', en: 'No such department' },
@@ -31,6 +32,11 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'client.invalid': { 'zh-CN': '应用配置无效', en: 'The client configuration is not valid' },
   'client.unknown': { 'zh-CN': '应用不存在', en: 'No such client' },
   'login.failed': { 'zh-CN': '账号或密码错误，或账号暂时无法登录', en: 'Wrong account or password, or the account cannot sign in right now' },
+  // {time}: when the lock ends (China Standard Time); {minutes}: how long that is from now
+  'login.locked': {
+    'zh-CN': '失败次数过多，登录已暂时锁定。请在北京时间 {time} 以后（约 {minutes} 分钟后）再试。',
+    en: 'Too many failed attempts: sign-in is temporarily locked. Try again after {time} China time (in about {minutes} min).',
+  },
   'login.throttled': { 'zh-CN': '尝试次数过多，请稍后再试', en: 'Too many attempts; try again later' },
   'login.missing': { 'zh-CN': '请填写账号和密码', en: 'Enter your account and password' },
   'csrf.invalid': { 'zh-CN': '页面已过期，请刷新后重试', en: 'This page has expired; reload it and try again' },

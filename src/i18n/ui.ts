@@ -7,7 +7,7 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'login.heading': { 'zh-CN': '统一身份认证登录', en: 'Sign in' },
   'login.to': { 'zh-CN': '登录后将进入', en: 'You are signing in to' },
   'login.identifier': { 'zh-CN': '身份证号 / 手机号 / 邮箱', en: 'ID number / mobile / e-mail' },
-  'login.identifier_hint': { 'zh-CN': '原部门系统账号请填写“部门编码/登录名”', en: 'For a former departmental account, enter DEPARTMENT/login name' },
+  'login.identifier_hint': { 'zh-CN': '原部门系统账号：部门编码/登录名，如 GA/zhangsan', en: 'Former departmental account: department code/login name, e.g. GA/zhangsan' },
   'login.password': { 'zh-CN': '密码', en: 'Password' },
   'login.submit': { 'zh-CN': '登录', en: 'Sign in' },
   'login.cancel': { 'zh-CN': '取消', en: 'Cancel' },
@@ -27,6 +27,10 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'logout.yes': { 'zh-CN': '退出', en: 'Sign out' },
   'logout.no': { 'zh-CN': '保持登录', en: 'Stay signed in' },
   'logout.done': { 'zh-CN': '您已安全退出。', en: 'You have signed out.' },
+  'login.locked_help': {
+    'zh-CN': '如果忘记了密码，请联系您办理业务的部门或服务热线重置，不必继续尝试。',
+    en: 'If you have forgotten the password, contact the department you deal with or the hotline to reset it rather than trying again.',
+  },
   'error.heading': { 'zh-CN': '出错了', en: 'Something went wrong' },
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
