@@ -9,7 +9,7 @@ import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
-import { renderPage } from './views.ts';
+import { pageSettings, renderPage } from './views.ts';
 import { localeOf } from './locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { UserError } from '../i18n/messages.ts';
@@ -80,6 +80,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
 
   koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
+  koa.use(pageSettings({ footer: app.config.footer }));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {

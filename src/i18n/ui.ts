@@ -3,6 +3,7 @@ import { ORG_UI } from '../orgs/messages.ts';
 
 // Page text (zh-CN first, en second). Error messages live in messages.ts.
 const core: Record<string, { 'zh-CN': string; en: string }> = {
+  'punct.colon': { 'zh-CN': '：', en: ': ' },
   'app.title': { 'zh-CN': '一通 · 统一身份认证', en: 'Yitong · Unified Sign-in' },
   'login.heading': { 'zh-CN': '统一身份认证登录', en: 'Sign in' },
   'login.to': { 'zh-CN': '登录后将进入', en: 'You are signing in to' },
@@ -31,6 +32,10 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
     'zh-CN': '如果忘记了密码，请联系您办理业务的部门或服务热线重置，不必继续尝试。',
     en: 'If you have forgotten the password, contact the department you deal with or the hotline to reset it rather than trying again.',
   },
+  'footer.operator': { 'zh-CN': '主办单位', en: 'Operated by' },
+  'footer.hotline': { 'zh-CN': '服务热线', en: 'Hotline' },
+  'footer.privacy': { 'zh-CN': '个人信息保护政策', en: 'Privacy notice' },
+  'footer.service': { 'zh-CN': '一通 · 统一身份认证平台', en: 'Yitong unified sign-in' },
   'error.heading': { 'zh-CN': '出错了', en: 'Something went wrong' },
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
