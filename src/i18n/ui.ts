@@ -13,7 +13,14 @@ const core: Record<string, { 'zh-CN': string; en: string }> = {
   'login.submit': { 'zh-CN': '登录', en: 'Sign in' },
   'login.cancel': { 'zh-CN': '取消', en: 'Cancel' },
   'consent.heading': { 'zh-CN': '授权确认', en: 'Authorise access' },
-  'consent.asks': { 'zh-CN': '以下应用请求获取您的信息：', en: 'This application asks for:' },
+  // follows the app's name: “公安局业务系统 请求获取您的以下信息：”
+  'consent.asks': { 'zh-CN': '请求获取您的以下信息：', en: 'asks for the following information about you:' },
+  'consent.signed_in_as': { 'zh-CN': '当前登录', en: 'Signed in as' },
+  'consent.id_card_warning': {
+    'zh-CN': '注意：该应用不属于政府部门。同意后，它将取得您的身份证号码。请确认您信任该应用后再同意。',
+    en: 'Note: this application is not run by a government department. If you allow, it receives your ID number. Allow only if you trust it.',
+  },
+  'consent.withdraw': { 'zh-CN': '以后如需撤回授权，请联系本平台客服。', en: "To withdraw your consent later, contact this service's support." },
   'consent.yes': { 'zh-CN': '同意授权', en: 'Allow' },
   'consent.no': { 'zh-CN': '拒绝', en: 'Deny' },
   'scope.openid': { 'zh-CN': '您的用户标识', en: 'Your user identifier' },

@@ -15,6 +15,9 @@ import type { InteractionDetails, PromptExtension } from '../feature.ts';
 import { ACR_PASSWORD } from '../oidc/provider.ts';
 import type { LoginThrottle } from './throttle.ts';
 import { loadClientMetadata } from '../clients/service.ts';
+import { findPersonBySub } from '../accounts/service.ts';
+import { maskName } from '../identity/mask.ts';
+import { SCOPE_CLAIMS } from '../oidc/account.ts';
 import type { Locale } from '../i18n/messages.ts';
 
 type Details = InteractionDetails;
@@ -39,6 +42,15 @@ export function lockedMessage(locale: Locale, retryAfterSeconds: number, now = n
   }).format(until);
   const minutes = String(Math.max(1, Math.ceil(retryAfterSeconds / 60)));
   return tr(locale, 'login.locked').replace('{time}', time).replace('{minutes}', minutes);
+}
+
+/** What the consent page lists: the scopes asked for, and those of claims asked for one by one. */
+function consentScopes(d: { missingOIDCScope?: string[]; missingOIDCClaims?: string[] }): string[] {
+  const scopes = new Set(d.missingOIDCScope ?? []);
+  for (const claim of d.missingOIDCClaims ?? []) {
+    for (const [scope, claims] of Object.entries(SCOPE_CLAIMS)) if ((claims as string[]).includes(claim)) scopes.add(scope);
+  }
+  return scopes.size ? [...scopes] : ['openid'];
 }
 
 export interface InteractionDeps {
@@ -83,13 +95,26 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
   };
 
   const renderConsent = async (ctx: Context, details: Details) => {
-    const client = await getProvider().Client.find(String(details.params.client_id));
-    const d = details.prompt.details as { missingOIDCScope?: string[] };
+    const clientId = String(details.params.client_id);
+    const [client, meta, person] = await Promise.all([
+      getProvider().Client.find(clientId),
+      loadClientMetadata(app, clientId),
+      findPersonBySub(app, details.session!.accountId),
+    ]);
+    const scopes = consentScopes(details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] });
     ctx.type = 'html';
     ctx.body = renderPage(
       'consent',
       localeOf(ctx),
-      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? details.params.client_id, scopes: d.missingOIDCScope ?? ['openid'] },
+      {
+        uid: details.uid,
+        csrf: csrfToken(app.keyring, details.uid),
+        clientName: client?.clientName ?? clientId,
+        scopes,
+        personName: person ? maskName(person.name) : null,
+        // an app no department answers for is told the ID number only with a clear warning
+        idCardWarning: scopes.includes('id_card') && !meta?.yitong_department,
+      },
       `/interaction/${details.uid}`,
     );
   };
