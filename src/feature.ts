@@ -54,8 +54,16 @@ export type IdentifierResolver = (identifier: string) => Promise<Person | null>;
 /** Checks a person's password (argon2id, legacy formats with their upgrade, ...). */
 export type PasswordVerifier = (person: Person, password: string) => Promise<boolean>;
 
+/** A page the landing page links to (self-service pages); label is a page-text key. */
+export interface HomeLink {
+  href: string;
+  label: string;
+}
+
 export interface Feature {
   name: string;
+  /** what the landing page at / offers to signed-in people */
+  links?: HomeLink[];
   prompts?: PromptExtension[];
   claims?: ClaimsExtension[];
   accountGuards?: AccountGuard[];

@@ -9,6 +9,7 @@ import { createPerson } from '../accounts/service.ts';
 import { logoutPerson, setPersonStatus, type StatusChange } from '../accounts/lifecycle.ts';
 import type { Ended } from '../logout/service.ts';
 import { listOutbox } from '../logout/outbox.ts';
+import { unlockPerson } from '../interactions/unlock.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -265,6 +266,18 @@ export const coreCommands: Record<string, Command> = {
             rows.map((r) => `${r.id}\t${r.status}\t${r.client_id}\t${r.reason}\tattempts ${r.attempts}\t${r.last_status ?? '-'}\t${r.last_error ?? ''}`).join('\n') ||
             '(none)',
         };
+      }),
+  },
+
+  'person unlock': {
+    summary: { 'zh-CN': '解除登录锁定', en: 'lift a sign-in lock' },
+    usage: 'yitong person unlock --id-number ID',
+    options: { 'id-number': { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const r = await unlockPerson(app, one(v, 'id-number')!, env.actor);
+        const who = `${r.sub} (${r.maskedId})`;
+        return { json: { sub: r.sub, was_locked: r.wasLocked }, text: r.wasLocked ? `已解锁 / unlocked: ${who}` : `未锁定，已清零失败次数 / not locked; failures cleared: ${who}` };
       }),
   },
 

@@ -15,6 +15,18 @@ export interface ThrottleConfig {
   maxDelayMs: number;
 }
 
+/** What every page's footer shows (all optional; MIIT rules want the ICP number on every page). */
+export interface FooterConfig {
+  /** who runs the service, e.g. 某某市政务服务和数据管理局 */
+  operator: string | null;
+  /** ICP record number (备案号), linked to the MIIT record lookup */
+  icp: string | null;
+  /** service hotline, e.g. 12345 */
+  hotline: string | null;
+  /** the privacy notice (个人信息保护政策): an absolute http(s) URL or a path on this site */
+  privacyUrl: string | null;
+}
+
 export interface Config {
   port: number;
   issuer: string;
@@ -34,6 +46,7 @@ export interface Config {
   logout: { retryBaseMs: number; retryHours: number; pollMs: number; leaseSeconds: number; sessionSweep: boolean };
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
+  footer: FooterConfig;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,6 +58,27 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 export class ConfigError extends Error {}
+
+function text(env: NodeJS.ProcessEnv, name: string, max = 200): string | null {
+  const v = env[name]?.trim();
+  if (!v) return null;
+  if (v.length > max) throw new ConfigError(`${name} must be at most ${max} characters`);
+  return v;
+}
+
+function footer(env: NodeJS.ProcessEnv): FooterConfig {
+  const privacyUrl = text(env, 'FOOTER_PRIVACY_URL', 2000);
+  if (privacyUrl && !(privacyUrl.startsWith('/') && !privacyUrl.startsWith('//'))) {
+    let ok = false;
+    try {
+      ok = ['https:', 'http:'].includes(new URL(privacyUrl).protocol);
+    } catch {}
+    if (!ok) throw new ConfigError(`FOOTER_PRIVACY_URL must be an http(s) URL or a path starting with /, got "${privacyUrl}"`);
+  }
+  const hotline = text(env, 'FOOTER_HOTLINE', 40);
+  if (hotline && !/^[0-9+()\- ]+$/.test(hotline)) throw new ConfigError(`FOOTER_HOTLINE holds digits, spaces, +, - and parentheses only, got "${hotline}"`);
+  return { operator: text(env, 'FOOTER_OPERATOR'), icp: text(env, 'FOOTER_ICP', 100), hotline, privacyUrl };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
@@ -88,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 0),
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',
+    footer: footer(env),
   };
 }

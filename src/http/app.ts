@@ -9,7 +9,8 @@ import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
-import { renderPage } from './views.ts';
+import { pageSettings, renderPage } from './views.ts';
+import { homeRouter, notFound } from './pages.ts';
 import { localeOf } from './locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { UserError } from '../i18n/messages.ts';
@@ -81,6 +82,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
 
   koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
+  koa.use(pageSettings({ footer: app.config.footer }));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {
@@ -103,6 +105,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   koa.use(ops.routes());
 
   const { features } = deps;
+  const home = homeRouter(features.flatMap((f) => f.links ?? []));
+  koa.use(home.routes());
   const interactions = interactionRouter(app, getProvider, {
     login: loginMethods(app, features),
     throttle: deps.throttle,
@@ -113,13 +117,25 @@ export function createHttpApp(deps: HttpDeps): Koa {
   koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
+  // A path none of its routes match would get koa's bare "Not Found": its post-middleware leaves
+  // that response unwritten (404, no body), and we answer with our own page here.
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   koa.use(async (ctx) => {
     const provider = getProvider();
     let cb = callbacks.get(provider);
-    if (!cb) callbacks.set(provider, (cb = provider.callback()));
+    if (!cb) {
+      provider.use(async (pctx, next) => {
+        await next();
+        if (pctx.status === 404 && pctx.body == null) pctx.respond = false;
+      });
+      callbacks.set(provider, (cb = provider.callback()));
+    }
     ctx.respond = false;
     await cb(ctx.req, ctx.res);
+    if (!ctx.res.headersSent && !ctx.res.writableEnded) {
+      ctx.respond = true;
+      return notFound(ctx);
+    }
     ctx.status = ctx.res.statusCode; // for the access log and metrics
   });
 

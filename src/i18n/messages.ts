@@ -34,6 +34,11 @@ const core: Catalogue = {
   'client.invalid': { 'zh-CN': '应用配置无效', en: 'The client configuration is not valid' },
   'client.unknown': { 'zh-CN': '应用不存在', en: 'No such client' },
   'login.failed': { 'zh-CN': '账号或密码错误，或账号暂时无法登录', en: 'Wrong account or password, or the account cannot sign in right now' },
+  // {time}: when the lock ends (China Standard Time); {minutes}: how long that is from now
+  'login.locked': {
+    'zh-CN': '失败次数过多，登录已暂时锁定。请在北京时间 {time} 以后（约 {minutes} 分钟后）再试。',
+    en: 'Too many failed attempts: sign-in is temporarily locked. Try again after {time} China time (in about {minutes} min).',
+  },
   'login.throttled': { 'zh-CN': '尝试次数过多，请稍后再试', en: 'Too many attempts; try again later' },
   'login.missing': { 'zh-CN': '请填写账号和密码', en: 'Enter your account and password' },
   'csrf.invalid': { 'zh-CN': '页面已过期，请刷新后重试', en: 'This page has expired; reload it and try again' },

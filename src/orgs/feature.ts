@@ -12,6 +12,7 @@ import { SWEEP_EVERY_MS, sweepOrgs } from './sweep.ts';
 export function orgsFeature(app: AppContext): Feature {
   return {
     name: 'orgs',
+    links: [{ href: '/orgs', label: 'orgs.heading' }],
     prompts: [
       {
         name: PROMPT,

@@ -12,6 +12,8 @@ import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpe
 import { freePort } from '../helpers/server.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { PASSWORD, ID_A, ID_B } from '../helpers/fixtures.ts';
+import { LoginThrottle } from '../../src/interactions/throttle.ts';
+import { personThrottleAccount } from '../../src/interactions/authenticate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/yitong.js');
@@ -214,6 +216,45 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     const err = jsonError(r);
     expect(err.error).toBe('person.exists');
     expect(err.message).toContain('该证件号码已注册');
+  });
+
+  it('person unlock --json ends a sign-in lock (audited); an unknown or malformed ID number is refused', async () => {
+    const throttle = { accountDelayAfter: 0, accountLockAfter: 2, ipLockAfter: 0, lockSeconds: 900, windowSeconds: 900, maxDelayMs: 0 };
+    const lockKey = await withDb(t, async (db) => {
+      const { id } = await db.selectFrom('persons').select('id').where('sub', '=', sub).executeTakeFirstOrThrow();
+      const th = new LoginThrottle(db, throttle);
+      const keys = { account: personThrottleAccount(id), ip: '192.0.2.8' };
+      await th.recordFailure(keys);
+      await th.recordFailure(keys);
+      expect((await th.check(keys)).locked).toBe(true);
+      return 'acct:' + keys.account;
+    });
+    const r = await yitong(t, ['person', 'unlock', '--id-number', ID_A.replace('X', 'x'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ sub, was_locked: true });
+    await withDb(t, async (db) => {
+      expect(await db.selectFrom('login_throttle').select('key').where('key', '=', lockKey).execute()).toEqual([]);
+      const audit = await sql<{ actor: string; detail: Record<string, unknown> }>`select actor, detail from audit_log where event = 'person.unlock'`.execute(db);
+      expect(audit.rows).toHaveLength(1);
+      expect(audit.rows[0].actor).toMatch(/^cli:/);
+      expect(audit.rows[0].detail).toMatchObject({ sub, was_locked: true, id_number: '110105********002X' });
+    });
+    // not locked: nothing to end, still answered (and audited)
+    const again = await yitong(t, ['person', 'unlock', '--id-number', ID_A, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again)).toEqual({ sub, was_locked: false });
+    const text = await yitong(t, ['person', 'unlock', '--id-number', ID_A]);
+    expect(text.stdout).toContain('not locked');
+
+    const unknown = await yitong(t, ['person', 'unlock', '--id-number', ID_B, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('person.unknown');
+    const bad = await yitong(t, ['person', 'unlock', '--id-number', '12345', '--json']);
+    expect(bad.code).toBe(1);
+    expect(jsonError(bad).error).toMatch(/^id_number\./);
+    const missing = await yitong(t, ['person', 'unlock', '--json']);
+    expect(missing.code).toBe(2);
+    expect(jsonError(missing).error).toBe('usage');
   });
 
   it('refuses a weak password and a missing --password-stdin', async () => {
