@@ -194,6 +194,7 @@ export async function requireSignIn(app: AppContext, provider: Provider, ctx: Co
   const s = await signedIn(app, provider, ctx);
   if (s) return s;
   if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+    localeOf(ctx); // remembers a ?lang= choice for the sign-in pages and the page after
     ctx.status = 303;
     ctx.redirect(signInUrl(ctx.path));
   } else messagePage(ctx, 401, signInRequired);
