@@ -69,6 +69,8 @@ export interface Feature {
   accountGuards?: AccountGuard[];
   tokenClaims?: TokenClaimsExtension[];
   grantTypes?: GrantTypeExtension[];
+  /** subscribes to oidc-provider's events (public `provider.on`); called for every provider built */
+  listen?(provider: Provider): void;
   /** routers mounted before oidc-provider (self-service pages, admin API) */
   routers?(getProvider: () => Provider): Router[];
   tasks?: BackgroundTask[];

@@ -194,8 +194,8 @@ export class AuditLog {
     return { ok: true, records };
   }
 
-  /** Newest first. `limit` defaults to 100, at most 1000. */
-  async list(opts: { since?: Date; until?: Date; limit?: number; event?: string; beforeSeq?: number } = {}): Promise<AuditRecord[]> {
+  /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events. */
+  async list(opts: { since?: Date; until?: Date; limit?: number; event?: string; events?: readonly string[]; actor?: string; beforeSeq?: number } = {}): Promise<AuditRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
     const rows = await store.listRecords(this.#db, { ...opts, limit });
     return rows.map((r) => ({

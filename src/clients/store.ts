@@ -19,6 +19,10 @@ export const clientStore = {
     if (!clientIds.length) return Promise.resolve([]);
     return db.selectFrom('clients').selectAll().where('client_id', 'in', clientIds).execute();
   },
+  /** Replaces a client's registered metadata (the built-in self-service portal's, when it changes). */
+  async updateMetadata(db: Q, clientId: string, name: string, metadata: string): Promise<void> {
+    await db.updateTable('clients').set({ name, metadata, updated_at: new Date() }).where('client_id', '=', clientId).execute();
+  },
   async setStatus(db: Q, clientId: string, status: 'active' | 'disabled'): Promise<boolean> {
     const res = await db.updateTable('clients').set({ status, updated_at: new Date() }).where('client_id', '=', clientId).executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;

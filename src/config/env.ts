@@ -27,6 +27,26 @@ export interface FooterConfig {
   privacyUrl: string | null;
 }
 
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** TLS from the first byte (smtps, port 465); otherwise STARTTLS when the server offers it */
+  secure: boolean;
+  user: string | undefined;
+  pass: string | undefined;
+  /** the From address, e.g. `一通 <noreply@example.gov.cn>` */
+  from: string;
+}
+
+export interface AccountConfig {
+  /** days between a cancellation request (注销) and the erasure of the account's personal data */
+  cancelCoolingOffDays: number;
+  /** how often each node looks for cancellations whose cooling-off period is over, seconds */
+  erasureEverySeconds: number;
+  /** e-mail verification codes: lifetime, seconds */
+  emailCodeSeconds: number;
+}
+
 export interface Config {
   port: number;
   issuer: string;
@@ -44,9 +64,46 @@ export interface Config {
   /** absolute session lifetime, whatever the activity */
   sessionMaxSeconds: number;
   logout: { retryBaseMs: number; retryHours: number; pollMs: number; leaseSeconds: number; sessionSweep: boolean };
+  /** outgoing e-mail (verification codes); null: no SMTP server configured */
+  smtp: SmtpConfig | null;
+  account: AccountConfig;
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
   footer: FooterConfig;
+}
+
+/** SMTP_URL (smtp:// or smtps://user:pass@host:port) or SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS; SMTP_FROM. */
+function smtpConfig(env: NodeJS.ProcessEnv): SmtpConfig | null {
+  const from = env.SMTP_FROM || undefined;
+  if (env.SMTP_URL) {
+    let u: URL;
+    try {
+      u = new URL(env.SMTP_URL);
+    } catch {
+      throw new ConfigError('SMTP_URL must be a URL such as smtp://user:pass@mail.example.gov.cn:587');
+    }
+    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://, got "${u.protocol}"`);
+    const secure = u.protocol === 'smtps:';
+    const user = u.username ? decodeURIComponent(u.username) : undefined;
+    return {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : secure ? 465 : 587,
+      secure,
+      user,
+      pass: u.password ? decodeURIComponent(u.password) : undefined,
+      from: from ?? `noreply@${u.hostname}`,
+    };
+  }
+  if (!env.SMTP_HOST) return null;
+  const port = int(env, 'SMTP_PORT', 587);
+  return {
+    host: env.SMTP_HOST,
+    port,
+    secure: env.SMTP_SECURE ? env.SMTP_SECURE === 'true' || env.SMTP_SECURE === '1' : port === 465,
+    user: env.SMTP_USER || undefined,
+    pass: env.SMTP_PASS || undefined,
+    from: from ?? `noreply@${env.SMTP_HOST}`,
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -120,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sessionSweep: env.SESSION_EXPIRY_LOGOUT !== 'off',
     },
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 0),
+    smtp: smtpConfig(env),
+    account: {
+      cancelCoolingOffDays: int(env, 'ACCOUNT_CANCEL_COOLING_OFF_DAYS', 15),
+      erasureEverySeconds: Math.max(1, int(env, 'ACCOUNT_ERASURE_EVERY_SECONDS', 600)),
+      emailCodeSeconds: Math.max(60, int(env, 'EMAIL_CODE_SECONDS', 600)),
+    },
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',
     footer: footer(env),

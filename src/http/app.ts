@@ -21,6 +21,7 @@ import { logger } from '../log.ts';
 import type { Feature } from '../feature.ts';
 import { loginMethods } from '../interactions/authenticate.ts';
 import { postBindingRouter } from '../oidc/post-binding.ts';
+import { selfServiceRouter } from '../selfservice/portal.ts';
 
 const css = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/app.css'));
 
@@ -113,6 +114,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
     prompts: features.flatMap((f) => f.prompts ?? []),
   });
   koa.use(interactions.routes()).use(interactions.allowedMethods());
+  // the one sign-in of every self-service area (/orgs, /account)
+  koa.use(selfServiceRouter(app, getProvider).routes());
   for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
   koa.use(postBindingRouter().routes());
 

@@ -190,6 +190,26 @@ export const legacyAccountStore = {
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
   },
+  /** The person's links to departmental accounts (what the person may see of them). */
+  linksOf(db: Q, personId: string): Promise<{ department_code: string; legacy_uid: string; created_at: Date }[]> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid', 'created_at'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid')
+      .execute();
+  },
+  /**
+   * Erasure of a cancelled account: its links to departmental accounts go, and so do the import
+   * conflicts that hold a copy of its departmental rows. Returns how many links went.
+   */
+  async forgetPerson(db: Q, personId: string): Promise<number> {
+    await db.deleteFrom('import_conflicts').where('person_id', '=', personId).execute();
+    await db.updateTable('import_conflicts').set({ resolved_person_id: null }).where('resolved_person_id', '=', personId).execute();
+    const r = await db.deleteFrom('legacy_accounts').where('person_id', '=', personId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   /** The person's legacy user id in a department: the first linked, when the source had several. */
   uidFor(db: Q, personId: string, department: string): Promise<string | null> {
     return db

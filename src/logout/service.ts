@@ -23,6 +23,9 @@ export type EndReason =
   | 'password.change'
   | 'mfa.reset'
   | 'session.end'
+  | 'grant.revoke'
+  | 'account.cancel'
+  | 'account.erase'
   | 'session.expire'
   | 'client.disable'
   | 'org.authorization.revoke'
@@ -120,5 +123,19 @@ export async function endClientGrants(app: AppContext, trx: Trx, clientId: strin
   const sessions = await payloadStore.sessionsHoldingGrants(trx, [...grantIds]);
   const fromSessions = signInsOf(sessions, false).filter((s) => s.clientId === clientId);
   const signIns = [...fromSessions, ...grants.filter((g) => g.accountId).map((g) => ({ clientId, sub: g.accountId!, sid: null, grantId: g.id }))];
+  return endSignIns(app, trx, { sessionIds: [], signIns }, reason, actor);
+}
+
+/**
+ * One person's grants at one app (the person revoked the app's access): every token they issued
+ * dies and the app is told for each session it was signed in from; the person's sessions stay.
+ */
+export async function endPersonClientGrants(app: AppContext, trx: Trx, sub: string, clientId: string, reason: EndReason, actor: string): Promise<Ended> {
+  const sessions = await payloadStore.sessionsOf(trx, sub);
+  const grants = (await payloadStore.grantsOf(trx, { accountId: sub })).filter((g) => g.clientId === clientId);
+  const signIns = [
+    ...signInsOf(sessions, false).filter((s) => s.clientId === clientId),
+    ...grants.map((g) => ({ clientId, sub, sid: null, grantId: g.id })),
+  ];
   return endSignIns(app, trx, { sessionIds: [], signIns }, reason, actor);
 }

@@ -20,8 +20,28 @@ export type SessionAuthorizations = Record<string, { sid?: string; grantId?: str
 
 export interface SessionRow {
   id: string;
+  /** stable across the re-logins that change the id */
+  uid: string;
   accountId: string;
   authorizations: SessionAuthorizations;
+}
+
+/** A session as its owner sees it listed (account centre). */
+export interface SessionListing extends SessionRow {
+  /** when the person signed in (epoch seconds) */
+  loginTs: number | null;
+  expiresAt: Date | null;
+}
+
+/** A grant as its owner sees it listed (account centre). */
+export interface GrantListing {
+  id: string;
+  clientId: string;
+  /** OIDC scopes granted (space-separated) */
+  scope: string;
+  /** when it was made (epoch seconds) */
+  iat: number | null;
+  expiresAt: Date | null;
 }
 
 export interface GrantRow {
@@ -117,6 +137,40 @@ export const payloadStore = {
     return rows.map(sessionRow);
   },
 
+  /** The live sessions of a person, for a listing (no locks), newest sign-in first. */
+  async listSessions(db: Kysely<Database>, accountId: string): Promise<SessionListing[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload', 'expires_at'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where(live)
+      .execute();
+    return rows
+      .map((r) => ({ ...sessionRow(r), loginTs: typeof r.payload.loginTs === 'number' ? r.payload.loginTs : null, expiresAt: r.expires_at }))
+      .sort((a, b) => (b.loginTs ?? 0) - (a.loginTs ?? 0));
+  },
+
+  /** The live grants of a person, for a listing (no locks). */
+  async listGrants(db: Kysely<Database>, accountId: string): Promise<GrantListing[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'client_id', 'payload', 'expires_at'])
+      .where('model', '=', 'Grant')
+      .where('account_id', '=', accountId)
+      .where(live)
+      .execute();
+    return rows
+      .filter((r) => r.client_id)
+      .map((r) => ({
+        id: r.id,
+        clientId: r.client_id!,
+        scope: String((r.payload.openid as { scope?: string } | undefined)?.scope ?? ''),
+        iat: typeof r.payload.iat === 'number' ? r.payload.iat : null,
+        expiresAt: r.expires_at,
+      }));
+  },
+
   /** Sessions past their idle lifetime (expires_at slides with use) or their absolute one. */
   async expiredSessions(db: Kysely<Database>, maxAgeSeconds: number, limit: number): Promise<SessionRow[]> {
     const rows = await db
@@ -193,6 +247,7 @@ export const payloadStore = {
 function sessionRow(r: { id: string; payload: Record<string, unknown> }): SessionRow {
   return {
     id: r.id,
+    uid: String(r.payload.uid ?? ''),
     accountId: String(r.payload.accountId ?? ''),
     authorizations: (r.payload.authorizations ?? {}) as SessionAuthorizations,
   };

@@ -191,6 +191,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   attachAuditListeners(app, provider);
+  for (const f of features) f.listen?.(provider);
   for (const f of features) for (const g of f.grantTypes ?? []) provider.registerGrantType(g.type, g.handler, g.params);
   return provider;
 }

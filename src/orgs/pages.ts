@@ -4,8 +4,8 @@
 //
 // Self-service pages run on the provider's own sign-in session, read with oidc-provider's public
 // `provider.Session.get(ctx)` (it takes any koa context and reads the signed session cookie). With
-// no session, /orgs/login starts an authorization request for the built-in portal client (see
-// portal.ts); after sign-in the browser comes back here.
+// no session, the shared self-service sign-in (src/selfservice/portal.ts) starts an authorization
+// request for the built-in portal client; after sign-in the browser comes back here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,6 @@ import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { UserError, type Locale } from '../i18n/messages.ts';
 import { csrfToken, csrfValid } from '../interactions/csrf.ts';
-import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
 import type { InteractionDetails } from '../feature.ts';
 import type { Person } from '../accounts/person.ts';
@@ -31,7 +30,7 @@ import { orgAgents } from './org-views.ts';
 import { OrgUnavailableError } from './lookups.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
-import { portalAuthorizationUrl, portalCallback } from './portal.ts';
+import { csrfOk as sessionCsrfOk, requireSignIn as selfServiceSignIn, type SignedIn } from '../selfservice/portal.ts';
 
 type Details = InteractionDetails;
 
@@ -128,20 +127,7 @@ function interactionRoutes(app: AppContext, getProvider: () => Provider, router:
 // ---------------------------------------------------------------------------------------------
 // self-service pages
 
-interface Signed {
-  person: Person;
-  csrf: string;
-}
-
-const SESSION_CSRF = 'orgs-csrf';
-
-async function signedIn(app: AppContext, provider: Provider, ctx: Context): Promise<Signed | null> {
-  const session = await provider.Session.get(ctx);
-  if (!session?.accountId) return null;
-  const person = await findPersonBySub(app, session.accountId);
-  if (!person || person.status !== 'active') return null;
-  return { person, csrf: app.keyring.blindIndex(SESSION_CSRF, session.uid) };
-}
+type Signed = SignedIn;
 
 const DONE = new Set(['accepted', 'declined', 'granted', 'revoked']);
 const doneText = (ctx: Context, locale: Locale) => {
@@ -174,16 +160,7 @@ function homeData(locale: Locale, options: EntityOptions) {
 }
 
 function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router: Router) {
-  const requireSignIn = async (ctx: Context): Promise<Signed | null> => {
-    ctx.set('cache-control', 'no-store');
-    const s = await signedIn(app, getProvider(), ctx);
-    if (s) return s;
-    if (ctx.method === 'GET') {
-      ctx.redirect(`/orgs/login?next=${encodeURIComponent(ctx.path)}`);
-      ctx.status = 303;
-    } else messagePage(ctx, 401, 'org.sign_in_required');
-    return null;
-  };
+  const requireSignIn = (ctx: Context): Promise<Signed | null> => selfServiceSignIn(app, getProvider(), ctx, 'org.sign_in_required');
 
   const renderHome = async (ctx: Context, s: Signed, extra: { error?: string } = {}) => {
     const locale = localeOf(ctx);
@@ -220,30 +197,12 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     );
   };
 
-  const csrfOk = (ctx: Context, s: Signed) => {
-    const v = field(ctx, 'csrf');
-    return v.length > 0 && safeEqual(s.csrf, v);
-  };
+  const csrfOk = (ctx: Context, s: Signed) => sessionCsrfOk(s, field(ctx, 'csrf'));
 
   router.get('/assets/orgs.css', (ctx) => {
     ctx.type = 'text/css';
     ctx.set('cache-control', 'public, max-age=3600');
     ctx.body = css;
-  });
-
-  router.get('/orgs/login', async (ctx) => {
-    ctx.set('cache-control', 'no-store');
-    const next = typeof ctx.query.next === 'string' ? ctx.query.next : '/orgs';
-    ctx.status = 303;
-    ctx.redirect(await portalAuthorizationUrl(app, getProvider(), ctx, next));
-  });
-
-  router.get('/orgs/callback', async (ctx) => {
-    ctx.set('cache-control', 'no-store');
-    const r = portalCallback(ctx);
-    if (!r.ok) return messagePage(ctx, 400, r.message);
-    ctx.status = 303;
-    ctx.redirect(r.next);
   });
 
   router.get('/orgs', async (ctx) => {

@@ -1,0 +1,4 @@
+// zh-CN / en text of the shared self-service sign-in. Plain data: src/i18n composes it.
+export const SELFSERVICE_MESSAGES = {
+  'selfservice.sign_in_required': { 'zh-CN': '请先登录', en: 'Please sign in first' },
+};
