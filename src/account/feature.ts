@@ -18,6 +18,7 @@ export function accountFeature(app: AppContext): Feature {
   const mailer = createMailer(app.config);
   return {
     name: 'account',
+    links: [{ href: '/account', label: 'account.heading' }],
     listen(provider) {
       recordDevices(app, provider);
       provider.on('authorization.success', (ctx) => {
