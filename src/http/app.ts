@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { requestEdge } from './edge.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
 import { renderPage } from './views.ts';
 import { localeOf } from './locale.ts';
@@ -44,7 +45,10 @@ function errorPage(ctx: Koa.Context, status: number, code: string) {
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const { app, getProvider } = deps;
-  const koa = new Koa({ proxy: app.config.trustProxy });
+  // With N trusted hops koa reads X-Forwarded-Host/-Proto and keeps the last N X-Forwarded-For
+  // entries, whose first is what the outermost trusted proxy appended (oidc-provider: provider.ts).
+  const hops = app.config.trustProxyHops;
+  const koa = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   koa.silent = true;
 
   // Outermost: metrics and access log.
@@ -80,6 +84,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
 
   koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
+  koa.use(requestEdge(hops));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {

@@ -180,7 +180,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxyHops > 0;
+  provider.maxIpsCount = config.trustProxyHops;
   attachAuditListeners(app, provider);
   for (const f of features) for (const g of f.grantTypes ?? []) provider.registerGrantType(g.type, g.handler, g.params);
   return provider;
