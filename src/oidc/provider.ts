@@ -11,6 +11,7 @@ import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
 import type { Feature } from '../feature.ts';
+import { PARAMETER_GUARD } from './param-guard.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
 
@@ -98,6 +99,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
     findAccount: createFindAccount(app, features),
     jwks: jwks as Configuration['jwks'],
     ...PROTOCOL_SETTINGS,
+    // refuses parameters that cannot be stored or make no sense, before anything is written
+    extraParams: PARAMETER_GUARD,
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
