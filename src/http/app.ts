@@ -30,6 +30,8 @@ export interface HttpDeps {
   ping: () => Promise<boolean>;
   /** what the features add: prompt pages, login methods, routers (self-service pages, admin API) */
   features: Feature[];
+  /** true once shutdown has begun: /readyz answers 503 so the load balancer stops sending */
+  draining?: () => boolean;
 }
 
 function errorPage(ctx: Koa.Context, status: number, code: string) {
@@ -91,6 +93,11 @@ export function createHttpApp(deps: HttpDeps): Koa {
     ctx.body = { status: 'ok' };
   });
   ops.get('/readyz', async (ctx) => {
+    if (deps.draining?.()) {
+      ctx.status = 503;
+      ctx.body = { status: 'shutting down' };
+      return;
+    }
     const ok = await deps.ping();
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ready' : 'database unavailable' };
