@@ -44,6 +44,9 @@ export const PROTOCOL_SETTINGS = {
   acrValues: [ACR_PASSWORD],
   conformIdTokenClaims: false,
   responseTypes: ['code'],
+  // OpenID Connect requires redirect_uri. Guessing an omitted one also crashes oidc-provider's error
+  // handler on /auth/:uid when a client_id is added to its query (a 500 for anyone).
+  allowOmittingSingleRegisteredRedirectUri: false,
   pkce: { required: () => true },
   clientDefaults: {
     grant_types: ['authorization_code', 'refresh_token'],

@@ -166,6 +166,24 @@ describe('code points that cannot be stored or make no sense in a protocol param
   });
 });
 
+describe('authorization parameters sent where none are expected (found by the fuzz)', () => {
+  it('the resume endpoint with a known client_id in its query string is a 4xx, not a 500', async () => {
+    // oidc-provider's error handler for /auth/:uid tries to recover a redirect URI for the client,
+    // from parameters that endpoint never assembles
+    for (const query of [`client_id=${clientId}`, `client_id=${clientId}&redirect_uri=a&redirect_uri=b`, `client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}`]) {
+      for (const uid of ['x', '..', 'A'.repeat(43)]) {
+        const res = await fetch(`${s.issuer}/auth/${uid}?${query}`, { redirect: 'manual' });
+        // an error page, or the error sent to the (registered) redirect URI the query names
+        const location = res.headers.get('location');
+        if (location) expect(location.startsWith(`${REDIRECT}?error=`), location).toBe(true);
+        else expect(res.status, `${uid} ${query}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${uid} ${query}`).toBeLessThan(500);
+      }
+    }
+    expect(await serverErrors()).toBe(0);
+  });
+});
+
 describe('malformed Host and X-Forwarded-* headers (TRUST_PROXY=1)', () => {
   const discovery = '/.well-known/openid-configuration';
 
