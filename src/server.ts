@@ -2,6 +2,7 @@
 // rotations, and shut down gracefully: drain (readiness off, keep serving for the grace period with
 // every answer closing its connection), stop accepting, finish in-flight requests, close the pool.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/env.ts';
 import { openApp } from './bootstrap.ts';
@@ -67,6 +68,11 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
       res.once('close', () => pending.delete(res));
     }
     void handle(req, res);
+  });
+  // CONNECT asks for a tunnel, which this server does not offer: say so, rather than drop the
+  // connection without a word (Node's default when nobody listens for it).
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
