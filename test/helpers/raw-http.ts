@@ -1,6 +1,6 @@
 // HTTP/1.1 over a bare socket, for requests fetch() refuses to send (a malformed Host header, bytes
 // a client library would fix up). One request per connection; the answer is read until the server
-// closes it.
+// closes it (`Connection: close`).
 import net from 'node:net';
 
 export interface RawResponse {
@@ -32,6 +32,7 @@ export function rawRequest(url: string, head: string[], body: string | Buffer = 
     socket.on('close', () => resolve(parseRawResponse(Buffer.concat(chunks).toString('utf8'))));
     const lines = [...head, 'Connection: close'];
     if (body.length) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-    socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), Buffer.from(body)]));
+    // write, not end: a client that half-closes gets no answer from Node's server (httpAllowHalfOpen)
+    socket.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), Buffer.from(body)]));
   });
 }
