@@ -23,6 +23,8 @@ export interface FuzzContext {
   pages: { action: string; fields: Record<string, string>; cookie: string }[];
   accessToken?: string;
   refreshToken?: string;
+  /** the cookies of a browser signed in to Yitong (SSO session) */
+  sessionCookie?: string;
 }
 
 export interface FuzzResult {
@@ -137,6 +139,7 @@ function build(r: Rng, ctx: FuzzContext): Built {
   if (r.chance(0.1)) headers.push(`X-Forwarded-Host: ${r.pick(['idp.example.gov.cn', 'a b', '[', 'evil.example.com/x', 'x:0', 'a,b'])}`);
   if (r.chance(0.1)) headers.push(`X-Forwarded-Proto: ${r.pick(['https', 'http', 'ftp', 'ht tp', 'HTTPS', 'https, http', ''])}`);
   if (page && r.chance(0.8)) headers.push(`Cookie: ${page.cookie}`);
+  else if (ctx.sessionCookie && r.chance(0.3)) headers.push(`Cookie: ${ctx.sessionCookie}`);
   else if (r.chance(0.1)) headers.push(`Cookie: ${r.pick(['_interaction=x', '_session=%00', 'a'.repeat(4000), '=;=;', '_session.sig=x; _session=y', 'yt_lang=%ff'])}`);
   const basic = `Basic ${Buffer.from(`${ctx.clientId}:${ctx.clientSecret}`).toString('base64')}`;
   if (r.chance(0.3)) headers.push(`Authorization: ${r.pick([basic, basic, 'Basic %%%', 'Basic ' + Buffer.from(':').toString('base64'), `Bearer ${ctx.accessToken ?? 'x'}`, 'Bearer \u00ff', 'DPoP x', 'Basic ' + 'A'.repeat(5000)])}`);
@@ -277,5 +280,6 @@ export async function prepareFuzz(s: TestServer): Promise<FuzzContext> {
     pages,
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token,
+    sessionCookie: p.user.cookieHeader(),
   };
 }
