@@ -71,8 +71,13 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
   });
   // CONNECT asks for a tunnel, which this server does not offer: say so, rather than drop the
   // connection without a word (Node's default when nobody listens for it).
+  // The socket is then ours alone: drain it (a paused one never sees the client's close and would
+  // hold server.close() forever) and destroy it soon whatever the client does.
   server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.resume();
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
@@ -130,7 +135,11 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
         // Idle keep-alive connections left after the grace period were told (Keep-Alive: timeout)
         // they would not live longer; busy ones end after their answer, or are cut at the deadline.
         await new Promise<void>((resolve) => {
-          const force = setTimeout(() => server.closeAllConnections(), IN_FLIGHT_MS);
+          // at the deadline, go on even if some socket outside HTTP's bookkeeping lingers
+          const force = setTimeout(() => {
+            server.closeAllConnections();
+            resolve();
+          }, IN_FLIGHT_MS);
           force.unref();
           server.close(() => {
             clearTimeout(force);

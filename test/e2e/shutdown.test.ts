@@ -76,6 +76,12 @@ describe('graceful shutdown', () => {
     const first = await Promise.all(connections.map((c, i) => c.send(PATHS[i % PATHS.length])));
     expect(first.map((r) => r.headers.connection)).toEqual(Array(CONNECTIONS).fill('keep-alive'));
 
+    // a CONNECT (a tunnel request, not served) is answered, and its socket does not hold the stop
+    const tunnel = new Connection(s.issuer);
+    const refused = new Promise<string>((resolve) => tunnel.socket.once('data', (c: Buffer) => resolve(c.toString('latin1').split('\r\n')[0])));
+    tunnel.socket.write(`CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nContent-Length: 102400\r\n\r\n${'x'.repeat(102400)}`);
+    expect(await refused).toBe('HTTP/1.1 405 Method Not Allowed');
+
     const inFlight = connections.map((c, i) => {
       const path = PATHS[i % PATHS.length];
       return c.send(path).then((r) => ({ path, ...r }), (err: Error & { code?: string }) => err);
@@ -102,6 +108,7 @@ describe('graceful shutdown', () => {
     expect([ready.status, ready.headers.connection]).toEqual([503, 'close']);
 
     await stopped;
+    tunnel.socket.destroy();
     const after = new Connection(s.issuer);
     connections.push(after);
     await expect(after.send('/healthz')).rejects.toThrow();
