@@ -70,9 +70,9 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
     void handle(req, res);
   });
   // CONNECT asks for a tunnel, which this server does not offer: say so, rather than drop the
-  // connection without a word (Node's default when nobody listens for it).
-  // The socket is then ours alone: drain it (a paused one never sees the client's close and would
-  // hold server.close() forever) and destroy it soon whatever the client does.
+  // connection without a word (Node's default when nobody listens for it). The socket is then ours
+  // alone: drain it (a paused one never sees the client's close and would hold server.close()
+  // forever) and destroy it soon whatever the client does.
   server.on('connect', (_req, socket: Duplex) => {
     socket.on('error', () => {});
     socket.resume();
@@ -132,8 +132,9 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
           logger.info({ grace_seconds: config.shutdownGraceSeconds }, 'draining: /readyz answers 503, connections close after their answer');
           await new Promise((r) => setTimeout(r, config.shutdownGraceSeconds * 1000));
         }
-        // Idle keep-alive connections left after the grace period were told (Keep-Alive: timeout)
-        // they would not live longer; busy ones end after their answer, or are cut at the deadline.
+        // A grace period of at least keepAliveTimeout (5 s, advertised to clients in Keep-Alive) has
+        // let idle keep-alive connections time out as clients expect; any left close here. Busy ones
+        // end after their answer, or are cut at the deadline.
         await new Promise<void>((resolve) => {
           // at the deadline, go on even if some socket outside HTTP's bookkeeping lingers
           const force = setTimeout(() => {
