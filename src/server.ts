@@ -1,6 +1,8 @@
 // `yitong serve`: migrate, make sure signing keys exist, listen, purge expired state, pick up key
-// rotations, and shut down gracefully (finish in-flight requests, then close the pool).
+// rotations, and shut down gracefully: drain (readiness off, keep serving for the grace period with
+// every answer closing its connection), stop accepting, finish in-flight requests, close the pool.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/env.ts';
 import { openApp } from './bootstrap.ts';
@@ -48,6 +50,8 @@ function schedule(task: BackgroundTask, getProvider: () => Provider): NodeJS.Tim
   return timer;
 }
 const KEY_POLL_MS = 30_000;
+/** after the grace period, how long requests still running may take before their sockets are cut */
+const IN_FLIGHT_MS = 5_000;
 
 export async function startServer(config: Config, factories: FeatureFactory[] = ALL_FEATURES): Promise<RunningServer> {
   const opened = await openApp(config, { poolSize: 20 });
@@ -58,6 +62,7 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
   let keysVersion = await signingKeysVersion(app);
   const getProvider = () => provider;
   const throttle = new LoginThrottle(app.db, config.throttle);
+  let draining = false;
 
   const koa = createHttpApp({
     app,
@@ -65,8 +70,32 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
     throttle,
     ping: opened.handle.ping,
     features,
+    draining: () => draining,
   });
-  const server = http.createServer(koa.callback());
+  const handle = koa.callback();
+  // Responses not yet begun, so that draining can still mark them `Connection: close`.
+  const pending = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    // While draining every answer closes its connection: the client reconnects, and the load
+    // balancer (told by /readyz) sends it elsewhere. Closing an idle keep-alive connection instead
+    // would reset a request the client may have just written on it.
+    if (draining) res.shouldKeepAlive = false;
+    else {
+      pending.add(res);
+      res.once('close', () => pending.delete(res));
+    }
+    void handle(req, res);
+  });
+  // CONNECT asks for a tunnel, which this server does not offer: say so, rather than drop the
+  // connection without a word (Node's default when nobody listens for it). The socket is then ours
+  // alone: drain it (a paused one never sees the client's close and would hold server.close()
+  // forever) and destroy it soon whatever the client does.
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.resume();
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 1000).unref();
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
   await new Promise<void>((resolve, reject) => {
@@ -112,11 +141,28 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
     clientRules: () => clientRules(provider, features),
     stop() {
       stopping ??= (async () => {
+        draining = true;
         for (const t of timers) clearInterval(t);
+        for (const res of pending) if (!res.headersSent) res.shouldKeepAlive = false;
+        pending.clear();
+        if (config.shutdownGraceSeconds > 0) {
+          logger.info({ grace_seconds: config.shutdownGraceSeconds }, 'draining: /readyz answers 503, connections close after their answer');
+          await new Promise((r) => setTimeout(r, config.shutdownGraceSeconds * 1000));
+        }
+        // A grace period of at least keepAliveTimeout (5 s, advertised to clients in Keep-Alive) has
+        // let idle keep-alive connections time out as clients expect; any left close here. Busy ones
+        // end after their answer, or are cut at the deadline.
         await new Promise<void>((resolve) => {
-          const force = setTimeout(() => server.closeAllConnections(), 10_000);
+          // at the deadline, go on even if some socket outside HTTP's bookkeeping lingers
+          const force = setTimeout(() => {
+            server.closeAllConnections();
+            resolve();
+          }, IN_FLIGHT_MS);
           force.unref();
-          server.close(() => resolve());
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
           server.closeIdleConnections();
         });
         await opened.close();

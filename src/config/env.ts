@@ -56,8 +56,12 @@ export interface Config {
   masterKey: string | undefined;
   production: boolean;
   logLevel: string;
-  /** trust X-Forwarded-* from a reverse proxy */
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front of Yitong (TRUST_PROXY). 0: X-Forwarded-* are ignored. N: X-Forwarded-
+   * Host/Proto are trusted and the client address is the N-th X-Forwarded-For entry from the right,
+   * the one the outermost trusted proxy appended; entries a client prepends are never read.
+   */
+  trustProxyHops: number;
   throttle: ThrottleConfig;
   /** idle session timeout, seconds (MLPS: idle sessions end) */
   sessionIdleSeconds: number;
@@ -70,6 +74,11 @@ export interface Config {
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
   footer: FooterConfig;
+  /**
+   * On SIGTERM, how long to keep serving (every answer closing its connection, /readyz 503) before
+   * the listener closes, so the load balancer can stop sending first.
+   */
+  shutdownGraceSeconds: number;
 }
 
 /** SMTP_URL (smtp:// or smtps://user:pass@host:port) or SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS; SMTP_FROM. */
@@ -137,6 +146,28 @@ function footer(env: NodeJS.ProcessEnv): FooterConfig {
   return { operator: text(env, 'FOOTER_OPERATOR'), icp: text(env, 'FOOTER_ICP', 100), hotline, privacyUrl };
 }
 
+const MAX_PROXY_HOPS = 10;
+
+/** A hop count; `true`/`false` are accepted for compatibility with the boolean this used to be. */
+function proxyHops(env: NodeJS.ProcessEnv): number {
+  const raw = (env.TRUST_PROXY ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return 0;
+  if (raw === 'true') return 1;
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_PROXY_HOPS) {
+    throw new ConfigError(`TRUST_PROXY must be the number of trusted proxy hops (0 to ${MAX_PROXY_HOPS}), got "${env.TRUST_PROXY}"`);
+  }
+  return Number(raw);
+}
+
+/** Seconds, fractions allowed; at most a few minutes (a supervisor kills a process that takes longer). */
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > max) throw new ConfigError(`${name} must be a number of seconds from 0 to ${max}, got "${raw}"`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, 'PORT', 3000);
   const production = env.NODE_ENV === 'production';
@@ -156,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey,
     production,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    trustProxyHops: proxyHops(env),
     throttle: {
       accountDelayAfter: int(env, 'LOGIN_DELAY_AFTER', 3),
       accountLockAfter: int(env, 'LOGIN_LOCK_AFTER', 5),
@@ -186,5 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',
     footer: footer(env),
+    // tests stop servers all the time and nothing balances load onto them
+    shutdownGraceSeconds: seconds(env, 'SHUTDOWN_GRACE_SECONDS', env.NODE_ENV === 'test' ? 0 : 5, 300),
   };
 }

@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { requestEdge } from './edge.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
 import { pageSettings, renderPage } from './views.ts';
 import { homeRouter, notFound } from './pages.ts';
@@ -32,6 +33,8 @@ export interface HttpDeps {
   ping: () => Promise<boolean>;
   /** what the features add: prompt pages, login methods, routers (self-service pages, admin API) */
   features: Feature[];
+  /** true once shutdown has begun: /readyz answers 503 so the load balancer stops sending */
+  draining?: () => boolean;
 }
 
 function errorPage(ctx: Koa.Context, status: number, code: string) {
@@ -47,7 +50,10 @@ function errorPage(ctx: Koa.Context, status: number, code: string) {
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const { app, getProvider } = deps;
-  const koa = new Koa({ proxy: app.config.trustProxy });
+  // With N trusted hops koa reads X-Forwarded-Host/-Proto and keeps the last N X-Forwarded-For
+  // entries, whose first is what the outermost trusted proxy appended (oidc-provider: provider.ts).
+  const hops = app.config.trustProxyHops;
+  const koa = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   koa.silent = true;
 
   // Outermost: metrics and access log.
@@ -84,12 +90,18 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
   koa.use(pageSettings({ footer: app.config.footer }));
+  koa.use(requestEdge(hops));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   ops.get('/readyz', async (ctx) => {
+    if (deps.draining?.()) {
+      ctx.status = 503;
+      ctx.body = { status: 'shutting down' };
+      return;
+    }
     const ok = await deps.ping();
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ready' : 'database unavailable' };

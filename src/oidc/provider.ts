@@ -14,6 +14,7 @@ import { POST_BINDING_ROUTES } from './post-binding.ts';
 import { classifyProtocolError, protocolErrorText } from './error-page.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { Feature } from '../feature.ts';
+import { PARAMETER_GUARD } from './param-guard.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
 
@@ -46,6 +47,9 @@ export const PROTOCOL_SETTINGS = {
   acrValues: [ACR_PASSWORD],
   conformIdTokenClaims: false,
   responseTypes: ['code'],
+  // OpenID Connect requires redirect_uri. Guessing an omitted one also crashes oidc-provider's error
+  // handler on /auth/:uid when a client_id is added to its query (a 500 for anyone).
+  allowOmittingSingleRegisteredRedirectUri: false,
   pkce: { required: () => true },
   clientDefaults: {
     grant_types: ['authorization_code', 'refresh_token'],
@@ -105,6 +109,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
     findAccount: createFindAccount(app, features),
     jwks: jwks as Configuration['jwks'],
     ...PROTOCOL_SETTINGS,
+    // refuses parameters that cannot be stored or make no sense, before anything is written
+    extraParams: PARAMETER_GUARD,
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
@@ -189,7 +195,8 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxyHops > 0;
+  provider.maxIpsCount = config.trustProxyHops;
   attachAuditListeners(app, provider);
   for (const f of features) f.listen?.(provider);
   for (const f of features) for (const g of f.grantTypes ?? []) provider.registerGrantType(g.type, g.handler, g.params);
