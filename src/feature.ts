@@ -65,6 +65,8 @@ export interface Feature {
   /** what the landing page at / offers to signed-in people */
   links?: HomeLink[];
   prompts?: PromptExtension[];
+  /** acr values this feature can reach (advertised in discovery beside the core's password level) */
+  acrValues?: string[];
   claims?: ClaimsExtension[];
   accountGuards?: AccountGuard[];
   tokenClaims?: TokenClaimsExtension[];

@@ -102,7 +102,8 @@ export const coreCommands: Record<string, Command> = {
     usage:
       'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
       '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256] ' +
-      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none] [--jwks-uri URI]',
+      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none] [--jwks-uri URI] ' +
+      '[--min-acr urn:yitong:acr:pwd|urn:yitong:acr:mfa|urn:yitong:acr:phr] [--min-real-name-level 1-4]',
     options: {
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -116,9 +117,13 @@ export const coreCommands: Record<string, Command> = {
       'id-token-alg': { type: 'string' },
       'token-endpoint-auth-method': { type: 'string' },
       'jwks-uri': { type: 'string' },
+      'min-acr': { type: 'string' },
+      'min-real-name-level': { type: 'string' },
     },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
+        const minLevel = one(v, 'min-real-name-level', false);
+        if (minLevel !== undefined && !/^[1-4]$/.test(minLevel)) throw new CliUsageError(`--min-real-name-level: 应为 1 至 4 / expected 1 to 4, got ${minLevel}`);
         const { rules } = await tools.provider();
         const created = await addClient(
           app,
@@ -135,6 +140,8 @@ export const coreCommands: Record<string, Command> = {
             idTokenAlg: one(v, 'id-token-alg', false) ?? null,
             tokenEndpointAuthMethod: one(v, 'token-endpoint-auth-method', false) ?? null,
             jwksUri: one(v, 'jwks-uri', false) ?? null,
+            minAcr: one(v, 'min-acr', false) ?? null,
+            minRealNameLevel: minLevel === undefined ? null : Number(minLevel),
           },
           env.actor,
           rules,

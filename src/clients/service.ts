@@ -5,6 +5,7 @@ import { UserError } from '../i18n/messages.ts';
 import { clientStore } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
 import { endClientGrants } from '../logout/service.ts';
+import { isAcr } from '../oidc/acr.ts';
 
 const SECRET_AAD = 'clients.secret';
 
@@ -25,6 +26,10 @@ export interface NewClient {
   tokenEndpointAuthMethod?: string | null;
   /** where the app publishes its public keys (private_key_jwt) */
   jwksUri?: string | null;
+  /** the weakest login (acr) the app accepts: every login to it steps up to at least this */
+  minAcr?: string | null;
+  /** the lowest real-name level (1-4) the app accepts: a person below it gets no token */
+  minRealNameLevel?: number | null;
 }
 
 export const ID_TOKEN_ALGS = ['ES256', 'RS256'];
@@ -96,6 +101,14 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
   if (input.jwksUri) metadata.jwks_uri = checkUri(input.jwksUri, production, 'client.jwks_uri_invalid');
   if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new UserError('client.invalid', 400, `id token alg ${input.idTokenAlg}`);
   if (input.scope) metadata.scope = input.scope;
+  if (input.minAcr) {
+    if (!isAcr(input.minAcr)) throw new UserError('client.min_acr_invalid', 400, input.minAcr);
+    metadata.yitong_min_acr = input.minAcr;
+  }
+  if (input.minRealNameLevel !== undefined && input.minRealNameLevel !== null) {
+    if (!Number.isInteger(input.minRealNameLevel) || input.minRealNameLevel < 1 || input.minRealNameLevel > 4) throw new UserError('client.min_real_name_level_invalid', 400, String(input.minRealNameLevel));
+    metadata.yitong_min_real_name_level = input.minRealNameLevel;
+  }
   if (input.backchannelLogoutUri) {
     metadata.backchannel_logout_uri = checkUri(input.backchannelLogoutUri, production);
     metadata.backchannel_logout_session_required = true;
@@ -117,7 +130,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
       secret_enc: secret ? ctx.keyring.seal(secret, SECRET_AAD) : null,
     });
     await ctx.audit.append(
-      { event: 'client.create', outcome: 'success', actor, clientId, detail: { name, department: input.department ?? null, grant_types: grantTypes, public: isPublic, token_endpoint_auth_method: method } },
+      { event: 'client.create', outcome: 'success', actor, clientId, detail: { name, department: input.department ?? null, grant_types: grantTypes, public: isPublic, token_endpoint_auth_method: method, ...(input.minAcr ? { min_acr: input.minAcr } : {}), ...(metadata.yitong_min_real_name_level ? { min_real_name_level: metadata.yitong_min_real_name_level } : {}) } },
       trx,
     );
   });

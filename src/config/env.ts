@@ -47,6 +47,14 @@ export interface AccountConfig {
   emailCodeSeconds: number;
 }
 
+/** How long an elevated assurance level counts in a session (step-up asks again after that). */
+export interface AssuranceConfig {
+  /** seconds a second factor (acr mfa) counts; null: as long as the session */
+  mfaMaxAgeSeconds: number | null;
+  /** seconds a passkey with user verification (acr phr) counts; null: as long as the session */
+  phrMaxAgeSeconds: number | null;
+}
+
 export interface Config {
   port: number;
   issuer: string;
@@ -71,6 +79,7 @@ export interface Config {
   /** outgoing e-mail (verification codes); null: no SMTP server configured */
   smtp: SmtpConfig | null;
   account: AccountConfig;
+  assurance: AssuranceConfig;
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
   footer: FooterConfig;
@@ -213,6 +222,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cancelCoolingOffDays: int(env, 'ACCOUNT_CANCEL_COOLING_OFF_DAYS', 15),
       erasureEverySeconds: Math.max(1, int(env, 'ACCOUNT_ERASURE_EVERY_SECONDS', 600)),
       emailCodeSeconds: Math.max(60, int(env, 'EMAIL_CODE_SECONDS', 600)),
+    },
+    assurance: {
+      mfaMaxAgeSeconds: int(env, 'ACR_MFA_MAX_AGE_SECONDS', 4 * 3600) || null,
+      phrMaxAgeSeconds: int(env, 'ACR_PHR_MAX_AGE_SECONDS', 4 * 3600) || null,
     },
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',

@@ -16,7 +16,8 @@ import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import type { Feature } from '../feature.ts';
 import { PARAMETER_GUARD } from './param-guard.ts';
 
-export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
+export { ACR_PWD as ACR_PASSWORD } from './acr.ts';
+import { ACR_PWD } from './acr.ts';
 
 /** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
 async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
@@ -44,7 +45,7 @@ export const PROTOCOL_SETTINGS = {
   // acr, amr and auth_time ride on the openid scope (contract); sid is the session's.
   claims: { sid: null, ...SCOPE_CLAIMS },
   scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
-  acrValues: [ACR_PASSWORD],
+  acrValues: [ACR_PWD],
   conformIdTokenClaims: false,
   responseTypes: ['code'],
   // OpenID Connect requires redirect_uri. Guessing an omitted one also crashes oidc-provider's error
@@ -59,7 +60,8 @@ export const PROTOCOL_SETTINGS = {
   },
   // Only what `yitong client add --token-endpoint-auth-method` registers is advertised.
   clientAuthMethods: [...TOKEN_ENDPOINT_AUTH_METHODS],
-  extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
+  // yitong_min_acr, yitong_min_real_name_level: what every login to the app must meet (src/mfa)
+  extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party', 'yitong_min_acr', 'yitong_min_real_name_level'] },
   enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
   rotateRefreshToken: true,
 } satisfies Configuration;
@@ -109,6 +111,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features:
     findAccount: createFindAccount(app, features),
     jwks: jwks as Configuration['jwks'],
     ...PROTOCOL_SETTINGS,
+    acrValues: [...new Set([...PROTOCOL_SETTINGS.acrValues, ...features.flatMap((f) => f.acrValues ?? [])])],
     // refuses parameters that cannot be stored or make no sense, before anything is written
     extraParams: PARAMETER_GUARD,
     features: {
