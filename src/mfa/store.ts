@@ -73,9 +73,10 @@ export const recoveryStore = {
       .executeTakeFirstOrThrow();
     return Number(r.n);
   },
+  /** Deletes every code, used or not; how many were still unused. */
   async removeAll(db: Q, personId: string): Promise<number> {
-    const r = await db.deleteFrom('mfa_recovery_codes').where('person_id', '=', personId).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    const rows = await db.deleteFrom('mfa_recovery_codes').where('person_id', '=', personId).returning('used_at').execute();
+    return rows.filter((r) => r.used_at === null).length;
   },
 };
 
