@@ -126,6 +126,8 @@ export const MFA_UI = {
   'mfa.account.passkey_name': { 'zh-CN': '名称（如“我的手机”）', en: 'Name (e.g. “My phone”)' },
   'mfa.account.passkey_added': { 'zh-CN': '登记于', en: 'Added' },
   'mfa.account.passkey_used': { 'zh-CN': '最近使用', en: 'Last used' },
+  'mfa.account.kind.hwk': { 'zh-CN': '仅限本设备', en: 'this device only' },
+  'mfa.account.kind.swk': { 'zh-CN': '可跨设备同步', en: 'synced' },
   'mfa.account.passkey_remove': { 'zh-CN': '删除', en: 'Remove' },
   'mfa.account.never': { 'zh-CN': '从未', en: 'never' },
   'mfa.account.done.totp_on': { 'zh-CN': '身份验证器已启用。以后用密码登录时需要输入验证码。', en: 'Authenticator app on: signing in with your password now asks for a code.' },
