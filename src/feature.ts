@@ -54,6 +54,12 @@ export type IdentifierResolver = (identifier: string) => Promise<Person | null>;
 /** Checks a person's password (argon2id, legacy formats with their upgrade, ...). */
 export type PasswordVerifier = (person: Person, password: string) => Promise<boolean>;
 
+/** Another way to sign in, linked from the login page: `path` under /interaction/:uid; label is a page-text key. */
+export interface LoginLink {
+  path: string;
+  label: string;
+}
+
 /** A page the landing page links to (self-service pages); label is a page-text key. */
 export interface HomeLink {
   href: string;
@@ -64,6 +70,8 @@ export interface Feature {
   name: string;
   /** what the landing page at / offers to signed-in people */
   links?: HomeLink[];
+  /** other ways to sign in, offered on the login page (passkeys) */
+  loginLinks?: LoginLink[];
   prompts?: PromptExtension[];
   /** acr values this feature can reach (advertised in discovery beside the core's password level) */
   acrValues?: string[];

@@ -21,6 +21,13 @@ export const ACTIVITY_EVENTS = [
   'account.export',
   'account.cancel.request',
   'account.cancel.withdraw',
+  'mfa.verify',
+  'mfa.recovery.use',
+  'mfa.recovery.generate',
+  'mfa.totp.enrol',
+  'mfa.totp.disable',
+  'mfa.passkey.register',
+  'mfa.passkey.remove',
 ] as const;
 
 export interface ActivityView {

@@ -124,6 +124,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     login: loginMethods(app, features),
     throttle: deps.throttle,
     prompts: features.flatMap((f) => f.prompts ?? []),
+    loginLinks: features.flatMap((f) => f.loginLinks ?? []),
   });
   koa.use(interactions.routes()).use(interactions.allowedMethods());
   // the one sign-in of every self-service area (/orgs, /account)

@@ -11,7 +11,7 @@ import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { csrfToken, csrfValid } from './csrf.ts';
 import { authenticate, type LoginMethods } from './authenticate.ts';
-import type { InteractionDetails, PromptExtension } from '../feature.ts';
+import type { InteractionDetails, LoginLink, PromptExtension } from '../feature.ts';
 import { ACR_PASSWORD } from '../oidc/provider.ts';
 import type { LoginThrottle } from './throttle.ts';
 import { loadClientMetadata } from '../clients/service.ts';
@@ -58,6 +58,8 @@ export interface InteractionDeps {
   throttle: LoginThrottle;
   /** features' prompts, whose pages GET /interaction/:uid shows */
   prompts: PromptExtension[];
+  /** features' other ways to sign in, linked from the login page */
+  loginLinks?: LoginLink[];
 }
 
 export function interactionRouter(app: AppContext, getProvider: () => Provider, deps: InteractionDeps): Router {
@@ -85,11 +87,13 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
   type LoginExtra = { error?: string; identifier?: string; focus?: 'identifier' | 'password' | null; locked?: boolean };
   const renderLogin = async (ctx: Context, details: Details, extra: LoginExtra = {}) => {
     const client = await getProvider().Client.find(String(details.params.client_id));
+    const locale = localeOf(ctx);
+    const links = (deps.loginLinks ?? []).map((l) => ({ href: `/interaction/${details.uid}${l.path}`, label: tr(locale, l.label) }));
     ctx.type = 'html';
     ctx.body = renderPage(
       'login',
-      localeOf(ctx),
-      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? null, focus: 'identifier', locked: false, ...extra },
+      locale,
+      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? null, focus: 'identifier', locked: false, links, ...extra },
       `/interaction/${details.uid}`,
     );
   };

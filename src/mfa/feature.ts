@@ -20,7 +20,8 @@ import { addMfaPrompt, addRealNamePrompt, assessor, MFA_PROMPT, REAL_NAME_PROMPT
 import { mfaInteractionRouter, mfaPage, realNamePage } from './pages.ts';
 import { mfaAccountRouter } from './account-pages.ts';
 import { PASSKEY_SCRIPT_PATH, passkeyScript } from './csp.ts';
-import { challengeStore, levelStore } from './store.ts';
+import { challengeStore, levelStore, purgeErased } from './store.ts';
+import { ERASED_STATUS } from '../accounts/erase.ts';
 
 export interface MfaOptions {
   /** what some people must always reach (admin roles: ACR_MFA) */
@@ -42,6 +43,7 @@ export function mfaFeatureWith(options: MfaOptions = {}): FeatureFactory {
     return {
       name: 'mfa',
       acrValues: [ACR_MFA, ACR_PHR],
+      loginLinks: [{ path: '/passkey', label: 'mfa.passwordless.link' }],
       prompts: [
         { name: REAL_NAME_PROMPT, add: (p) => addRealNamePrompt(p, assessment), page: (ctx, details, getProvider) => realNamePage(app, ctx, details, getProvider()) },
         { name: MFA_PROMPT, add: (p) => addMfaPrompt(p, assessment), page: (ctx, details, getProvider) => mfaPage(app, deps, ctx, details, getProvider()) },
@@ -62,6 +64,7 @@ export function mfaFeatureWith(options: MfaOptions = {}): FeatureFactory {
           async run() {
             await challengeStore.purgeExpired(app.db);
             await levelStore.purgeOlderThan(app.db, app.config.sessionMaxSeconds + app.config.sessionIdleSeconds);
+            await purgeErased(app.db, ERASED_STATUS);
           },
         },
       ],

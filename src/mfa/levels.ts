@@ -21,10 +21,19 @@ export function levelOf(acr: unknown): Acr {
   return acrRank(acr) >= 0 ? (acr as Acr) : ACR_PWD;
 }
 
-/** The record after a sign-in of `acr` by `amr` at `at` (epoch seconds). */
+/**
+ * The record after a sign-in of `acr` by `amr` at `at` (epoch seconds). A level below it that the
+ * session never reached is reached with it (a passkey alone is also one factor), so that the
+ * session falls back to it when the stronger level grows old.
+ */
 export function reached(levels: LevelRecord, acr: unknown, amr: unknown, at: number): LevelRecord {
   const methods = Array.isArray(amr) ? amr.filter((m): m is string => typeof m === 'string') : [];
-  return { ...levels, [levelOf(acr)]: { at, amr: methods } };
+  const level = levelOf(acr);
+  const out: LevelRecord = { ...levels, [level]: { at, amr: methods } };
+  for (const lower of ACR_ORDER.slice(0, acrRank(level))) {
+    out[lower] ??= { at, amr: lower === ACR_PWD ? methods.filter((m) => m !== 'mfa') : methods };
+  }
+  return out;
 }
 
 function counts(levels: LevelRecord, acr: Acr, now: number, maxAges: LevelMaxAges, requestMaxAge: number | undefined): boolean {

@@ -47,6 +47,13 @@ export const MFA_UI = {
     'zh-CN': '恢复码即将用完，请在“个人中心 › 安全设置 › 两步验证”中重新生成。',
     en: 'You are running out of recovery codes: generate new ones under My account › Security › Two-step verification.',
   },
+  'mfa.passwordless.link': { 'zh-CN': '使用通行密钥登录', en: 'Sign in with a passkey' },
+  'mfa.passwordless.heading': { 'zh-CN': '使用通行密钥登录', en: 'Sign in with a passkey' },
+  'mfa.passwordless.intro': {
+    'zh-CN': '无需密码：用您在一通登记过的通行密钥（手机或电脑的指纹、面容、锁屏密码，或安全密钥）登录。',
+    en: 'No password needed: use a passkey you registered with Yitong (your phone or computer’s fingerprint, face or screen lock, or a security key).',
+  },
+  'mfa.passwordless.back': { 'zh-CN': '改用密码登录', en: 'Use the password instead' },
   'mfa.continue': { 'zh-CN': '继续', en: 'Continue' },
   'mfa.cancel': { 'zh-CN': '取消登录', en: 'Cancel sign-in' },
   'mfa.lost': {

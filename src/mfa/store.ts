@@ -173,3 +173,17 @@ export async function factorSummary(db: Q, personId: string): Promise<{ totp: bo
   const row = r.rows[0];
   return { totp: Boolean(row?.totp), passkeys: Number(row?.passkeys ?? 0), recoveryCodes: Number(row?.codes ?? 0) };
 }
+
+/**
+ * Second factors of erased accounts (注销): the erasure keeps the person row as a tombstone, so
+ * nothing cascades; housekeeping removes what reached the person. Counts the rows removed.
+ */
+export async function purgeErased(db: Q, erasedStatus: string): Promise<number> {
+  const erased = db.selectFrom('persons').select('id').where('status', '=', erasedStatus);
+  let n = 0;
+  for (const table of ['mfa_totp', 'mfa_recovery_codes', 'mfa_passkeys'] as const) {
+    const r = await db.deleteFrom(table).where('person_id', 'in', erased).executeTakeFirst();
+    n += Number(r.numDeletedRows);
+  }
+  return n;
+}

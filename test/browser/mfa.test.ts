@@ -1,6 +1,7 @@
 // Second factors in Debian's headless Chromium on a 390x844 phone: a passkey registered in the
 // account centre with Chromium's virtual authenticator (CDP WebAuthn.addVirtualAuthenticator,
-// user verification on), then used at an app with --min-acr phr (acr phr, amr hwk); the
+// user verification on), then used at an app with --min-acr phr (acr phr, amr hwk) and alone,
+// without the password, from the login page's passkey link; the
 // authenticator app set up inside a login at an app with --min-acr mfa (QR code on the page, the
 // code computed from the secret shown), the recovery codes page, the second-factor page, and the
 // real-name refusal. Every page is photographed (MFA_SHOTS, default /tmp/yitong-mfa-shots); none
@@ -176,6 +177,17 @@ describe.skipIf(skipBrowser)('second factors in a real browser', () => {
     expect(claims).toMatchObject({ acr: 'urn:yitong:acr:phr', amr: ['pwd', 'hwk', 'mfa'] });
     const after = await server.app.db.selectFrom('mfa_passkeys').select(['last_used_at']).executeTakeFirstOrThrow();
     expect(after.last_used_at).not.toBeNull();
+
+    // signed out, the passkey alone signs in (passwordless, user verification): acr phr
+    await page.goto(`${issuer}/session/end`);
+    await Promise.all([page.waitForNavigation(), page.click('button[name=logout][value=yes]')]);
+    const third = await authorize(page, plain);
+    await page.waitForSelector('a[href$="/passkey"]');
+    await shot(page, '11-login-with-passkey-link');
+    await Promise.all([page.waitForNavigation(), page.click('a[href$="/passkey"]')]);
+    await shot(page, '12-passwordless');
+    await page.click('#passkey-button');
+    expect(await third.finish()).toMatchObject({ acr: 'urn:yitong:acr:phr', amr: ['hwk', 'mfa'] });
     expect(w.problems).toEqual([]);
   });
 
