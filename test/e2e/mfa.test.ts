@@ -195,6 +195,22 @@ describe('an app with --min-acr mfa', () => {
     expect(again.html).toContain(FAILED);
   });
 
+  it('lets only the pages that use passkeys run a script, and only from this site', async () => {
+    const csp = (r: Response) => r.headers.get('content-security-policy') ?? '';
+    // person 1 has the authenticator app only: the second-factor page has no passkey and no script
+    const f = await password(await start(new HttpUser(), plain), IDS[1]);
+    expect(f.html).not.toContain('<script');
+    expect(csp(f.page.res)).not.toContain("script-src 'self'");
+    // the enrolment page offers a passkey: its own script, under script-src 'self'
+    const e = await password(await start(new HttpUser(), strict), IDS[7]);
+    expect(e.html).toContain('<script src="/assets/mfa-passkey.js" defer></script>');
+    expect(csp(e.page.res)).toMatch(/script-src 'self'$/);
+    expect(e.html).not.toMatch(/<script>|<script [^s]|on(click|submit|load)=/);
+    const js = await fetch(`${s.issuer}/assets/mfa-passkey.js`);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect(await js.text()).toContain('navigator.credentials');
+  });
+
   it('refuses silently (prompt=none) what would need a second factor: interaction_required, login_required', async () => {
     const user = new HttpUser();
     expect((await tokens(await password(await start(user, plain), IDS[0])))).toBeTruthy();
@@ -269,6 +285,17 @@ describe('step-up in one SSO session', () => {
     html = await page.res.text();
     expect(recoveryCodesOf(html)).toHaveLength(10);
 
+    // turning it off needs a fresh second factor: this session has none (its sign-in was the password)
+    page = await user.follow(`${s.issuer}/account/security/mfa`);
+    html = await page.res.text();
+    expect(html).toContain('name="recovery_code"');
+    const refused = await user.postForm(`${s.issuer}/account/security/mfa/totp/disable`, { ...formFields(html) });
+    expect(refused.res.status).toBe(400);
+    expect(await refused.res.text()).toContain('请输入身份验证器中的验证码或一个恢复码');
+    const wrong = await user.postForm(`${s.issuer}/account/security/mfa/totp/disable`, { ...formFields(html), otp: '12345' });
+    expect(await wrong.res.text()).toContain(FAILED);
+    expect((await s.app.db.selectFrom('mfa_totp').select('confirmed_at').where('person_id', '=', (await s.app.db.selectFrom('persons').select('id').where('sub', '=', first.claims()!.sub).executeTakeFirstOrThrow()).id).executeTakeFirstOrThrow()).confirmed_at).not.toBeNull();
+
     // acr_values is a minimum: the pwd session is asked for what is missing, no silent upgrade
     let f = await start(user, plain, { acr_values: ACR_MFA });
     expect(f.html).toContain('要求更高的登录强度');
@@ -281,6 +308,14 @@ describe('step-up in one SSO session', () => {
     expect((await tokens(await start(user, strict, { prompt: 'none' }))).claims()!.acr).toBe(ACR_MFA);
     const essentialPwd = JSON.stringify({ id_token: { acr: { essential: true, value: ACR_PWD } } });
     expect((await tokens(await start(user, plain, { claims: essentialPwd, prompt: 'none' }))).claims()!.acr).toBe(ACR_MFA);
+
+    // a second factor used to sign in minutes ago is fresh enough to turn the authenticator off
+    page = await user.follow(`${s.issuer}/account/security/mfa`);
+    html = await page.res.text();
+    expect(html).not.toContain('name="recovery_code"');
+    const off = await user.postForm(`${s.issuer}/account/security/mfa/totp/disable`, { ...formFields(html) });
+    expect(off.url).toBe(`${s.issuer}/account/security/mfa?done=totp_off`);
+    expect(await off.res.text()).toContain('身份验证器已停用');
   });
 
   it('an essential acr claim is a minimum too', async () => {
