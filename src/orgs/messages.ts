@@ -22,6 +22,7 @@ export const ORG_MESSAGES = {
   'org.agent_is_legal_rep': { 'zh-CN': '法定代表人本人无需授权', en: 'The legal representative needs no authorisation' },
   'org.authorization_unknown': { 'zh-CN': '没有找到有效或待接受的授权', en: 'No active or pending authorisation was found' },
   'org.authorization_not_pending': { 'zh-CN': '该授权不是待接受状态', en: 'This authorisation is not waiting for acceptance' },
+  'org.authorization_not_active': { 'zh-CN': '该授权当前没有生效，无需放弃', en: 'This authorisation is not in force; there is nothing to give up' },
   'org.authorization_expired': { 'zh-CN': '该授权已过有效期', en: 'This authorisation has expired' },
   'org.legal_rep_unchanged': { 'zh-CN': '该用户已是本单位的法定代表人', en: 'This person already is the organisation’s legal representative' },
   'org.entity_not_allowed': { 'zh-CN': '您无权以所选单位的身份办理，未作任何更改', en: 'You may not act for the selected organisation; nothing was changed' },
@@ -45,6 +46,7 @@ export const ORG_UI = {
   'entity.why.expired': { 'zh-CN': '授权已过期', en: 'the authorisation has expired' },
   'entity.why.revoked': { 'zh-CN': '授权已被撤销', en: 'the authorisation was revoked' },
   'entity.why.declined': { 'zh-CN': '您已拒绝该授权', en: 'you declined the authorisation' },
+  'entity.why.relinquished': { 'zh-CN': '您已放弃该授权', en: 'you gave the authorisation up' },
   'entity.why.org_inactive': { 'zh-CN': '单位已停用或注销', en: 'the organisation is suspended or deregistered' },
   'entity.my_orgs_link': { 'zh-CN': '管理我的单位', en: 'Manage my organisations' },
   'orgs.heading': { 'zh-CN': '我的单位', en: 'My organisations' },
@@ -88,5 +90,6 @@ export const ORG_UI = {
   'status.not_yet_valid': { 'zh-CN': '未生效', en: 'not yet valid' },
   'status.revoked': { 'zh-CN': '已撤销', en: 'revoked' },
   'status.declined': { 'zh-CN': '已拒绝', en: 'declined' },
+  'status.relinquished': { 'zh-CN': '经办人已放弃', en: 'given up by the agent' },
   'status.org_inactive': { 'zh-CN': '单位已停用', en: 'organisation inactive' },
 };

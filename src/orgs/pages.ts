@@ -73,7 +73,7 @@ async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Cont
       selected: extra.selected ?? 'person',
       error: extra.error,
       options: options.usable.map((o) => ({ uscc: o.org.uscc, name: o.org.name, role: roleText(locale, o.role), until: o.validUntil ? lastDayCst(o.validUntil) : null })),
-      unusable: options.unusable.filter((u) => u.reason !== 'declined').map((u) => ({ name: u.org.name, why: whyText(locale, u.reason) })),
+      unusable: options.unusable.filter((u) => u.reason !== 'declined' && u.reason !== 'relinquished').map((u) => ({ name: u.org.name, why: whyText(locale, u.reason) })),
     },
     `/interaction/${details.uid}`,
   );
