@@ -10,6 +10,7 @@ import { personStore } from '../accounts/store.ts';
 import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
+import { parseIdNumber } from '../identity/id-number.ts';
 import { maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endAuthorizationContexts, type EndResult } from './contexts.ts';
 
@@ -47,12 +48,34 @@ function untilOrThrow(raw: string | null | undefined, now: Date): Date {
 /** Self-service names the agent by ID number and name: an unknown number and a wrong name give one answer. */
 async function agentByIdNumberAndName(app: AppContext, idNumber: string, rawName: string): Promise<Person> {
   const name = rawName.normalize('NFKC').trim();
+  if (!name) throw new UserError('org.agent_name_missing');
   const found = await personByIdNumber(app, idNumber).catch((err: unknown) => {
     if (err instanceof UserError && err.code === 'org.person_unknown') return null;
     throw err;
   });
   if (!found || found.name !== name) throw new UserError('org.agent_not_found', 404);
   return found;
+}
+
+export type GrantField = 'id_number' | 'name' | 'until';
+
+/**
+ * What is wrong with each field of the legal representative's grant form, found without looking
+ * anything up, so that the form can show every such mistake at once (grantAuthorization checks
+ * the same again).
+ */
+export function grantFormErrors(input: { agentIdNumber: string; agentName: string; until: string }, now = new Date()): Partial<Record<GrantField, string>> {
+  const errors: Partial<Record<GrantField, string>> = {};
+  const id = parseIdNumber(input.agentIdNumber);
+  if (!id.ok) errors.id_number = id.error;
+  if (!input.agentName.normalize('NFKC').trim()) errors.name = 'org.agent_name_missing';
+  try {
+    untilOrThrow(input.until, now);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    errors.until = err.code;
+  }
+  return errors;
 }
 
 /**

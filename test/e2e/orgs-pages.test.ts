@@ -164,3 +164,155 @@ describe('an agent gives up an authorisation (service)', () => {
     expect(await s.app.audit.verify()).toMatchObject({ ok: true });
   });
 });
+
+describe('the pages', () => {
+  const signOutLink = /<a class="signout" href="\/session\/end">退出登录<\/a>/;
+
+  it('give every /orgs page a sign-out link, errors included, and a way to sign in after a lost session', async () => {
+    const rep = new HttpUser();
+    const home = await signInOnPage(rep, REP);
+    expect(home).toMatch(signOutLink);
+    const agents = await (await rep.request(`${s.issuer}/orgs/${ORG}/agents`)).text();
+    expect(agents).toMatch(signOutLink);
+    const confirm = await (await rep.request(`${s.issuer}/orgs/${ORG}/agents/${ids.other}/revoke`)).text(); // ORG_B's, not ORG's
+    expect(confirm).toMatch(signOutLink);
+    const unknownOrg = await rep.request(`${s.issuer}/orgs/91350100M000100Y44/agents`);
+    expect(unknownOrg.status).toBe(400);
+    expect(await unknownOrg.text()).toMatch(signOutLink);
+
+    const agent = new HttpUser();
+    await signInOnPage(agent, AGENT);
+    const forbidden = await agent.request(`${s.issuer}/orgs/${ORG}/agents`);
+    expect(forbidden.status).toBe(403);
+    const html = await forbidden.text();
+    expect(html).toContain('只有该单位的法定代表人才能管理经办人');
+    expect(html).toContain('如需换人登录，请先退出登录'); // what to do next
+    expect(html).toMatch(signOutLink);
+    expect(html).toContain('href="/orgs"');
+
+    // the session is gone (signed out elsewhere): the answer says so and links to sign-in
+    const anon = await new HttpUser().postForm(`${s.issuer}/orgs/authorizations/${ids.pending}/accept`, { csrf: 'x' });
+    expect(anon.res.status).toBe(401);
+    expect(await anon.res.text()).toContain('href="/selfservice/login?next=%2Forgs"');
+  });
+
+  it('says what to do next on every error, in both languages', async () => {
+    const agent = new HttpUser();
+    const home = await signInOnPage(agent, AGENT);
+    const csrf = formFields(home).csrf;
+    const forged = await agent.postForm(`${s.issuer}/orgs/authorizations/${ids.pending}/accept`, { csrf: 'forged' });
+    expect(forged.res.status).toBe(403);
+    const text = await forged.res.text();
+    expect(text).toContain('页面已过期，请刷新后重试');
+    expect(text).toContain('请返回“我的单位”，重新操作一次即可。');
+    const gone = await agent.postForm(`${s.issuer}/orgs/authorizations/00000000-0000-4000-8000-000000000000/decline`, { csrf });
+    expect(gone.res.status).toBe(404);
+    expect(await gone.res.text()).toContain('该授权可能已被撤销、放弃或处理过');
+    const en = await agent.request(`${s.issuer}/orgs/${ORG}/agents?lang=en`);
+    const enText = await en.text();
+    expect(enText).toContain('Only the organisation’s legal representative can manage its agents');
+    expect(enText).toContain('to sign in as someone else, sign out first');
+    expect(enText).toContain('>Sign out</a>');
+  });
+
+  it('keep everything typed into a bad grant, with the error next to its field', async () => {
+    const rep = new HttpUser();
+    await signInOnPage(rep, REP, `/orgs/${ORG}/agents`);
+    const page = await (await rep.request(`${s.issuer}/orgs/${ORG}/agents`)).text();
+    const csrf = formFields(page).csrf;
+    const before = await rows();
+    const typo = `${NEWCOMER.slice(0, 17)}9`;
+    const until = `${new Date().getFullYear() + 1}-06-30`;
+    const bad = await rep.postForm(`${s.issuer}/orgs/${ORG}/agents`, { csrf, id_number: typo, name: '孙新人', until });
+    expect(bad.res.status).toBe(400);
+    const html = await bad.res.text();
+    expect(html).toMatch(new RegExp(`<input id="grant-id" name="id_number"[^>]* value="${typo}"[^>]* aria-invalid="true" aria-describedby="id_number-error" autofocus>`));
+    expect(html).toMatch(/<input id="grant-name" name="name"[^>]* value="孙新人"[^>]*>/);
+    expect(html).toContain(`value="${until}"`);
+    expect(html).toMatch(/<p class="field-error" id="id_number-error" role="alert">身份证号码校验位不正确<span class="next">[^<]*逐位核对/);
+    // every field's mistake at once
+    const all = await (await rep.postForm(`${s.issuer}/orgs/${ORG}/agents`, { csrf, id_number: '1101', name: ' ', until: '2001-01-01' })).res.text();
+    expect(all).toContain('id="id_number-error"');
+    expect(all).toContain('id="name-error"');
+    expect(all).toContain('id="until-error"');
+    expect(all).toContain('有效期截止日期不能早于今天');
+    // an ID number and a name that match nobody: said above both fields, both kept
+    const nobody = await rep.postForm(`${s.issuer}/orgs/${ORG}/agents`, { csrf, id_number: NEWCOMER, name: '孙某某' });
+    expect(nobody.res.status).toBe(404);
+    const nobodyHtml = await nobody.res.text();
+    expect(nobodyHtml).toMatch(/<p class="error" id="grant-error" role="alert">未找到证件号码与姓名相符的已注册用户<br><span class="next">/);
+    expect(nobodyHtml).toContain(`value="${NEWCOMER}"`);
+    expect(nobodyHtml).toContain('value="孙某某"');
+    expect(await rows()).toEqual(before);
+  });
+
+  it('ask before revoking; only the POST of the confirmation revokes', async () => {
+    const granted = (await grantAuthorization(s.app, { uscc: ORG, agentIdNumber: NEWCOMER }, { actor: 'test', activate: true })).authorization.id;
+    const rep = new HttpUser();
+    await signInOnPage(rep, REP, `/orgs/${ORG}/agents`);
+    const list = await (await rep.request(`${s.issuer}/orgs/${ORG}/agents`)).text();
+    expect(list).toContain(`<a class="button secondary revoke" href="/orgs/${ORG}/agents/${granted}/revoke">`);
+    const before = await rows();
+    const confirm = await rep.request(`${s.issuer}/orgs/${ORG}/agents/${granted}/revoke`);
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain('<h1>确认撤销授权</h1>');
+    expect(html).toContain('孙新人');
+    expect(html).toContain('320102********0048');
+    expect(html).not.toContain(NEWCOMER);
+    expect(html).toContain(`<form method="post" action="/orgs/${ORG}/agents/${granted}/revoke" class="confirm">`);
+    expect(html).toContain('<button type="submit" name="confirm" value="yes" class="danger">确认撤销</button>');
+    expect(html).toContain(`<a class="button secondary back" href="/orgs/${ORG}/agents">不撤销，返回</a>`);
+    expect(await rows()).toEqual(before); // looking changes nothing
+    // another org's authorisation, and the agent's own view of ORG, get no confirmation page
+    expect((await rep.request(`${s.issuer}/orgs/${ORG}/agents/${ids.other}/revoke`)).status).toBe(404);
+    const agent = new HttpUser();
+    await signInOnPage(agent, AGENT);
+    expect((await agent.request(`${s.issuer}/orgs/${ORG}/agents/${granted}/revoke`)).status).toBe(403);
+
+    const done = await rep.postForm(`${s.issuer}/orgs/${ORG}/agents/${granted}/revoke`, { ...formFields(html), confirm: 'yes' });
+    expect(done.url).toBe(`${s.issuer}/orgs/${ORG}/agents?done=revoked`);
+    expect(await done.res.text()).toContain('已撤销授权');
+    expect((await row(granted)).status).toBe('revoked');
+  });
+
+  it('let the agent give up an authorisation through its confirmation page, ending their org sign-ins', async () => {
+    const tokens = await signInAtApp(new HttpUser(), AGENT, ORG);
+    const agent = new HttpUser();
+    const home = await signInOnPage(agent, AGENT);
+    expect(home).toContain(`<a class="button secondary relinquish" href="/orgs/authorizations/${ids.agent}/relinquish">放弃授权</a>`);
+    const confirm = await agent.request(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`);
+    expect(confirm.status).toBe(200);
+    const html = await confirm.text();
+    expect(html).toContain('<h1>确认放弃授权</h1>');
+    expect(html).toContain('福州一通科技有限公司');
+    expect(html).toContain('<button type="submit" name="confirm" value="yes" class="danger">确认放弃</button>');
+    expect((await row(ids.agent)).status).toBe('active');
+    // not the person's own: no page, and a foreign POST changes nothing
+    const other = new HttpUser();
+    await signInOnPage(other, OTHER);
+    expect((await other.request(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`)).status).toBe(404);
+    const own = await (await other.request(`${s.issuer}/orgs/authorizations/${ids.other}/relinquish`)).text(); // a valid CSRF token of their own
+    const foreign = await other.postForm(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`, { csrf: formFields(own).csrf });
+    expect(foreign.res.status).toBe(404);
+    expect((await agent.postForm(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`, { csrf: 'forged' })).res.status).toBe(403);
+    expect((await row(ids.agent)).status).toBe('active');
+
+    const done = await agent.postForm(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`, { ...formFields(html), confirm: 'yes' });
+    expect(done.url).toBe(`${s.issuer}/orgs?done=relinquished`);
+    const after = await done.res.text();
+    expect(after).toContain('已放弃授权');
+    expect(after).toContain('您已放弃该授权');
+    expect((await row(ids.agent)).status).toBe('relinquished');
+    await expect(oidc.refreshTokenGrant(rp, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect.poll(() => logoutToken(subs[AGENT], String(tokens.claims()!.sid)), { timeout: 5000 }).toBeTruthy();
+    // the legal representative sees who ended it
+    const rep = new HttpUser();
+    const agents = await signInOnPage(rep, REP, `/orgs/${ORG}/agents`);
+    expect(agents).toMatch(new RegExp(`data-status="relinquished" data-id="${ids.agent}">\\s*<p class="title">王经办 <small class="tag status-relinquished">经办人已放弃</small>`));
+    // a second try says why, and what to do
+    const again = await agent.postForm(`${s.issuer}/orgs/authorizations/${ids.agent}/relinquish`, { csrf: formFields(after).csrf });
+    expect(again.res.status).toBe(409);
+    expect(await again.res.text()).toContain('该授权当前没有生效，无需放弃');
+  });
+});
