@@ -97,6 +97,10 @@ export const ORG_UI = {
     'zh-CN': '撤销后，{name} 将不能再代表“{org}”办理业务，其在各业务系统中以本单位身份的登录会立即退出。',
     en: '{name} will no longer be able to act for “{org}”, and wherever they are signed in for it, that sign-in ends at once.',
   },
+  'agents.confirm_revoke.question_pending': {
+    'zh-CN': '撤销后，这项待接受的授权作废，{name} 将不能再接受它。如需授权，可重新填写新增授权。',
+    en: 'The authorisation waiting for {name} is cancelled and can no longer be accepted. You can grant a new one later.',
+  },
   'agents.confirm_revoke.yes': { 'zh-CN': '确认撤销', en: 'Revoke' },
   'agents.confirm_revoke.no': { 'zh-CN': '不撤销，返回', en: 'Keep it and go back' },
   'agents.heading': { 'zh-CN': '经办人管理', en: 'Agents' },

@@ -382,7 +382,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     if (!a) return errorPage(ctx, s, 404, 'org.authorization_unknown');
     confirmPage(ctx, s, {
       heading: tr(locale, 'agents.confirm_revoke.heading'),
-      question: trf(locale, 'agents.confirm_revoke.question', { name: a.name, org: org.name }),
+      question: trf(locale, a.authorization.status === 'pending' ? 'agents.confirm_revoke.question_pending' : 'agents.confirm_revoke.question', { name: a.name, org: org.name }),
       detail: {
         title: a.name,
         facts: [

@@ -264,6 +264,8 @@ describe('the pages', () => {
     expect(html).toContain('<button type="submit" name="confirm" value="yes" class="danger">确认撤销</button>');
     expect(html).toContain(`<a class="button secondary back" href="/orgs/${ORG}/agents">不撤销，返回</a>`);
     expect(await rows()).toEqual(before); // looking changes nothing
+    // a grant still waiting for its agent: the page says what revoking it means then
+    expect(await (await rep.request(`${s.issuer}/orgs/${ORG_B}/agents/${ids.pending}/revoke`)).text()).toContain('这项待接受的授权作废');
     // another org's authorisation, and the agent's own view of ORG, get no confirmation page
     expect((await rep.request(`${s.issuer}/orgs/${ORG}/agents/${ids.other}/revoke`)).status).toBe(404);
     const agent = new HttpUser();
