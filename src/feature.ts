@@ -69,8 +69,8 @@ export interface Feature {
   accountGuards?: AccountGuard[];
   tokenClaims?: TokenClaimsExtension[];
   grantTypes?: GrantTypeExtension[];
-  /** routers mounted before oidc-provider (self-service pages, admin API) */
-  routers?(getProvider: () => Provider): Router[];
+  /** routers mounted before oidc-provider (self-service pages, admin API); `features`: every feature the server runs */
+  routers?(getProvider: () => Provider, features: Feature[]): Router[];
   tasks?: BackgroundTask[];
   /** wraps the login's identifier resolution; `next` is the core's (or an earlier feature's) */
   resolveIdentifier?(next: IdentifierResolver): IdentifierResolver;

@@ -28,6 +28,8 @@ export const ADMIN_MESSAGES = {
   'admin.field_empty': { 'zh-CN': '该字段没有值', en: 'This field has no value' },
   'admin.server_error': { 'zh-CN': '服务器内部错误，请稍后重试', en: 'Something went wrong on our side; try again shortly' },
   'admin.unavailable': { 'zh-CN': '服务暂时不可用，请稍后重试', en: 'The service is temporarily unavailable; try again shortly' },
+  'admin.delivery_done': { 'zh-CN': '该通知已送达，无需重试', en: 'This delivery has already succeeded; nothing to retry' },
+  'admin.conflict': { 'zh-CN': '与现有数据冲突', en: 'This conflicts with existing data' },
   'admin.search_one': { 'zh-CN': '请按身份证号码或手机号码查找（二选一）', en: 'Search by ID number or by mobile number (one of them)' },
 };
 

@@ -113,7 +113,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     prompts: features.flatMap((f) => f.prompts ?? []),
   });
   koa.use(interactions.routes()).use(interactions.allowedMethods());
-  for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
+  for (const r of features.flatMap((f) => f.routers?.(getProvider, features) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
   koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).

@@ -7,6 +7,7 @@ import type { AppContext } from '../../context.ts';
 import type { Locale } from '../../i18n/messages.ts';
 import type { Access, Role } from '../roles.ts';
 import type { Principal } from '../auth.ts';
+import type { ClientRules } from '../../clients/service.ts';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -19,6 +20,8 @@ export interface OpContext {
   access: Access;
   locale: Locale;
   ip: string | null;
+  /** what `addClient` checks against: this server's grant types and provider */
+  rules(): ClientRules;
   /** what the call acted on, for its audit record; handlers fill it in */
   target: { type: string; id: string | null };
 }
