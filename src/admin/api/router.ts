@@ -107,7 +107,7 @@ export function adminApiRouter(app: AppContext, getProvider: () => Provider, rul
     ctx.body = document ??= openApiDocument(app.config.issuer, operations);
   });
 
-  router.all('/(.*)', async (ctx) => {
+  router.all('{/*rest}', async (ctx) => {
     ctx.set('cache-control', 'no-store');
     const ip = ctx.ip || null;
     try {
