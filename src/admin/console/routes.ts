@@ -164,11 +164,8 @@ export function consoleRouter(app: AppContext, getProvider: () => Provider, rule
 
   // ---- persons: search first, then the person, then confirmed acts
 
-  router.get('/persons', async (ctx) => {
-    const p = await signedIn(ctx);
-    if (!p) return;
-    const idNumber = qs(ctx, 'id_number');
-    const phone = qs(ctx, 'phone');
+  // The search is a POST: ID and mobile numbers stay out of URLs (history, proxy and access logs).
+  async function personsPage(ctx: Context, p: Page, idNumber: string, phone: string) {
     let results: unknown[] | null = null;
     if (idNumber || phone) {
       const out = await run(ctx, p, 'persons.search', { query: idNumber ? { id_number: idNumber } : { phone } });
@@ -178,6 +175,17 @@ export function consoleRouter(app: AppContext, getProvider: () => Provider, rule
       return message(ctx, 403, 'admin.forbidden');
     }
     render(ctx, p, 'admin-persons', { idNumber, phone, results });
+  }
+
+  router.get('/persons', async (ctx) => {
+    const p = await signedIn(ctx);
+    if (p) await personsPage(ctx, p, '', '');
+  });
+
+  router.post('/persons', form, async (ctx) => {
+    const p = await signedIn(ctx);
+    if (!p || !csrfOk(ctx, p)) return;
+    await personsPage(ctx, p, field(ctx, 'id_number').trim(), field(ctx, 'phone').trim());
   });
 
   router.get('/persons/:sub', async (ctx) => {
