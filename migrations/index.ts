@@ -6,6 +6,7 @@ import * as m0003 from './0003_legacy.ts';
 import * as m0004 from './0004_logout.ts';
 import * as m0005 from './0005_account.ts';
 import * as m0006 from './0006_org_relinquish.ts';
+import * as m0008 from './0008_admin.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_logout': m0004,
   '0005_account': m0005,
   '0006_org_relinquish': m0006,
+  '0008_admin': m0008,
 };

@@ -16,6 +16,7 @@ import { logoutCommands } from '../logout/cli.ts';
 import { auditCommands } from '../audit/cli.ts';
 import { orgsCommands } from '../orgs/cli.ts';
 import { legacyCommands } from '../legacy/cli.ts';
+import { adminCommands } from '../admin/cli.ts';
 
 const commands: Record<string, Command> = {
   ...coreCommands,
@@ -26,6 +27,7 @@ const commands: Record<string, Command> = {
   ...auditCommands,
   ...orgsCommands,
   ...legacyCommands,
+  ...adminCommands,
 };
 const features = ALL_FEATURES;
 

@@ -2,6 +2,7 @@
 import { withApp, type Command } from '../cli/commands.ts';
 import { many, one } from '../cli/io.ts';
 import { addClient, listClients, setClientStatus } from './service.ts';
+import { checkClientRole, grantClientRole } from '../admin/service.ts';
 
 export const clientsCommands: Record<string, Command> = {
   'client add': {
@@ -10,7 +11,8 @@ export const clientsCommands: Record<string, Command> = {
     usage:
       'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
       '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256] ' +
-      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none] [--jwks-uri URI]',
+      '[--token-endpoint-auth-method client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt|none] [--jwks-uri URI] ' +
+      '[--admin-role system|security|audit|department (with --grant-type client_credentials: an automation client of the admin API)]',
     options: {
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -24,10 +26,13 @@ export const clientsCommands: Record<string, Command> = {
       'id-token-alg': { type: 'string' },
       'token-endpoint-auth-method': { type: 'string' },
       'jwks-uri': { type: 'string' },
+      'admin-role': { type: 'string' },
     },
     run: (env, v) =>
       withApp(env, async (app, tools) => {
         const { rules } = await tools.provider();
+        const adminRole = one(v, 'admin-role', false);
+        const role = adminRole === undefined ? undefined : checkClientRole(adminRole, { grantTypes: many(v, 'grant-type'), department: one(v, 'department', false) ?? null, public: Boolean(v.public) });
         const created = await addClient(
           app,
           {
@@ -47,8 +52,9 @@ export const clientsCommands: Record<string, Command> = {
           env.actor,
           rules,
         );
-        const text = `client_id: ${created.client_id}` + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
-        return { json: created, text };
+        if (role) await grantClientRole(app, created.client_id, role, env.actor);
+        const text = `client_id: ${created.client_id}` + (role ? `\nadmin role: ${role}` : '') + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
+        return { json: role ? { ...created, admin_role: role } : created, text };
       }),
   },
 

@@ -9,12 +9,13 @@ import type { OrgsTables } from '../orgs/tables.ts';
 import type { LegacyTables } from '../legacy/tables.ts';
 import type { LogoutTables } from '../logout/tables.ts';
 import type { AccountTables } from '../account/tables.ts';
+import type { AdminTables } from '../admin/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables, AdminTables {
   meta: MetaTable;
 }

@@ -130,7 +130,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   koa.use(interactions.routes());
   // the one sign-in of every self-service area (/orgs, /account)
   koa.use(selfServiceRouter(app, getProvider).routes());
-  for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes());
+  for (const r of features.flatMap((f) => f.routers?.(getProvider, features) ?? [])) koa.use(r.routes());
   koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
