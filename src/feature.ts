@@ -81,8 +81,8 @@ export interface Feature {
   grantTypes?: GrantTypeExtension[];
   /** subscribes to oidc-provider's events (public `provider.on`); called for every provider built */
   listen?(provider: Provider): void;
-  /** routers mounted before oidc-provider (self-service pages, admin API) */
-  routers?(getProvider: () => Provider): Router[];
+  /** routers mounted before oidc-provider (self-service pages, admin API); `features`: every feature the server runs */
+  routers?(getProvider: () => Provider, features: Feature[]): Router[];
   tasks?: BackgroundTask[];
   /** wraps the login's identifier resolution; `next` is the core's (or an earlier feature's) */
   resolveIdentifier?(next: IdentifierResolver): IdentifierResolver;

@@ -19,6 +19,7 @@ import { logoutTasks } from './logout/tasks.ts';
 import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
 import { accountFeature } from './account/feature.ts';
+import { adminFeature } from './admin/feature.ts';
 import { mfaFeature } from './mfa/feature.ts';
 
 export interface RunningServer {
@@ -32,7 +33,7 @@ export interface RunningServer {
 }
 
 /** The features a production server runs, in order (prompts run in this order, after login). */
-export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, mfaFeature];
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, mfaFeature];
 
 const PURGE_MS = 10 * 60_000;
 

@@ -140,6 +140,8 @@ export const ACCOUNT_UI = {
   'account.reason.person.logout': { 'zh-CN': '管理员操作', en: 'by an administrator' },
   'account.reason.person.disable': { 'zh-CN': '账号停用', en: 'account disabled' },
   'account.reason.password.reset': { 'zh-CN': '找回密码后', en: 'after password recovery' },
+  'account.reason.org.authorization.revoke': { 'zh-CN': '撤销经办人授权', en: 'an agent authorisation was revoked' },
+  'account.reason.org.authorization.relinquish': { 'zh-CN': '放弃单位授权', en: 'an organisation authorisation was given up' },
   'account.data.export': { 'zh-CN': '下载我的个人信息', en: 'Download my personal data' },
   'account.data.export_hint': {
     'zh-CN': '下载一份 JSON 文件，包含一通保存的您的个人信息（含完整证件号码和手机号码）、登录设备、已授权应用、所属单位和安全记录。请妥善保管。',

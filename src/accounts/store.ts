@@ -23,6 +23,10 @@ export const personStore = {
   byContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string): Promise<PersonRow[]> {
     return db.selectFrom('persons').selectAll().where(column, '=', bidx).limit(2).execute();
   },
+  /** every person (up to `limit`) whose phone or e-mail has this blind index: an administrator's exact search */
+  listByContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string, limit: number): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where(column, '=', bidx).orderBy('created_at').orderBy('id').limit(limit).execute();
+  },
   update(db: Q, id: string, patch: Updateable<PersonTable>): Promise<void> {
     return db
       .updateTable('persons')

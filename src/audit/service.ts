@@ -256,7 +256,9 @@ export class AuditLog {
   }
 
   /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events. */
-  async list(opts: { since?: Date; until?: Date; limit?: number; event?: string; events?: readonly string[]; actor?: string; beforeSeq?: number } = {}): Promise<AuditRecord[]> {
+  async list(
+    opts: { since?: Date; until?: Date; limit?: number; event?: string; events?: readonly string[]; outcome?: string; actor?: string; beforeSeq?: number } = {},
+  ): Promise<AuditRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
     const rows = await store.listRecords(this.#db, { ...opts, limit });
     return rows.map((r) => ({

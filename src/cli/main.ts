@@ -9,11 +9,29 @@ import { handToServer, hostCommands } from './host.ts';
 import { logger } from '../log.ts';
 import { ALL_FEATURES, startServer } from '../server.ts';
 import type { AppContext } from '../context.ts';
+import { departmentsCommands } from '../departments/cli.ts';
+import { clientsCommands } from '../clients/cli.ts';
+import { accountsCommands } from '../accounts/cli.ts';
+import { logoutCommands } from '../logout/cli.ts';
+import { auditCommands } from '../audit/cli.ts';
 import { orgsCommands } from '../orgs/cli.ts';
 import { legacyCommands } from '../legacy/cli.ts';
+import { adminCommands } from '../admin/cli.ts';
 import { mfaCommands } from '../mfa/cli.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, ...orgsCommands, ...legacyCommands, ...mfaCommands };
+const commands: Record<string, Command> = {
+  ...coreCommands,
+  ...departmentsCommands,
+  ...clientsCommands,
+  ...accountsCommands,
+  ...logoutCommands,
+  ...auditCommands,
+  ...orgsCommands,
+  ...legacyCommands,
+  ...adminCommands,
+  ...mfaCommands,
+};
+
 const features = ALL_FEATURES;
 
 const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: AppContext): CliEnv => ({

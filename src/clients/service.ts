@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../i18n/messages.ts';
-import { clientStore } from './store.ts';
+import { clientStore, type ClientRow } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
 import { endClientGrants } from '../logout/service.ts';
 import { isAcr } from '../oidc/acr.ts';
@@ -149,6 +149,97 @@ export async function setClientStatus(ctx: AppContext, clientId: string, status:
 }
 
 export const listClients = (ctx: AppContext) => clientStore.list(ctx.db);
+
+/** JSON with sorted keys (jsonb does not keep the order keys were written in). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * An opaque version of a client's registration: it changes with every change (name, status,
+ * metadata, secret), whoever made it. Updates name the version they were based on (optimistic
+ * concurrency): a stale one is refused.
+ */
+export function clientVersion(row: ClientRow): string {
+  const state = canonical({ n: row.name, s: row.status, d: row.department_code, m: row.metadata, k: row.secret_enc });
+  return crypto.createHash('sha256').update(state).digest('base64url').slice(0, 16);
+}
+
+export interface ClientUpdate {
+  name?: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string | null;
+}
+
+/** Changes an app's name and addresses, if `version` is still the registration's (else 409). */
+export async function updateClient(ctx: AppContext, clientId: string, patch: ClientUpdate, version: string, actor: string, rules: ClientRules): Promise<ClientRow> {
+  const production = ctx.config.production;
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const row = await clientStore.byIdForUpdate(trx, clientId);
+    if (!row) throw new UserError('client.unknown', 404, clientId);
+    if (clientVersion(row) !== version) throw new UserError('admin.version_conflict', 409);
+    const metadata: Record<string, unknown> = { ...row.metadata };
+    const changed: string[] = [];
+    let name = row.name;
+    if (patch.name !== undefined) {
+      name = patch.name.normalize('NFKC').trim();
+      if (!name || name.length > 128) throw new UserError('name.invalid');
+      metadata.client_name = name;
+      changed.push('name');
+    }
+    if (patch.redirectUris !== undefined) {
+      const usesCode = ((metadata.grant_types ?? []) as string[]).includes('authorization_code');
+      if (usesCode && !patch.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, 'redirect_uris');
+      metadata.redirect_uris = patch.redirectUris.map((u) => checkUri(u, production));
+      changed.push('redirect_uris');
+    }
+    if (patch.postLogoutRedirectUris !== undefined) {
+      metadata.post_logout_redirect_uris = patch.postLogoutRedirectUris.map((u) => checkUri(u, production));
+      changed.push('post_logout_redirect_uris');
+    }
+    if (patch.backchannelLogoutUri !== undefined) {
+      if (patch.backchannelLogoutUri) {
+        metadata.backchannel_logout_uri = checkUri(patch.backchannelLogoutUri, production);
+        metadata.backchannel_logout_session_required = true;
+      } else {
+        delete metadata.backchannel_logout_uri;
+        delete metadata.backchannel_logout_session_required;
+      }
+      changed.push('backchannel_logout_uri');
+    }
+    try {
+      await rules.validate({ ...metadata, ...(row.secret_enc ? { client_secret: ctx.keyring.open(row.secret_enc, SECRET_AAD) } : {}) });
+    } catch (err) {
+      const e = err as { error_description?: string; message?: string };
+      throw new UserError('client.invalid', 400, e.error_description ?? e.message);
+    }
+    await clientStore.updateMetadata(trx, clientId, name, JSON.stringify(metadata));
+    await ctx.audit.append({ event: 'client.update', outcome: 'success', actor, clientId, detail: { changed } }, trx);
+    return (await clientStore.byId(trx, clientId))!;
+  });
+  cache.delete(clientId);
+  return updated;
+}
+
+/** A new secret for an app that authenticates with one; the old one stops working at once. */
+export async function rotateClientSecret(ctx: AppContext, clientId: string, version: string | undefined, actor: string): Promise<{ row: ClientRow; secret: string }> {
+  const out = await ctx.db.transaction().execute(async (trx) => {
+    const row = await clientStore.byIdForUpdate(trx, clientId);
+    if (!row) throw new UserError('client.unknown', 404, clientId);
+    if (version !== undefined && clientVersion(row) !== version) throw new UserError('admin.version_conflict', 409);
+    const method = String(row.metadata.token_endpoint_auth_method ?? 'client_secret_basic');
+    if (!row.secret_enc || !method.startsWith('client_secret_')) throw new UserError('client.invalid', 400, `${method} uses no shared secret`);
+    const secret = crypto.randomBytes(method === 'client_secret_jwt' ? 64 : 32).toString('base64url');
+    await clientStore.setSecret(trx, clientId, ctx.keyring.seal(secret, SECRET_AAD));
+    await ctx.audit.append({ event: 'client.secret.rotate', outcome: 'success', actor, clientId }, trx);
+    return { row: (await clientStore.byId(trx, clientId))!, secret };
+  });
+  cache.delete(clientId);
+  return out;
+}
 
 // Every protocol request looks its client up; a short cache spares the database. A change made
 // with the CLI reaches every node within CACHE_MS.

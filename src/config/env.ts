@@ -47,6 +47,35 @@ export interface AccountConfig {
   emailCodeSeconds: number;
 }
 
+/** Administration (src/admin): the console's and the admin API's sign-in strength, and 三员分立. */
+export interface AdminConfig {
+  /** the weakest acr a person's admin token may carry (ADMIN_MIN_ACR) */
+  minAcr: string;
+  /** pairs of roles one holder may not combine (ADMIN_ROLE_EXCLUSIONS, default system+audit) */
+  roleExclusions: [string, string][];
+}
+
+/** acr values, weakest first (DESIGN.md, "Assurance"). */
+export const ACR_VALUES = ['urn:yitong:acr:pwd', 'urn:yitong:acr:mfa', 'urn:yitong:acr:phr'] as const;
+const ADMIN_ROLES = ['system', 'security', 'audit', 'department'];
+
+function adminConfig(env: NodeJS.ProcessEnv): AdminConfig {
+  const minAcr = env.ADMIN_MIN_ACR?.trim() || 'urn:yitong:acr:mfa';
+  if (!(ACR_VALUES as readonly string[]).includes(minAcr)) throw new ConfigError(`ADMIN_MIN_ACR must be one of ${ACR_VALUES.join(', ')}, got "${minAcr}"`);
+  const raw = env.ADMIN_ROLE_EXCLUSIONS?.trim() ?? 'system+audit';
+  const roleExclusions: [string, string][] = [];
+  if (raw && raw !== 'none') {
+    for (const pair of raw.split(',')) {
+      const [a, b, ...rest] = pair.trim().split('+');
+      if (rest.length || !ADMIN_ROLES.includes(a) || !ADMIN_ROLES.includes(b) || a === b) {
+        throw new ConfigError(`ADMIN_ROLE_EXCLUSIONS is a comma-separated list of role pairs such as system+audit,security+audit (or none), got "${raw}"`);
+      }
+      roleExclusions.push([a, b]);
+    }
+  }
+  return { minAcr, roleExclusions };
+}
+
 /** How long an elevated assurance level counts in a session (step-up asks again after that). */
 export interface AssuranceConfig {
   /** seconds a second factor (acr mfa) counts; null: as long as the session */
@@ -83,6 +112,7 @@ export interface Config {
   /** hashing concurrency cap (argon2 runs on the libuv pool) */
   hashConcurrency: number;
   footer: FooterConfig;
+  admin: AdminConfig;
   /**
    * On SIGTERM, how long to keep serving (every answer closing its connection, /readyz 503) before
    * the listener closes, so the load balancer can stop sending first.
@@ -230,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',
     footer: footer(env),
+    admin: adminConfig(env),
     // tests stop servers all the time and nothing balances load onto them
     shutdownGraceSeconds: seconds(env, 'SHUTDOWN_GRACE_SECONDS', env.NODE_ENV === 'test' ? 0 : 5, 300),
   };

@@ -9,6 +9,7 @@ import type { OrgsTables } from '../orgs/tables.ts';
 import type { LegacyTables } from '../legacy/tables.ts';
 import type { LogoutTables } from '../logout/tables.ts';
 import type { AccountTables } from '../account/tables.ts';
+import type { AdminTables } from '../admin/tables.ts';
 import type { MfaTables } from '../mfa/tables.ts';
 
 export interface MetaTable {
@@ -16,6 +17,6 @@ export interface MetaTable {
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables, MfaTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables, AdminTables, MfaTables {
   meta: MetaTable;
 }

@@ -126,10 +126,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
     prompts: features.flatMap((f) => f.prompts ?? []),
     loginLinks: features.flatMap((f) => f.loginLinks ?? []),
   });
-  koa.use(interactions.routes()).use(interactions.allowedMethods());
+  // No allowedMethods(): it answers 501 to any method a router lacks, on every path below it, so a
+  // PUT to an unknown address would be a 5xx. A wrong method on a known path is simply not found.
+  koa.use(interactions.routes());
   // the one sign-in of every self-service area (/orgs, /account)
   koa.use(selfServiceRouter(app, getProvider).routes());
-  for (const r of features.flatMap((f) => f.routers?.(getProvider) ?? [])) koa.use(r.routes()).use(r.allowedMethods());
+  for (const r of features.flatMap((f) => f.routers?.(getProvider, features) ?? [])) koa.use(r.routes());
   koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).

@@ -38,8 +38,15 @@ const first = (header: string) => header.split(',', 1)[0].trim();
  * `proxyHops`: TRUST_PROXY. Koa (and oidc-provider, a koa app with the same settings) then read
  * X-Forwarded-Host/-Proto and take the client address from X-Forwarded-For (see createHttpApp).
  */
+/** Methods some route here serves; any other (PROPFIND, TRACE, made-up ones) is 405, not the routers' 501. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 export function requestEdge(proxyHops: number): Middleware {
   return async (ctx, next) => {
+    if (!METHODS.has(ctx.method)) {
+      ctx.set('allow', 'GET, HEAD, POST, OPTIONS');
+      throw new UserError('request.method_not_allowed', 405);
+    }
     // Compressed bodies are not accepted: oidc-provider would read them as garbage and the form
     // parser fails on a bad stream; unknown codings cannot be read at all (RFC 7694: 415).
     const coding = ctx.get('content-encoding').trim().toLowerCase();

@@ -8,6 +8,7 @@ import { ORG_MESSAGES } from '../orgs/messages.ts';
 import { LEGACY_ERRORS } from '../legacy/messages.ts';
 import { SELFSERVICE_MESSAGES } from '../selfservice/messages.ts';
 import { ACCOUNT_MESSAGES } from '../account/messages.ts';
+import { ADMIN_MESSAGES } from '../admin/messages.ts';
 import { MFA_MESSAGES } from '../mfa/messages.ts';
 
 const core: Catalogue = {
@@ -45,6 +46,7 @@ const core: Catalogue = {
   'login.throttled': { 'zh-CN': '尝试次数过多，请稍后再试', en: 'Too many attempts; try again later' },
   'login.missing': { 'zh-CN': '请填写账号和密码', en: 'Enter your account and password' },
   'csrf.invalid': { 'zh-CN': '页面已过期，请刷新后重试', en: 'This page has expired; reload it and try again' },
+  'request.method_not_allowed': { 'zh-CN': '不支持该请求方法', en: 'This request method is not supported' },
   'request.too_large': { 'zh-CN': '请求过大', en: 'The request is too large' },
   'request.malformed': { 'zh-CN': '请求格式不正确', en: 'The request is malformed' },
   'request.unsupported_encoding': { 'zh-CN': '不支持压缩或经过编码的请求正文（Content-Encoding），请以未压缩形式发送', en: 'Compressed or encoded request bodies (Content-Encoding) are not accepted; send the body uncompressed' },
@@ -80,7 +82,7 @@ const core: Catalogue = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...MFA_MESSAGES };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...MFA_MESSAGES };
 
 export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];

@@ -49,6 +49,14 @@ export const jobStore = {
     if (opts.department) q = q.where('department_code', '=', opts.department);
     return q.execute();
   },
+  /** One page, newest first, after the job `after` (keyset on started_at, id). */
+  page(db: Q, filter: { departments?: string[]; status?: string }, after: { startedAt: Date; id: string } | null, limit: number): Promise<JobRow[]> {
+    let q = db.selectFrom('import_jobs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit);
+    if (filter.departments) q = filter.departments.length ? q.where('department_code', 'in', filter.departments) : q.where('department_code', '=', '\u0000');
+    if (filter.status) q = q.where('status', '=', filter.status as ImportStatus);
+    if (after) q = q.where((eb) => eb.or([eb('started_at', '<', after.startedAt), eb.and([eb('started_at', '=', after.startedAt), eb('id', '<', after.id)])]));
+    return q.execute();
+  },
   setStatus(db: Q, id: string, patch: { status: ImportStatus; error?: Record<string, unknown> | null; report?: Record<string, unknown> | null; finished_at?: Date | null }): Promise<void> {
     return db
       .updateTable('import_jobs')
@@ -86,6 +94,15 @@ export const conflictStore = {
     if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
     if (filter.status) q = q.where('status', '=', filter.status as ConflictRow['status']);
     if (afterRow) q = q.where((eb) => eb.or([eb('job_id', '>', afterRow.jobId), eb.and([eb('job_id', '=', afterRow.jobId), eb('row_number', '>', afterRow.row)])]));
+    return q.execute();
+  },
+  /** One page in (created_at, id) order after `after`, filtered by job, departments and status. */
+  pageBy(db: Q, filter: { jobId?: string; departments?: string[]; status?: string }, after: { createdAt: Date; id: string } | null, limit: number): Promise<ConflictRow[]> {
+    let q = db.selectFrom('import_conflicts').selectAll().orderBy('created_at').orderBy('id').limit(limit);
+    if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+    if (filter.departments) q = filter.departments.length ? q.where('department_code', 'in', filter.departments) : q.where('department_code', '=', '\u0000');
+    if (filter.status) q = q.where('status', '=', filter.status as ConflictRow['status']);
+    if (after) q = q.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
     return q.execute();
   },
   /** Conflicts of one job in row order, after `afterRow`. */
@@ -138,6 +155,29 @@ export const legacyAccountStore = {
       .where('legacy_uid', '=', legacyUid)
       .executeTakeFirst()
       .then((r) => r !== undefined);
+  },
+  /** A person's legacy accounts, optionally only those of some departments (administrators' view). */
+  ofPerson(db: Q, personId: string, departments?: string[]): Promise<Pick<LegacyAccountRow, 'department_code' | 'legacy_uid' | 'password_scheme' | 'password_retired_at' | 'uscc' | 'org_name' | 'job_id' | 'created_at'>[]> {
+    let q = db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid', 'password_scheme', 'password_retired_at', 'uscc', 'org_name', 'job_id', 'created_at'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid');
+    if (departments) q = departments.length ? q.where('department_code', 'in', departments) : q.where('department_code', '=', '\u0000');
+    return q.execute();
+  },
+  /** Which of these persons have a legacy account in one of these departments. */
+  linkedPersons(db: Q, personIds: string[], departments: string[]): Promise<string[]> {
+    if (!personIds.length || !departments.length) return Promise.resolve([]);
+    return db
+      .selectFrom('legacy_accounts')
+      .select('person_id')
+      .distinct()
+      .where('person_id', 'in', personIds)
+      .where('department_code', 'in', departments)
+      .execute()
+      .then((r) => r.map((x) => x.person_id));
   },
   /** Persons behind a login-name index; up to two, so the caller can tell one from ambiguous. */
   personsByLogin(db: Q, loginBidx: string): Promise<string[]> {

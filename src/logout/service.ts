@@ -29,6 +29,7 @@ export type EndReason =
   | 'session.expire'
   | 'client.disable'
   | 'org.authorization.revoke'
+  | 'org.authorization.relinquish'
   | 'org.authorization.expire'
   | 'org.suspend'
   | 'org.legal_rep.change'

@@ -70,6 +70,30 @@ export const outboxStore = {
     return q.execute();
   },
 
+  /** One page, newest first, before id `before`, filtered by status and apps (null: every app). */
+  page(db: Q, filter: { status?: OutboxStatus; clientIds: string[] | null }, before: number | null, limit: number): Promise<OutboxRow[]> {
+    let q = db.selectFrom('logout_outbox').selectAll().orderBy('id', 'desc').limit(limit);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.clientIds) q = filter.clientIds.length ? q.where('client_id', 'in', filter.clientIds) : q.where('client_id', '=', '\u0000');
+    if (before !== null) q = q.where('id', '<', before);
+    return q.execute();
+  },
+
+  byId(db: Q, id: number): Promise<OutboxRow | undefined> {
+    return db.selectFrom('logout_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** Due now: a pending row's wait ends, a failed one is pending again (one more try). */
+  async retryNow(db: Q, id: number): Promise<boolean> {
+    const r = await db
+      .updateTable('logout_outbox')
+      .set({ status: 'pending', next_attempt_at: sql`now()`, lease_until: null, finished_at: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['pending', 'failed'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+
   /** Depth and the age of the oldest pending row, for metrics and the stale warning. */
   async pendingStats(db: Q): Promise<{ pending: number; oldestSeconds: number }> {
     const r = await db

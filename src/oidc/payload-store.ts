@@ -44,6 +44,16 @@ export interface GrantListing {
   expiresAt: Date | null;
 }
 
+/** A session as an administrator sees it: never its id (the cookie's value), only its stable uid. */
+export interface ListedSession {
+  uid: string;
+  loginTs: number | null;
+  acr: string | null;
+  amr: string[];
+  clientIds: string[];
+  expiresAt: Date | null;
+}
+
 export interface GrantRow {
   id: string;
   accountId: string | null;
@@ -169,6 +179,43 @@ export const payloadStore = {
         iat: typeof r.payload.iat === 'number' ? r.payload.iat : null,
         expiresAt: r.expires_at,
       }));
+  },
+
+  /** A person's live sessions as administrators see them (no lock; newest sign-in first). */
+  async sessionsListed(db: Kysely<Database>, accountId: string, limit = 100): Promise<ListedSession[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'expires_at'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where(live)
+      .orderBy(sql`(payload->>'loginTs')::bigint`, 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => {
+      const p = r.payload;
+      return {
+        uid: String(p.uid ?? ''),
+        loginTs: typeof p.loginTs === 'number' ? p.loginTs : null,
+        acr: typeof p.acr === 'string' ? p.acr : null,
+        amr: Array.isArray(p.amr) ? (p.amr as string[]) : [],
+        clientIds: Object.keys((p.authorizations ?? {}) as object),
+        expiresAt: r.expires_at,
+      };
+    });
+  },
+
+  /** One live session of a person by its stable uid, locked (the caller ends it in its transaction). */
+  async sessionByUid(db: Kysely<Database>, accountId: string, uid: string): Promise<SessionRow | undefined> {
+    const row = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where('uid', '=', uid)
+      .forUpdate()
+      .executeTakeFirst();
+    return row ? sessionRow(row) : undefined;
   },
 
   /** Sessions past their idle lifetime (expires_at slides with use) or their absolute one. */

@@ -1,7 +1,8 @@
-// Agent authorisations: grant (or renew), accept or decline, revoke. Every change is audited in
-// the transaction that makes it. A revocation ends the org contexts resting on the authorisation
-// here, once committed, so no caller can forget it. Expiry needs no change here: every check
-// compares valid_until with the clock, and the sweep (sweep.ts) ends the contexts afterwards.
+// Agent authorisations: grant (or renew), accept or decline, give up (the agent), revoke. Every
+// change is audited in the transaction that makes it. A revocation or a giving-up ends the org
+// contexts resting on the authorisation in that same transaction, so no caller can forget it.
+// Expiry needs no change here: every check compares valid_until with the clock, and the sweep
+// (sweep.ts) ends the contexts afterwards.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../i18n/messages.ts';
@@ -9,6 +10,7 @@ import { personStore } from '../accounts/store.ts';
 import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
+import { parseIdNumber } from '../identity/id-number.ts';
 import { maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endAuthorizationContexts, type EndResult } from './contexts.ts';
 
@@ -46,12 +48,34 @@ function untilOrThrow(raw: string | null | undefined, now: Date): Date {
 /** Self-service names the agent by ID number and name: an unknown number and a wrong name give one answer. */
 async function agentByIdNumberAndName(app: AppContext, idNumber: string, rawName: string): Promise<Person> {
   const name = rawName.normalize('NFKC').trim();
+  if (!name) throw new UserError('org.agent_name_missing');
   const found = await personByIdNumber(app, idNumber).catch((err: unknown) => {
     if (err instanceof UserError && err.code === 'org.person_unknown') return null;
     throw err;
   });
   if (!found || found.name !== name) throw new UserError('org.agent_not_found', 404);
   return found;
+}
+
+export type GrantField = 'id_number' | 'name' | 'until';
+
+/**
+ * What is wrong with each field of the legal representative's grant form, found without looking
+ * anything up, so that the form can show every such mistake at once (grantAuthorization checks
+ * the same again).
+ */
+export function grantFormErrors(input: { agentIdNumber: string; agentName: string; until: string }, now = new Date()): Partial<Record<GrantField, string>> {
+  const errors: Partial<Record<GrantField, string>> = {};
+  const id = parseIdNumber(input.agentIdNumber);
+  if (!id.ok) errors.id_number = id.error;
+  if (!input.agentName.normalize('NFKC').trim()) errors.name = 'org.agent_name_missing';
+  try {
+    untilOrThrow(input.until, now);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    errors.until = err.code;
+  }
+  return errors;
 }
 
 /**
@@ -176,6 +200,54 @@ export async function answerAuthorization(
     );
     return { authorization: toAuthorization(updated), org: toOrg(orgRow) };
   });
+}
+
+/**
+ * The agent gives up (放弃) an active authorisation they hold. Audited in the transaction that
+ * makes the change, which also ends the org contexts resting on it, exactly as a revocation does
+ * (through src/logout: grants and tokens revoked, apps told over the back channel). The legal
+ * representative's own right is no authorisation: it ends only with a change of representative.
+ */
+export async function relinquishAuthorization(
+  app: AppContext,
+  person: Person,
+  authorizationId: string,
+  meta: { ip?: string | null } = {},
+  now = new Date(),
+): Promise<{ authorization: Authorization; org: Org; ended: EndResult }> {
+  if (!isUuid(authorizationId)) throw new UserError('org.authorization_unknown', 404);
+  const outcome = await app.db.transaction().execute(async (trx) => {
+    const row = await authorizationStore.byId(trx, authorizationId, { forUpdate: true });
+    if (!row) throw new UserError('org.authorization_unknown', 404);
+    if (row.person_id !== person.id) return { kind: 'denied', orgId: row.org_id } as const;
+    if (row.status !== 'active') throw new UserError('org.authorization_not_active', 409);
+    const orgRow = (await orgStore.byId(trx, row.org_id))!;
+    const updated = (await authorizationStore.update(trx, row.id, { status: 'relinquished', ended_at: now }))!;
+    await app.audit.append(
+      {
+        event: 'org.grant.relinquish',
+        outcome: 'success',
+        actor: person.sub,
+        ip: meta.ip ?? null,
+        detail: { org_id: orgRow.id, uscc: orgRow.uscc, authorization_id: row.id, role: row.role, valid_until: lastDayCst(row.valid_until) },
+      },
+      trx,
+    );
+    const ended = await endAuthorizationContexts(app, trx, row.id, 'relinquished', person.sub);
+    return { kind: 'done', row: updated, orgRow, ended } as const;
+  });
+  if (outcome.kind === 'denied') {
+    // someone else's authorisation: the same answer as an unknown one, and a record of the attempt
+    await app.audit.append({
+      event: 'org.grant.relinquish',
+      outcome: 'denied',
+      actor: person.sub,
+      ip: meta.ip ?? null,
+      detail: { org_id: outcome.orgId, authorization_id: authorizationId, reason: 'not_the_agent' },
+    });
+    throw new UserError('org.authorization_unknown', 404);
+  }
+  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended: outcome.ended };
 }
 
 interface Revoker {

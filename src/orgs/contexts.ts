@@ -106,11 +106,12 @@ export async function bindContext(
   });
 }
 
-type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive';
+type EndReason = 'revoked' | 'relinquished' | 'expired' | 'legal_rep_changed' | 'org_inactive';
 
 /** The logout reason each org end goes by (outbox rows, session.end audit). */
 const LOGOUT_REASON: Record<EndReason, LogoutReason> = {
   revoked: 'org.authorization.revoke',
+  relinquished: 'org.authorization.relinquish',
   expired: 'org.authorization.expire',
   legal_rep_changed: 'org.legal_rep.change',
   org_inactive: 'org.suspend',
@@ -154,8 +155,8 @@ async function endContexts(app: AppContext, trx: Trx, rows: ContextRow[], reason
   return { grants: ended.grants, queued: ended.queued };
 }
 
-/** Ends the contexts resting on an agent authorisation (revoked or expired). */
-export async function endAuthorizationContexts(app: AppContext, trx: Trx, authorizationId: string, reason: 'revoked' | 'expired', actor: string | null) {
+/** Ends the contexts resting on an agent authorisation (revoked, given up by the agent, or expired). */
+export async function endAuthorizationContexts(app: AppContext, trx: Trx, authorizationId: string, reason: 'revoked' | 'relinquished' | 'expired', actor: string | null) {
   return endContexts(app, trx, await contextStore.forAuthorization(trx, authorizationId), reason, actor);
 }
 

@@ -22,7 +22,8 @@ export const GRANTABLE_ROLES = ['agent'] as const;
 type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 export type OrgRole = 'legal_representative' | GrantableRole;
 
-type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked';
+/** declined: the agent said no to a pending grant; relinquished: the agent gave up (放弃) an active one. */
+type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked' | 'relinquished';
 
 export interface Org {
   id: string;
@@ -124,12 +125,13 @@ export function recentSince(now: Date): Date {
 }
 
 /** Why an authorisation does not let its agent act right now (null: it does). */
-export type Unusable = 'pending' | 'not_yet_valid' | 'expired' | 'revoked' | 'declined' | 'org_inactive';
+export type Unusable = 'pending' | 'not_yet_valid' | 'expired' | 'revoked' | 'declined' | 'relinquished' | 'org_inactive';
 
 export function authorizationState(a: Authorization, org: Org, now: Date): Unusable | null {
   if (org.status !== 'active') return 'org_inactive';
   if (a.status === 'revoked') return 'revoked';
   if (a.status === 'declined') return 'declined';
+  if (a.status === 'relinquished') return 'relinquished';
   if (a.validUntil.getTime() <= now.getTime()) return 'expired';
   if (a.status === 'pending') return 'pending';
   if (a.validFrom.getTime() > now.getTime()) return 'not_yet_valid';

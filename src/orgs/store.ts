@@ -44,6 +44,13 @@ export const orgStore = {
   byId(db: Q, id: string): Promise<OrgRow | undefined> {
     return db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
   },
+  /** One page in USCC order after `after`, optionally of one status. */
+  page(db: Q, filter: { status?: string }, after: string | null, limit: number): Promise<OrgRow[]> {
+    let q = db.selectFrom('orgs').selectAll().orderBy('uscc').limit(limit);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (after !== null) q = q.where('uscc', '>', after);
+    return q.execute();
+  },
   byOrgCode(db: Q, orgCode: string): Promise<OrgRow[]> {
     return db.selectFrom('orgs').selectAll().where('org_code', '=', orgCode).orderBy('created_at').execute();
   },

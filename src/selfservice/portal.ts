@@ -127,11 +127,11 @@ function callback(ctx: Context): { ok: true; next: string } | { ok: false; messa
   return { ok: true, next: NEXT.test(next) ? next : DEFAULT_NEXT };
 }
 
-function messagePage(ctx: Context, status: number, code: string) {
+function messagePage(ctx: Context, status: number, code: string, link?: { href: string; label: string }) {
   const locale = localeOf(ctx);
   ctx.status = status;
   ctx.type = 'html';
-  ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code });
+  ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code, link });
 }
 
 /** GET /selfservice/login?next=/account[&fresh=1] and GET /selfservice/callback. */
@@ -187,9 +187,16 @@ export function csrfOk(s: SignedIn, submitted: unknown): boolean {
 
 /**
  * For a page handler: the signed-in person, or null after answering (a GET goes to sign-in and
- * comes back; anything else gets a 401 page). Self-service pages are never cached.
+ * comes back; anything else gets a 401 page, with a sign-in link back to `home` when given).
+ * Self-service pages are never cached.
  */
-export async function requireSignIn(app: AppContext, provider: Provider, ctx: Context, signInRequired = 'selfservice.sign_in_required'): Promise<SignedIn | null> {
+export async function requireSignIn(
+  app: AppContext,
+  provider: Provider,
+  ctx: Context,
+  signInRequired = 'selfservice.sign_in_required',
+  home?: string,
+): Promise<SignedIn | null> {
   ctx.set('cache-control', 'no-store');
   const s = await signedIn(app, provider, ctx);
   if (s) return s;
@@ -197,6 +204,6 @@ export async function requireSignIn(app: AppContext, provider: Provider, ctx: Co
     localeOf(ctx); // remembers a ?lang= choice for the sign-in pages and the page after
     ctx.status = 303;
     ctx.redirect(signInUrl(ctx.path));
-  } else messagePage(ctx, 401, signInRequired);
+  } else messagePage(ctx, 401, signInRequired, home ? { href: signInUrl(home), label: tr(localeOf(ctx), 'selfservice.sign_in') } : undefined);
   return null;
 }

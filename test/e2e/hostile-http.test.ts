@@ -171,7 +171,7 @@ describe('authorization parameters sent where none are expected (found by the fu
     // oidc-provider's error handler for /auth/:uid tries to recover a redirect URI for the client,
     // from parameters that endpoint never assembles
     for (const query of [`client_id=${clientId}`, `client_id=${clientId}&redirect_uri=a&redirect_uri=b`, `client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}`]) {
-      for (const uid of ['x', '..', 'A'.repeat(43)]) {
+      for (const uid of ['x', '-', 'A'.repeat(43)]) {
         const res = await fetch(`${s.issuer}/auth/${uid}?${query}`, { redirect: 'manual' });
         // an error page, or the error sent to the (registered) redirect URI the query names
         const location = res.headers.get('location');
@@ -246,7 +246,8 @@ describe('the client address behind one trusted proxy', () => {
     for (const forged of [`1.2.3.4, ${ATTACKER}`, `${ATTACKER}, ${ATTACKER}`, `::1, 127.0.0.1, ${ATTACKER}`]) {
       const r = await submitLogin(forged, ID_A, PASSWORD);
       expect(r.status, forged).toBe(401);
-      expect(r.body).toContain('账号或密码错误');
+      // a lock on the client's address is said as such (it tells nothing about accounts)
+      expect(r.body).toContain('登录已暂时锁定');
     }
     // another client, who only claims to be the attacker, is not locked
     const other = await submitLogin(`${ATTACKER}, 198.51.100.77`, ID_A, PASSWORD);

@@ -258,6 +258,15 @@ const DECLARED = {
     resolved_person_id: 'uuid null',
     created_at: 'timestamptz',
   },
+  admin_roles: {
+    id: 'uuid',
+    person_id: 'uuid null',
+    client_id: 'text null',
+    role: 'text',
+    department_code: 'text null',
+    granted_by: 'text',
+    created_at: 'timestamptz',
+  },
 } as const satisfies DatabaseColumns;
 
 // ---- what the migrations create, read from the database ------------------------------------
