@@ -20,7 +20,10 @@ import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
 import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
-import { mfaFeature } from './mfa/feature.ts';
+import { mfaFeatureWith } from './mfa/feature.ts';
+import type { MfaRequirement } from './mfa/prompt.ts';
+import { rolesOfPerson } from './admin/service.ts';
+import { isAcr } from './oidc/acr.ts';
 
 export interface RunningServer {
   url: string;
@@ -32,8 +35,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Anyone holding an admin role signs in at ADMIN_MIN_ACR or better, at every app (issue 11 item 8). */
+const adminsStepUp: MfaRequirement = async (app, person) =>
+  isAcr(app.config.admin.minAcr) && (await rolesOfPerson(app, person.id)).length > 0 ? app.config.admin.minAcr : null;
+
 /** The features a production server runs, in order (prompts run in this order, after login). */
-export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, mfaFeature];
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, mfaFeatureWith({ requirements: [adminsStepUp] })];
 
 const PURGE_MS = 10 * 60_000;
 

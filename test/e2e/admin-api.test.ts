@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { department, person, ID_A, ID_B } from '../helpers/fixtures.ts';
+import { generate } from 'otplib';
 import { api, automationClient, ccToken, consoleSignIn, idNumber } from '../helpers/admin.ts';
 import { addClient, clientVersion } from '../../src/clients/service.ts';
 import { clientStore } from '../../src/clients/store.ts';
@@ -18,7 +19,7 @@ import { jobStore, legacyAccountStore } from '../../src/legacy/store.ts';
 import { outboxStore } from '../../src/logout/store.ts';
 import { addOrg } from '../../src/orgs/org-lifecycle.ts';
 import type { Person } from '../../src/accounts/person.ts';
-import { HttpUser } from '../helpers/http-user.ts';
+import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { startTestServer as startAnother } from '../helpers/server.ts';
 
 const ORG = '91350100M000100Y43';
@@ -321,15 +322,23 @@ describe('admin API: person tokens from the console sign-in', () => {
     await grantPersonRole(s.app, OTHER_ID, 'department', 'GA', 'test');
   });
 
-  it('with ADMIN_MIN_ACR=mfa (the default) a password sign-in is not enough', async () => {
+  it('with ADMIN_MIN_ACR=mfa (the default) a password sign-in is not enough: the second factor is set up inside the sign-in', async () => {
     const strict = await startAnother();
     try {
       await person(strict, { idNumber: ID_A, name: '管理员', phone: null, email: null });
       await grantPersonRole(strict.app, ID_A, 'security', null, 'test');
-      const r = await consoleSignIn(strict, ID_A, new HttpUser());
-      expect(r.res.status).toBe(403);
-      expect(await r.res.text()).toContain('多因素认证');
+      const user = new HttpUser();
+      const r = await consoleSignIn(strict, ID_A, user);
       expect(r.token).toBeUndefined();
+      const html = await r.res.text();
+      expect(html).toContain('设置两步验证'); // the console asks acr_values=mfa: a minimum (src/mfa)
+      const secret = html.match(/id="totp-secret">([A-Z2-7 ]+)</)![1].replace(/ /g, '');
+      const codes = await user.postForm(new URL(formAction(html, '/mfa/enrol'), strict.issuer).toString(), { ...formFields(html), otp: await generate({ secret }) });
+      const next = (await codes.res.text()).match(/<form method="get" action="([^"]+)"/)![1].replace(/&amp;/g, '&');
+      await user.follow(new URL(next, strict.issuer).toString());
+      const token = user.jar.get('yt_admin');
+      expect(token).toBeTruthy();
+      expect((await api(strict, token, 'GET', '/persons?id_number=' + ID_A)).status).toBe(200);
     } finally {
       await strict.close();
     }

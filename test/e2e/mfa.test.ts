@@ -17,6 +17,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { TEST_MASTER_KEY } from '../helpers/db.ts';
 import { resetMfa } from '../../src/mfa/reset.ts';
 import { UserError } from '../../src/i18n/messages.ts';
+import { grantPersonRole } from '../../src/admin/service.ts';
 
 const ACR_PWD = 'urn:yitong:acr:pwd';
 const ACR_MFA = 'urn:yitong:acr:mfa';
@@ -35,7 +36,7 @@ let strict: App;
 let levelled: App;
 
 // ID numbers with valid check characters (GB 11643)
-const IDS = ['11010519491231002X', '440524188001010014', '110101199003071006', '110101199003071014', '110101199003071022', '110101199003071030', '110101199003071049', '110101199003071057'];
+const IDS = ['11010519491231002X', '440524188001010014', '110101199003071006', '110101199003071014', '110101199003071022', '110101199003071030', '110101199003071049', '110101199003071057', '110101199003071065'];
 
 async function addApp(server: { issuer: string }, name: string, redirect: string, extra: Parameters<typeof client>[1] extends infer T ? Partial<T> : never = {}): Promise<App> {
   const reg = await client(s, { name, department: 'GA', redirectUris: [redirect], grantTypes: ['authorization_code', 'refresh_token'], ...extra });
@@ -325,6 +326,15 @@ describe('step-up in one SSO session', () => {
     expect(callbackError(await start(user, plain, { claims: essentialMfa, prompt: 'none' })).error).toBe('interaction_required');
     const f = await start(user, plain, { claims: essentialMfa });
     expect(f.html).toContain('设置两步验证'); // no factor yet: set one up, right after the password
+  });
+});
+
+describe('admins', () => {
+  it('anyone holding an admin role is asked for a second factor at every app (ADMIN_MIN_ACR, default mfa)', async () => {
+    await grantPersonRole(s.app, IDS[8], 'audit', null, 'test');
+    const f = await password(await start(new HttpUser(), plain), IDS[8]);
+    expect(f.html).toContain('设置两步验证');
+    expect(callbackError(await start(new HttpUser(), plain, { prompt: 'none' })).error).toBe('login_required');
   });
 });
 
