@@ -39,10 +39,13 @@ export function enrolmentOf(app: AppContext, person: Person, secret: string): En
   return { secret, uri: generateURI({ issuer: `${ISSUER} ${host}`, label: label(person), secret, algorithm: 'sha1', digits: TOTP_DIGITS, period: TOTP_PERIOD }) };
 }
 
-/** The pending enrolment (started, not yet confirmed with a code), if any. */
+/** An enrolment not confirmed within this long is started again with a new secret. */
+export const PENDING_SECONDS = 900;
+
+/** The pending enrolment (started recently, not yet confirmed with a code), if any. */
 export async function pendingEnrolment(app: AppContext, person: Person): Promise<Enrolment | null> {
   const row = await totpStore.byPerson(app.db, person.id);
-  if (!row || row.confirmed_at) return null;
+  if (!row || row.confirmed_at || Date.now() - row.created_at.getTime() > PENDING_SECONDS * 1000) return null;
   return enrolmentOf(app, person, app.keyring.open(row.secret_enc, TOTP_AAD));
 }
 
@@ -75,6 +78,7 @@ export async function checkCode(app: AppContext, person: Person, raw: string, op
   if (!code) return { ok: false, reason: 'format' };
   const row = await totpStore.byPerson(app.db, person.id);
   if (!row || Boolean(row.confirmed_at) === confirm) return { ok: false, reason: 'none' };
+  if (confirm && Date.now() - row.created_at.getTime() > PENDING_SECONDS * 1000) return { ok: false, reason: 'none' };
   const step = await matchStep(app.keyring.open(row.secret_enc, TOTP_AAD), code, opts.now ?? Date.now() / 1000);
   if (step === null) return { ok: false, reason: 'wrong' };
   if (!(await totpStore.claimStep(app.db, person.id, step, confirm))) return { ok: false, reason: 'replay' };
