@@ -1,5 +1,6 @@
 // The only place that reads process.env. Everything else receives a Config.
 import path from 'node:path';
+import { loadCitizenConfig, type CitizenConfig } from './citizen.ts';
 
 export interface ThrottleConfig {
   /** failures per account before progressive delay starts */
@@ -15,7 +16,8 @@ export interface ThrottleConfig {
   maxDelayMs: number;
 }
 
-export interface Config {
+/** `CitizenConfig`: SMS, one-time codes, real-name check, registration (src/config/citizen.ts). */
+export interface Config extends CitizenConfig {
   port: number;
   issuer: string;
   databaseUrl: string | undefined;
@@ -88,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hashConcurrency: int(env, 'HASH_CONCURRENCY', 0),
     // who runs a command, for the audit trail (`cli:USER`)
     cliUser: env.SUDO_USER || env.USER || 'admin',
+    ...loadCitizenConfig(env, production),
   };
 }
