@@ -4,10 +4,12 @@ import * as m0001 from './0001_core.ts';
 import * as m0002 from './0002_orgs.ts';
 import * as m0003 from './0003_legacy.ts';
 import * as m0004 from './0004_logout.ts';
+import * as m0005 from './0005_codes.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_orgs': m0002,
   '0003_legacy': m0003,
   '0004_logout': m0004,
+  '0005_codes': m0005,
 };

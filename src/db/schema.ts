@@ -8,12 +8,13 @@ import type { InteractionsTables } from '../interactions/tables.ts';
 import type { OrgsTables } from '../orgs/tables.ts';
 import type { LegacyTables } from '../legacy/tables.ts';
 import type { LogoutTables } from '../logout/tables.ts';
+import type { CodesTables } from '../codes/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, CodesTables {
   meta: MetaTable;
 }

@@ -215,6 +215,19 @@ const DECLARED = {
     resolved_person_id: 'uuid null',
     created_at: 'timestamptz',
   },
+  one_time_codes: {
+    id: 'uuid',
+    purpose: 'text',
+    subject: 'text',
+    person_id: 'uuid null',
+    phone_bidx: 'text null',
+    code_hash: 'text',
+    attempts: 'int4',
+    created_at: 'timestamptz',
+    expires_at: 'timestamptz',
+    used_at: 'timestamptz null',
+  },
+  code_counters: { key: 'text', count: 'int4', expires_at: 'timestamptz' },
 } as const satisfies DatabaseColumns;
 
 // ---- what the migrations create, read from the database ------------------------------------
