@@ -192,11 +192,12 @@ export const coreCommands: Record<string, Command> = {
   'person add': {
 
     summary: { 'zh-CN': '新建自然人账号（密码从标准输入读取）', en: 'add a person (password on standard input)' },
-    usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
+    usage: 'yitong person add --id-number ID --name NAME [--phone P [--phone-verified]] [--email E] [--real-name-level 1-4] --password-stdin',
     options: {
       'id-number': { type: 'string' },
       name: { type: 'string' },
       phone: { type: 'string' },
+      'phone-verified': { type: 'boolean' },
       email: { type: 'string' },
       'real-name-level': { type: 'string' },
       'password-stdin': { type: 'boolean' },
@@ -215,6 +216,7 @@ export const coreCommands: Record<string, Command> = {
             email: one(v, 'email', false),
             password,
             realNameLevel: level === undefined ? undefined : Number(level),
+            phoneVerified: Boolean(v['phone-verified']),
           },
           env.actor,
         );

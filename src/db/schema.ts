@@ -9,12 +9,14 @@ import type { OrgsTables } from '../orgs/tables.ts';
 import type { LegacyTables } from '../legacy/tables.ts';
 import type { LogoutTables } from '../logout/tables.ts';
 import type { CodesTables } from '../codes/tables.ts';
+import type { RealNameTables } from '../realname/tables.ts';
+import type { IdvTables } from '../idv/tables.ts';
 
 export interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, CodesTables {
+export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, CodesTables, RealNameTables, IdvTables {
   meta: MetaTable;
 }

@@ -7,6 +7,7 @@ export type { Locale };
 import { ORG_MESSAGES } from '../orgs/messages.ts';
 import { LEGACY_ERRORS } from '../legacy/messages.ts';
 import { CODE_MESSAGES } from '../codes/messages.ts';
+import { CITIZEN_MESSAGES } from '../citizen/messages.ts';
 
 const core: Catalogue = {
   'id_number.empty': { 'zh-CN': '请填写身份证号码', en: 'The ID number is missing' },
@@ -70,7 +71,7 @@ const core: Catalogue = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...CODE_MESSAGES };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...CODE_MESSAGES, ...CITIZEN_MESSAGES };
 
 export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];

@@ -1,6 +1,7 @@
 import { t, type Locale } from './messages.ts';
 import type { Catalogue } from './format.ts';
 import { ORG_UI } from '../orgs/messages.ts';
+import { CITIZEN_UI } from '../citizen/messages.ts';
 
 // Page text (zh-CN first, en second). Error messages live in messages.ts.
 const core: Catalogue = {
@@ -37,7 +38,7 @@ const core: Catalogue = {
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
 
-export const ui: Catalogue = { ...core, ...ORG_UI };
+export const ui: Catalogue = { ...core, ...ORG_UI, ...CITIZEN_UI };
 
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {
