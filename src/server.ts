@@ -16,6 +16,7 @@ import type { BackgroundTask, FeatureFactory } from './feature.ts';
 import { logoutTasks } from './logout/tasks.ts';
 import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
+import { citizenFeature } from './citizen/feature.ts';
 
 export interface RunningServer {
   url: string;
@@ -28,7 +29,7 @@ export interface RunningServer {
 }
 
 /** The features a production server runs, in order (prompts run in this order, after login). */
-export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature];
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, citizenFeature];
 
 const PURGE_MS = 10 * 60_000;
 

@@ -11,8 +11,9 @@ import { ALL_FEATURES, startServer } from '../server.ts';
 import type { AppContext } from '../context.ts';
 import { orgsCommands } from '../orgs/cli.ts';
 import { legacyCommands } from '../legacy/cli.ts';
+import { citizenCommands } from '../citizen/cli.ts';
 
-const commands: Record<string, Command> = { ...coreCommands, ...orgsCommands, ...legacyCommands };
+const commands: Record<string, Command> = { ...coreCommands, ...orgsCommands, ...legacyCommands, ...citizenCommands };
 const features = ALL_FEATURES;
 
 const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: AppContext): CliEnv => ({

@@ -302,6 +302,14 @@ export class OneTimeCodes {
     return codeStore.use(this.#app.db, id);
   }
 
+  /**
+   * Adds one to a fixed-window counter kept beside the send limits (e.g. registrations per client
+   * address per hour) and returns the count in the current window.
+   */
+  async bumpCounter(key: string, windowSeconds: number): Promise<number> {
+    return (await codeStore.bump(this.#app.db, `x:${key}`, windowSeconds)).count;
+  }
+
   purgeExpired(): Promise<number> {
     return codeStore.purgeExpired(this.#app.db);
   }
