@@ -25,10 +25,13 @@ export function translateFields(locale: Locale, fields: FieldErrors): Record<str
   return Object.fromEntries(Object.entries(fields).map(([k, m]) => [k, t(locale, m!.key, m!.params)]));
 }
 
-/** A form field as a string (arrays, objects and absent fields are ''), cut to `max` characters. */
+// C0 controls and DEL: nobody types them, and they are echoed back into the form
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** A form field as a string (arrays, objects and absent fields are ''), without control characters, cut to `max`. */
 export function field(ctx: Context, name: string, max = 256): string {
   const v = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v.slice(0, max) : '';
+  return typeof v === 'string' ? v.slice(0, max).replace(CONTROL, '') : '';
 }
 
 /** True when the POST was the "get code" button rather than the final submit. */
