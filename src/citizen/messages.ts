@@ -8,7 +8,10 @@ export const CITIZEN_MESSAGES = {
   'password.common': { 'zh-CN': '该密码过于常见，容易被猜中，请换一个', en: 'This password is too common and easy to guess; choose another' },
   'password.personal': { 'zh-CN': '密码不能包含身份证号码、出生日期或手机号码', en: 'The password must not contain your ID number, birth date or mobile number' },
   'identifier.empty': { 'zh-CN': '请填写身份证号码、手机号码或电子邮箱', en: 'Enter your ID number, mobile number or e-mail address' },
-  'identifier.invalid': { 'zh-CN': '请填写有效的身份证号码、手机号码或电子邮箱', en: 'Enter a valid ID number, mobile number or e-mail address' },
+  'identifier.invalid': {
+    'zh-CN': '请填写有效的身份证号码、手机号码、电子邮箱，或原部门系统账号（部门编码/登录名）',
+    en: 'Enter a valid ID number, mobile number, e-mail address, or former departmental account (DEPARTMENT/login name)',
+  },
   'register.exists': {
     'zh-CN': '该身份证号码已有账号，不能重复注册。如果是您本人的账号，请找回密码后登录。',
     en: 'This ID number already has an account and cannot register again. If it is yours, reset the password and sign in.',

@@ -16,18 +16,26 @@ import { personStore } from '../accounts/store.ts';
 import { openPerson } from '../accounts/person.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { legacyAccountStore } from '../legacy/store.ts';
+import { findPersonByLegacyLogin } from '../legacy/login.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
 import { maskIdentifier } from '../interactions/authenticate.ts';
 import { checkMessage, sendMessage } from '../codes/messages.ts';
 import type { FieldErrors, Msg } from './forms.ts';
 import type { CitizenDeps, Requester } from './registration.ts';
-import { checkCode, checkIdentifier, checkNewPassword } from './validate.ts';
+import { checkCode, checkIdentifier, checkNewPassword, LEGACY_LOGIN } from './validate.ts';
+
+/** ID number, mobile or e-mail (the core's lookup), or a former departmental login `DEPT/name`. */
+async function resolve(app: AppContext, identifier: string): Promise<Person | null> {
+  const legacy = LEGACY_LOGIN.exec(identifier);
+  if (legacy) return findPersonByLegacyLogin(app, legacy[1], legacy[2]);
+  return findPersonByIdentifier(app, identifier);
+}
 
 export async function sendRecoveryCode(app: AppContext, deps: CitizenDeps, identifierRaw: string, who: Requester): Promise<{ fields: FieldErrors; notice?: Msg & { error: boolean } }> {
   const identifier = checkIdentifier(identifierRaw);
   if (!identifier.ok) return { fields: { identifier: identifier.msg } };
   if (!deps.codes.configured) return { fields: {}, notice: { key: 'sms.off', error: true } };
-  const person = await findPersonByIdentifier(app, identifier.value);
+  const person = await resolve(app, identifier.value);
   const phone = person ? verifiedPhoneOf(person) : null;
   const outcome = await deps.codes.send({
     purpose: 'recover',

@@ -58,5 +58,9 @@ export function checkIdentifier(raw: string): Checked {
   if (email.ok) return ok(email.value);
   // an 18-character attempt at an ID number gets the ID number's own message
   if (/^[\dXx]{15,18}$/.test(v.replace(/\s+/g, ''))) return bad((id as { error: string }).error);
+  if (LEGACY_LOGIN.test(v)) return ok(v);
   return bad('identifier.invalid');
 }
+
+/** A former departmental account, `DEPARTMENT/loginname` (as the login form takes it). */
+export const LEGACY_LOGIN = /^([A-Za-z0-9_-]{1,32})\/(.{1,128})$/su;

@@ -48,7 +48,7 @@ async function loginUid(user: HttpUser): Promise<string> {
 
 beforeAll(async () => {
   gw = await startAliyunGateway();
-  s = await startTestServer({ ...gw.env, SMS_TIMEOUT_MS: '300' });
+  s = await startTestServer({ ...gw.env, SMS_TIMEOUT_MS: '300', REGISTER_IP_HOURLY_LIMIT: '3' });
   await department(s);
   const c = await client(s, { department: 'GA', redirectUris: [REDIRECT] });
   rp = await oidc.discovery(new URL(s.issuer), c.client_id, c.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
@@ -126,6 +126,21 @@ describe('citizen pages under bad input', () => {
     }
     const lang = await page(user, '/account/recover?lang=xx-YY');
     expect(lang.status).toBe(200);
+  });
+
+  it('registration is throttled per client address: the 4th complete form within the hour (limit 3 here) is refused before its code is checked', async () => {
+    const user = new HttpUser();
+    const { fields } = await page(user, '/register');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await raw(user, '/register', new URLSearchParams({ csrf: fields.csrf, id_number: '440524188001010014', name: '李四', phone: '13900003333', sms_code: '123456', password: 'Hz-7Lq!xPw' }).toString());
+      statuses.push(r.status);
+      if (i === 3) expect(r.html).toContain('您所在网络的注册尝试过多，请 1 小时后再试。');
+    }
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    // a form with a malformed field is not counted: it never reaches the code
+    const bad = await raw(user, '/register', new URLSearchParams({ csrf: fields.csrf, id_number: 'x' }).toString());
+    expect(bad.status).toBe(400);
   });
 
   it('a gateway that is down or hangs: a clear message on the form (the fields kept), never a 500; while the gateway is known to be down every SMS form says so', async () => {

@@ -387,16 +387,17 @@ describe('password recovery', () => {
     const sid = (await claimsOf(tokens)).sid as string;
     const tokensBefore = receiver.tokens.length;
 
-    // another browser recovers the password (started from a sign-in, it offers the way back)
+    // another browser recovers the password with the old departmental login name (started from a
+    // sign-in, the page offers the way back to it)
     const other = new HttpUser();
     const l2 = await beginLogin(other, 'openid');
     const f = await formOf(other, `/account/recover?interaction=${l2.uid}`, '/account/recover');
     const after = gw.messages.length;
-    await post(other, f.action, { ...f.fields, identifier: p.idNumber, action: 'send_code' });
+    await post(other, f.action, { ...f.fields, identifier: 'GA/fengshier', action: 'send_code' });
     const code = await gw.codeFor(phone, after);
-    const weak = await post(other, f.action, { ...f.fields, identifier: p.idNumber, sms_code: code, new_password: `Ab!${phone}` });
+    const weak = await post(other, f.action, { ...f.fields, identifier: 'GA/fengshier', sms_code: code, new_password: `Ab!${phone}` });
     expect(weak.html).toMatch(/id="new_password-error">密码不能包含/);
-    const r = await post(other, f.action, { ...f.fields, identifier: p.idNumber, sms_code: code, new_password: NEW_PASSWORD });
+    const r = await post(other, f.action, { ...f.fields, identifier: 'GA/fengshier', sms_code: code, new_password: NEW_PASSWORD });
     expect(r.res.status).toBe(200);
     expect(visible(r.html)).toContain('密码已重置');
     expect(r.html).toContain(`href="/interaction/${l2.uid}"`);
