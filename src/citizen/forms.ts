@@ -60,14 +60,3 @@ export function formCsrfValid(app: AppContext, ctx: Context, submitted: string):
 export function interactionUid(raw: unknown): string | null {
   return typeof raw === 'string' && /^[A-Za-z0-9_-]{10,64}$/.test(raw) ? raw : null;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `fn` and answers no sooner than `ms` after the start (answers that must not time an account). */
-export async function atLeast<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const r = await fn();
-  const left = ms - (Date.now() - started);
-  if (left > 0) await sleep(left);
-  return r;
-}

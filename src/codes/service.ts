@@ -128,11 +128,16 @@ export class OneTimeCodes {
     return this.#app.keyring.blindIndex('otp-code', `${id}\n${purpose}\n${rowSubject}\n${code}`);
   }
 
+  /** Appends an audit record without waiting for it (it is written with the next group commit). */
+  #audit(e: Parameters<AppContext['audit']['append']>[0]): void {
+    this.#app.audit.append(e).catch((err: Error) => logger.warn({ err: err.message, event: e.event }, 'audit record not written'));
+  }
+
   async #limit(name: LimitName, count: number, cap: number, req: SendRequest, silent: boolean): Promise<void> {
     smsLimited.inc({ limit: name });
     // audited once per window (the first refusal), so a pumping run cannot flood the audit trail
     if (count === cap + 1) {
-      await this.#app.audit.append({
+      this.#audit({
         event: 'sms.limit',
         outcome: 'denied',
         clientId: req.clientId ?? null,
@@ -193,13 +198,15 @@ export class OneTimeCodes {
     const visible = await this.#caps(req, subjectKey, false);
     if (visible) return visible;
 
-    // The real recipient, when it is not what was typed: limited too, but silently.
+    // The real recipient, when it is not what was typed (recovery by ID number): limited too, but
+    // silently. A concealed request for nobody does the same counting on a key of its own, so that
+    // both take the same statements.
     let deliver = req.to !== null;
-    const toKey = req.to ? `p:${this.phoneIndex(req.to.phone)}` : null;
-    if (req.to && toKey !== subjectKey) {
+    const toKey = req.to ? `p:${this.phoneIndex(req.to.phone)}` : req.conceal && subjectKey.startsWith('s:') ? `n:${subjectKey}` : null;
+    if (toKey && toKey !== subjectKey) {
       const toCool = await codeStore.bump(db, `cool:${toKey}`, RESEND_SECONDS);
-      if (toCool.count > 1) deliver = false;
-      else if (await this.#caps(req, toKey!, true)) deliver = false;
+      const blocked = toCool.count > 1 || (await this.#caps(req, toKey, true)) !== null;
+      if (blocked) deliver = false;
     }
     if (!req.conceal && !deliver) throw new Error('codes: a code that is not concealed needs a recipient');
 
@@ -221,7 +228,8 @@ export class OneTimeCodes {
 
     if (!deliver) {
       smsSends.inc({ provider: this.#sender!.name, purpose: req.purpose, outcome: 'nobody' });
-      await app.audit.append({
+      // not awaited: the answer must not wait for anything the answer for a real recipient does not
+      this.#audit({
         event: 'sms.send',
         outcome: 'info',
         clientId: req.clientId ?? null,

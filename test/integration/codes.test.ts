@@ -27,6 +27,7 @@ let phoneSeq = 0;
 const freshPhone = () => `1390000${String(++phoneSeq).padStart(4, '0')}`;
 
 async function audits(event: string) {
+  await app.audit.drain(); // limit and no-recipient records are appended without waiting
   return app.db.selectFrom('audit_log').selectAll().where('event', '=', event).orderBy('seq').execute();
 }
 
