@@ -9,6 +9,7 @@ import { createPerson } from '../accounts/service.ts';
 import { logoutPerson, setPersonStatus, type StatusChange } from '../accounts/lifecycle.ts';
 import type { Ended } from '../logout/service.ts';
 import { listOutbox } from '../logout/outbox.ts';
+import { recordInitialLevel } from '../realname/service.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
 import { clientRules, createProvider } from '../oidc/provider.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -220,6 +221,8 @@ export const coreCommands: Record<string, Command> = {
           },
           env.actor,
         );
+        // a starting level set by an administrator is the first entry of the person's level history
+        if (level !== undefined) await recordInitialLevel(app, p, 'counter', env.actor);
         return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
       });
     },

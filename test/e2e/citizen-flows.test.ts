@@ -430,7 +430,7 @@ describe('password recovery', () => {
 
 describe('real-name level at the counter', () => {
   const cli = (argv: string[]) => {
-    const env: CliEnv = { config: s.config, features: ALL_FEATURES, io: { stdin: process.stdin, stdout: process.stdout, stderr: { write: () => true } } as never, actor: 'cli:counter01', hosted: s.app, path: (x) => x };
+    const env: CliEnv = { config: s.config, features: ALL_FEATURES, io: { stdin: async () => 'Hz-7Lq!xPw\n', stderr: { write: () => true } } as never, actor: 'cli:counter01', hosted: s.app, path: (x) => x };
     return runCommand([...argv, '--json'], { ...coreCommands, ...citizenCommands }, env.io, () => env);
   };
 
@@ -459,6 +459,12 @@ describe('real-name level at the counter', () => {
       ['cli:counter01', 1, 4],
       ['cli:counter01', 4, 2],
     ]);
+
+    // an administrator's starting level is the first history entry, with the administrator as actor
+    const added = newId();
+    expect((await cli(['person', 'add', '--id-number', added, '--name', '陈十三', '--phone', newPhone(), '--phone-verified', '--real-name-level', '3', '--password-stdin'])).exitCode).toBe(0);
+    expect(JSON.parse((await cli(['person', 'level-history', '--id-number', added])).stdout)).toMatchObject({ level: 3, history: [{ level: 3, previous_level: null, method: 'counter', actor: 'cli:counter01' }] });
+    expect(await s.app.db.selectFrom('persons').select('phone_verified').where('name', '=', '陈十三').executeTakeFirstOrThrow()).toEqual({ phone_verified: true });
 
     expect((await cli(['person', 'set-level', '--id-number', p.idNumber!, '--level', '7'])).exitCode).not.toBe(0);
     expect((await cli(['person', 'set-level', '--id-number', p.idNumber!, '--level', '2', '--method', 'magic'])).exitCode).toBe(2);
