@@ -85,6 +85,8 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
   });
 
   const who = (ctx: Context, clientId: string | null = null) => ({ ip: ctx.ip, clientId });
+  /** Said up front on every SMS form when no gateway is configured (production without SMS_PROVIDER). */
+  const smsOff = () => (deps.codes.configured ? undefined : { key: 'sms.off', error: true });
 
   /** Finishes the sign-in in progress as `sub` (SMS login, or a registration that began there). */
   async function finishLogin(ctx: Context, provider: Provider, clientId: string, sub: string) {
@@ -113,7 +115,7 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
     const provider = getProvider();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') return messagePage(ctx, 400, 'interaction.expired');
-    await renderSms(ctx, provider, details);
+    await renderSms(ctx, provider, details, { notice: smsOff() });
   });
 
   router.post('/interaction/:uid/sms', formParser, async (ctx) => {
@@ -130,7 +132,8 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
     }
     const r = await smsAuthenticate(app, deps, { phone: values.phone, smsCode: values.sms_code }, who(ctx, clientId));
     if (!r.ok) {
-      ctx.status = r.message?.key === 'login.throttled' ? 429 : Object.keys(r.fields).some((f) => f === 'phone') || r.fields.sms_code?.key === 'code.format' || r.fields.sms_code?.key === 'code.missing' ? 400 : 401;
+      const malformed = Boolean(r.fields.phone) || ['code.format', 'code.missing'].includes(r.fields.sms_code?.key ?? '');
+      ctx.status = r.message?.key === 'login.throttled' ? 429 : malformed ? 400 : 401;
       return renderSms(ctx, provider, details, { fields: r.fields, message: r.message, values: { phone: values.phone } });
     }
     await finishLogin(ctx, provider, String(details.params.client_id), r.person.sub);
@@ -151,7 +154,7 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
     );
   }
 
-  router.get('/register', (ctx) => renderRegister(ctx, interactionUid(ctx.query.interaction)));
+  router.get('/register', (ctx) => renderRegister(ctx, interactionUid(ctx.query.interaction), { notice: smsOff() }));
 
   router.post('/register', formParser, async (ctx) => {
     const uid = interactionUid(ctx.query.interaction);
@@ -227,7 +230,7 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
     );
   }
 
-  router.get('/account/recover', (ctx) => renderRecover(ctx, interactionUid(ctx.query.interaction)));
+  router.get('/account/recover', (ctx) => renderRecover(ctx, interactionUid(ctx.query.interaction), { notice: smsOff() }));
 
   router.post('/account/recover', formParser, async (ctx) => {
     const uid = interactionUid(ctx.query.interaction);

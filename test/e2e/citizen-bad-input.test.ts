@@ -162,3 +162,28 @@ describe('citizen pages under bad input', () => {
     gw.mode = 'ok';
   });
 });
+
+describe('SMS switched off (production without SMS_PROVIDER)', () => {
+  it('every SMS form says so up front and on "get code"; nothing breaks', async () => {
+    const off = await startTestServer({ NODE_ENV: 'production' });
+    try {
+      expect(off.config.sms.provider).toBe('none');
+      const user = new HttpUser();
+      for (const path of ['/register', '/account/recover']) {
+        const res = await user.request(`${off.issuer}${path}`);
+        const html = await res.text();
+        expect(res.status).toBe(200);
+        expect(html).toContain('本平台未开通短信服务');
+        const sent = await user.request(`${off.issuer}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ ...formFields(html), phone: '13800138000', identifier: '13800138000', action: 'send_code' }).toString(),
+        });
+        expect(sent.status).toBe(200);
+        expect(await sent.text()).toContain('本平台未开通短信服务');
+      }
+    } finally {
+      await off.close();
+    }
+  });
+});
