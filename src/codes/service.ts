@@ -264,22 +264,14 @@ export class OneTimeCodes {
       this.#downUntil = Date.now() + BREAKER_MS;
       logger.error({ provider: sender.name, code: r.code, message: r.message }, 'SMS gateway failure: SMS forms say the service is unavailable for 30 s');
     }
-    await this.#app.audit
-      .append({
-        event: 'sms.send',
-        outcome: r.ok ? 'success' : 'failure',
-        actor: to.sub,
-        clientId: req.clientId ?? null,
-        ip: req.ip,
-        detail: {
-          purpose: req.purpose,
-          to: maskPhone(to.phone),
-          provider: sender.name,
-          ms: Date.now() - started,
-          ...(r.ok ? {} : { kind: r.kind, error: r.code }),
-        },
-      })
-      .catch((err: Error) => logger.warn({ err: err.message }, 'sms.send audit record not written'));
+    this.#audit({
+      event: 'sms.send',
+      outcome: r.ok ? 'success' : 'failure',
+      actor: to.sub,
+      clientId: req.clientId ?? null,
+      ip: req.ip,
+      detail: { purpose: req.purpose, to: maskPhone(to.phone), provider: sender.name, ms: Date.now() - started, ...(r.ok ? {} : { kind: r.kind, error: r.code }) },
+    });
     return outcome;
   }
 
