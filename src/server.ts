@@ -20,6 +20,7 @@ import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
 import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
+import { citizenFeature } from './citizen/feature.ts';
 
 export interface RunningServer {
   url: string;
@@ -32,7 +33,7 @@ export interface RunningServer {
 }
 
 /** The features a production server runs, in order (prompts run in this order, after login). */
-export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature];
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, citizenFeature];
 
 const PURGE_MS = 10 * 60_000;
 

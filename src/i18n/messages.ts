@@ -9,6 +9,8 @@ import { LEGACY_ERRORS } from '../legacy/messages.ts';
 import { SELFSERVICE_MESSAGES } from '../selfservice/messages.ts';
 import { ACCOUNT_MESSAGES } from '../account/messages.ts';
 import { ADMIN_MESSAGES } from '../admin/messages.ts';
+import { CODE_MESSAGES } from '../codes/messages.ts';
+import { CITIZEN_MESSAGES } from '../citizen/messages.ts';
 
 const core: Catalogue = {
   'id_number.empty': { 'zh-CN': '请填写身份证号码', en: 'The ID number is missing' },
@@ -81,7 +83,7 @@ const core: Catalogue = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...CODE_MESSAGES, ...CITIZEN_MESSAGES };
 
 export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];
