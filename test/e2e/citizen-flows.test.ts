@@ -24,6 +24,7 @@ import { createIdvClient } from '../../src/idv/client.ts';
 import { runCommand } from '../../src/cli/run.ts';
 import { coreCommands, type CliEnv } from '../../src/cli/commands.ts';
 import { citizenCommands } from '../../src/citizen/cli.ts';
+import { accountsCommands } from '../../src/accounts/cli.ts';
 import { ALL_FEATURES } from '../../src/server.ts';
 import { personStore } from '../../src/accounts/store.ts';
 import { startImport } from '../../src/legacy/job/runner.ts';
@@ -431,7 +432,7 @@ describe('password recovery', () => {
 describe('real-name level at the counter', () => {
   const cli = (argv: string[]) => {
     const env: CliEnv = { config: s.config, features: ALL_FEATURES, io: { stdin: async () => 'Hz-7Lq!xPw\n', stderr: { write: () => true } } as never, actor: 'cli:counter01', hosted: s.app, path: (x) => x };
-    return runCommand([...argv, '--json'], { ...coreCommands, ...citizenCommands }, env.io, () => env);
+    return runCommand([...argv, '--json'], { ...coreCommands, ...accountsCommands, ...citizenCommands }, env.io, () => env);
   };
 
   it('set-level raises (audited, history with method and actor); a downgrade ends the sessions and tells the apps', async () => {
