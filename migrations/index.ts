@@ -6,8 +6,10 @@ import * as m0003 from './0003_legacy.ts';
 import * as m0004 from './0004_logout.ts';
 import * as m0005 from './0005_account.ts';
 import * as m0006 from './0006_org_relinquish.ts';
+import * as m0007 from './0007_codes.ts';
 import * as m0008 from './0008_admin.ts';
-import * as m0009 from './0009_mfa.ts';
+import * as m0009 from './0009_realname.ts';
+import * as m0010 from './0010_mfa.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -16,6 +18,8 @@ export const migrations: Record<string, Migration> = {
   '0004_logout': m0004,
   '0005_account': m0005,
   '0006_org_relinquish': m0006,
+  '0007_codes': m0007,
   '0008_admin': m0008,
-  '0009_mfa': m0009,
+  '0009_realname': m0009,
+  '0010_mfa': m0010,
 };

@@ -5,6 +5,7 @@ import { maskIdNumber } from '../identity/mask.ts';
 import type { Ended } from '../logout/service.ts';
 import { unlockPerson } from '../interactions/unlock.ts';
 import { createPerson } from './service.ts';
+import { recordInitialLevel } from '../realname/service.ts';
 import { logoutPerson, setPersonStatus, type StatusChange } from './lifecycle.ts';
 
 const endedJson = (e: Ended) => ({ sessions_ended: e.sessions, grants_revoked: e.grants, logouts_queued: e.queued });
@@ -19,11 +20,12 @@ export const accountsCommands: Record<string, Command> = {
   'person add': {
 
     summary: { 'zh-CN': '新建自然人账号（密码从标准输入读取）', en: 'add a person (password on standard input)' },
-    usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
+    usage: 'yitong person add --id-number ID --name NAME [--phone P [--phone-verified]] [--email E] [--real-name-level 1-4] --password-stdin',
     options: {
       'id-number': { type: 'string' },
       name: { type: 'string' },
       phone: { type: 'string' },
+      'phone-verified': { type: 'boolean' },
       email: { type: 'string' },
       'real-name-level': { type: 'string' },
       'password-stdin': { type: 'boolean' },
@@ -42,9 +44,12 @@ export const accountsCommands: Record<string, Command> = {
             email: one(v, 'email', false),
             password,
             realNameLevel: level === undefined ? undefined : Number(level),
+            phoneVerified: Boolean(v['phone-verified']),
           },
           env.actor,
         );
+        // a starting level set by an administrator is the first entry of the person's level history
+        if (level !== undefined) await recordInitialLevel(app, p, 'counter', env.actor);
         return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
       });
     },

@@ -16,6 +16,8 @@ export interface NewPerson {
   email?: string | null;
   password?: string | null;
   realNameLevel?: number;
+  /** the phone was verified (an SMS code at registration); false when absent */
+  phoneVerified?: boolean;
 }
 
 export const REAL_NAME_LEVELS = [1, 2, 3, 4] as const; // self-declared, population base, real person, certificate/counter
@@ -63,6 +65,7 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
       name,
       phone_enc: phone ? keyring.seal(phone, AAD.phone) : null,
       phone_bidx: phone ? keyring.blindIndex('phone', phone) : null,
+      phone_verified: Boolean(phone && input.phoneVerified),
       email_enc: email ? keyring.seal(email, AAD.email) : null,
       email_bidx: email ? keyring.blindIndex('email', email) : null,
       password_hash: passwordHash,

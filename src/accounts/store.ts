@@ -13,6 +13,10 @@ export const personStore = {
   bySub(db: Q, sub: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('sub', '=', sub).executeTakeFirst();
   },
+  /** persons whose verified phone has this blind index, up to two (exactly one is an answer) */
+  byVerifiedPhone(db: Q, phoneBidx: string): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where('phone_bidx', '=', phoneBidx).where('phone_verified', '=', true).limit(2).execute();
+  },
   byId(db: Q, id: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
   },

@@ -17,6 +17,7 @@ import { auditCommands } from '../audit/cli.ts';
 import { orgsCommands } from '../orgs/cli.ts';
 import { legacyCommands } from '../legacy/cli.ts';
 import { adminCommands } from '../admin/cli.ts';
+import { citizenCommands } from '../citizen/cli.ts';
 import { mfaCommands } from '../mfa/cli.ts';
 
 const commands: Record<string, Command> = {
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
   ...orgsCommands,
   ...legacyCommands,
   ...adminCommands,
+  ...citizenCommands,
   ...mfaCommands,
 };
 

@@ -1,5 +1,6 @@
 // The only place that reads process.env. Everything else receives a Config.
 import path from 'node:path';
+import { loadCitizenConfig, type CitizenConfig } from './citizen.ts';
 
 export interface ThrottleConfig {
   /** failures per account before progressive delay starts */
@@ -84,7 +85,8 @@ export interface AssuranceConfig {
   phrMaxAgeSeconds: number | null;
 }
 
-export interface Config {
+/** `CitizenConfig`: SMS, one-time codes, real-name check, registration (src/config/citizen.ts). */
+export interface Config extends CitizenConfig {
   port: number;
   issuer: string;
   databaseUrl: string | undefined;
@@ -263,5 +265,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: adminConfig(env),
     // tests stop servers all the time and nothing balances load onto them
     shutdownGraceSeconds: seconds(env, 'SHUTDOWN_GRACE_SECONDS', env.NODE_ENV === 'test' ? 0 : 5, 300),
+    ...loadCitizenConfig(env, production),
   };
 }

@@ -10,6 +10,9 @@ import type { LegacyTables } from '../legacy/tables.ts';
 import type { LogoutTables } from '../logout/tables.ts';
 import type { AccountTables } from '../account/tables.ts';
 import type { AdminTables } from '../admin/tables.ts';
+import type { CodesTables } from '../codes/tables.ts';
+import type { RealNameTables } from '../realname/tables.ts';
+import type { IdvTables } from '../idv/tables.ts';
 import type { MfaTables } from '../mfa/tables.ts';
 
 export interface MetaTable {
@@ -17,6 +20,7 @@ export interface MetaTable {
   value: string;
 }
 
-export interface Database extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables, AdminTables, MfaTables {
+export interface Database
+  extends AccountsTables, DepartmentsTables, ClientsTables, OidcTables, AuditTables, InteractionsTables, OrgsTables, LegacyTables, LogoutTables, AccountTables, AdminTables, CodesTables, RealNameTables, IdvTables, MfaTables {
   meta: MetaTable;
 }

@@ -9,6 +9,8 @@ import { LEGACY_ERRORS } from '../legacy/messages.ts';
 import { SELFSERVICE_MESSAGES } from '../selfservice/messages.ts';
 import { ACCOUNT_MESSAGES } from '../account/messages.ts';
 import { ADMIN_MESSAGES } from '../admin/messages.ts';
+import { CODE_MESSAGES } from '../codes/messages.ts';
+import { CITIZEN_MESSAGES } from '../citizen/messages.ts';
 import { MFA_MESSAGES } from '../mfa/messages.ts';
 
 const core: Catalogue = {
@@ -82,7 +84,7 @@ const core: Catalogue = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...MFA_MESSAGES };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...CODE_MESSAGES, ...CITIZEN_MESSAGES, ...MFA_MESSAGES };
 
 export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];

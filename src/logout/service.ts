@@ -33,7 +33,8 @@ export type EndReason =
   | 'org.authorization.expire'
   | 'org.suspend'
   | 'org.legal_rep.change'
-  | 'org.entity.switch';
+  | 'org.entity.switch'
+  | 'real_name.downgrade';
 
 export interface Ended {
   eventId: string;

@@ -267,6 +267,30 @@ const DECLARED = {
     granted_by: 'text',
     created_at: 'timestamptz',
   },
+  one_time_codes: {
+    id: 'uuid',
+    purpose: 'text',
+    subject: 'text',
+    person_id: 'uuid null',
+    phone_bidx: 'text null',
+    code_hash: 'text',
+    attempts: 'int4',
+    created_at: 'timestamptz',
+    expires_at: 'timestamptz',
+    used_at: 'timestamptz null',
+  },
+  code_counters: { key: 'text', count: 'int4', expires_at: 'timestamptz' },
+  real_name_history: {
+    id: 'int8',
+    person_id: 'uuid',
+    level: 'int2',
+    previous_level: 'int2 null',
+    method: 'text',
+    actor: 'text',
+    note: 'text null',
+    at: 'timestamptz',
+  },
+  idv_rechecks: { person_id: 'uuid', attempts: 'int4', next_attempt_at: 'timestamptz', lease_until: 'timestamptz null', created_at: 'timestamptz' },
 } as const satisfies DatabaseColumns;
 
 // ---- what the migrations create, read from the database ------------------------------------
