@@ -25,7 +25,10 @@ const core: Catalogue = {
     'zh-CN': '注意：该应用不属于政府部门。同意后，它将取得您的身份证号码。请确认您信任该应用后再同意。',
     en: 'Note: this application is not run by a government department. If you allow, it receives your ID number. Allow only if you trust it.',
   },
-  'consent.withdraw': { 'zh-CN': '以后如需撤回授权，请联系本平台客服。', en: "To withdraw your consent later, contact this service's support." },
+  'consent.withdraw': {
+    'zh-CN': '以后如需撤回授权，可在“个人中心 › 已授权应用”（/account/apps）中撤销，或联系本平台客服。',
+    en: "To withdraw your consent later, revoke it under My account › Apps (/account/apps) or contact this service's support.",
+  },
   'consent.yes': { 'zh-CN': '同意授权', en: 'Allow' },
   'consent.no': { 'zh-CN': '拒绝', en: 'Deny' },
   'scope.openid': { 'zh-CN': '您的用户标识', en: 'Your user identifier' },

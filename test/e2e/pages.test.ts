@@ -203,6 +203,7 @@ describe('a locked sign-in', () => {
     r.body
       .replaceAll(r.fields.csrf, 'CSRF')
       .replace(/\/interaction\/[^/"]+/g, '/interaction/UID')
+      .replace(/interaction=[^&"]+/g, 'interaction=UID')
       .replaceAll(identifier, 'ID')
       .replace(/\d{2}:\d{2}/g, 'HH:MM')
       .replace(/约 \d+ 分钟/g, '约 N 分钟');
@@ -277,7 +278,7 @@ describe('the consent page', () => {
     expect(html).toContain('<strong>某某科技便民服务</strong> 请求获取您的以下信息：');
     expect(html).toContain('证件类型、证件号码、实名等级');
     expect(html).toContain('该应用不属于政府部门。同意后，它将取得您的身份证号码');
-    expect(html).toContain('以后如需撤回授权，请联系本平台客服');
+    expect(html).toContain('以后如需撤回授权，可在“个人中心 › 已授权应用”（/account/apps）中撤销');
     expect(html).toContain('>0591-12345</a>');
     expectFooter(html);
   });
