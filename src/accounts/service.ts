@@ -6,6 +6,7 @@ import { parseEmail, parseMobile } from '../identity/contact.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { hashPassword, passwordPolicyError, verifyArgon2, needsRehash } from '../crypto/password.ts';
 import { UserError } from '../i18n/messages.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { personStore } from './store.ts';
 import { AAD, openPerson, type Person } from './person.ts';
 
@@ -68,8 +69,8 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
       password_hash: passwordHash,
       password_changed_at: passwordHash ? new Date() : null,
       real_name_level: level,
-    }).catch((err: { code?: string }) => {
-      if (err.code === '23505') throw new UserError('person.exists', 409);
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new UserError('person.exists', 409);
       throw err;
     });
     await ctx.audit.append(

@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { clientStore } from '../clients/store.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 
 const STATE_COOKIE = 'yt_orgs_state';
 const NEXT = /^\/orgs(?:\/[A-Za-z0-9/_-]*)?$/;
@@ -43,8 +44,8 @@ export async function ensurePortalClient(app: AppContext): Promise<string> {
         await clientStore.insert(trx, { client_id: clientId, name: metadata.client_name, department_code: null, first_party: true, metadata: JSON.stringify(metadata), secret_enc: null });
         await app.audit.append({ event: 'client.create', outcome: 'success', actor: 'system:orgs', clientId, detail: { name: metadata.client_name, purpose: 'self-service portal' } }, trx);
       })
-      .catch((err: { code?: string }) => {
-        if (err.code !== '23505') throw err; // another node registered it first
+      .catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err; // another node registered it first
       });
   }
   ensured.add(key);

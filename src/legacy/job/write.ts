@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import { newSub } from '../../accounts/service.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 import { sealConflictRow } from '../secrets.ts';
 import type { ImportProfile } from '../profile.ts';
 import { addCounters, planBatch, type BatchLookup, type BatchPlan, type ExistingPerson, type ImportCounters, type NewRejection, type PriorUse } from './plan.ts';
@@ -206,5 +207,5 @@ export async function writeBatch(
 /** A batch that lost a race (the same new ID number or USCC committed meanwhile) is redone. */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
-  return code === '23505' || code === '40001' || code === '40P01';
+  return isUniqueViolation(err) || code === '40001' || code === '40P01';
 }
