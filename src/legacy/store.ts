@@ -1,6 +1,7 @@
-// SQL of the legacy domain outside the batch writer (job/write.ts): jobs, review queue, reports,
-// and what login and claims read from legacy accounts.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+// SQL of the legacy domain: jobs and their import lock, legacy accounts, the review queue and
+// rejections, with the set-based writes and lookups of an import's batches.
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { insertRecords, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import type { ImportConflictTable, ImportJobTable, ImportRejectionTable, ImportStatus, LegacyAccountTable } from './tables.ts';
 
@@ -10,6 +11,27 @@ export type JobRow = Selectable<ImportJobTable>;
 export type RejectionRow = Selectable<ImportRejectionTable>;
 export type ConflictRow = Selectable<ImportConflictTable>;
 export type LegacyAccountRow = Selectable<LegacyAccountTable>;
+
+/** Where a legacy uid was first used: the job and source row. */
+export interface UidUse {
+  legacy_uid: string;
+  job_id: string;
+  row_number: number;
+}
+
+/** A JSON array as one parameter: a batch's keys, whatever their number. */
+const jsonList = (values: readonly string[]) => JSON.stringify(values);
+
+/**
+ * Imports of one department never overlap: a session advisory lock, held by the import's own
+ * connection and released when it closes (or its process dies).
+ */
+export const importLockStore = {
+  async tryTake(db: Q, department: string): Promise<boolean> {
+    const r = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext('yitong.import'), hashtext(${department})) as ok`.execute(db);
+    return r.rows[0].ok;
+  },
+};
 
 export interface NewJob {
   id: string;
@@ -63,9 +85,25 @@ export const jobStore = {
       .execute()
       .then(() => undefined);
   },
+  /** Moves the checkpoint from `from` to `to` with the new counters; false when it was not at `from`. */
+  async advance(db: Q, id: string, move: { from: number; to: number; counters: Record<string, unknown> }): Promise<boolean> {
+    const r = await db
+      .updateTable('import_jobs')
+      .set({ checkpoint: move.to, counters: JSON.stringify(move.counters), updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('checkpoint', '=', move.from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
 };
 
+const NEW_REJECTION_COLUMNS = ['job_id', 'row_number', 'line', 'code', 'reason_zh', 'reason_en', 'column_name', 'masked_values'] as const;
+export type NewRejectionRow = Required<Pick<Insertable<ImportRejectionTable>, (typeof NEW_REJECTION_COLUMNS)[number]>>;
+
 export const rejectionStore = {
+  insertMany(tx: BulkTx, rows: readonly NewRejectionRow[]): Promise<void> {
+    return insertRecords(tx, 'import_rejections', NEW_REJECTION_COLUMNS, rows);
+  },
   /** One page in row order, after `afterRow`. */
   page(db: Q, jobId: string, afterRow: number, limit: number): Promise<RejectionRow[]> {
     return db.selectFrom('import_rejections').selectAll().where('job_id', '=', jobId).where('row_number', '>', afterRow).orderBy('row_number').limit(limit).execute();
@@ -80,7 +118,35 @@ export const rejectionStore = {
   },
 };
 
+const NEW_CONFLICT_COLUMNS = [
+  'id',
+  'job_id',
+  'row_number',
+  'department_code',
+  'legacy_uid',
+  'person_id',
+  'code',
+  'reason_zh',
+  'reason_en',
+  'column_name',
+  'masked_values',
+  'row_enc',
+] as const;
+export type NewConflictRow = Required<Pick<Insertable<ImportConflictTable>, (typeof NEW_CONFLICT_COLUMNS)[number]>>;
+
 export const conflictStore = {
+  insertMany(tx: BulkTx, rows: readonly NewConflictRow[]): Promise<void> {
+    return insertRecords(tx, 'import_conflicts', NEW_CONFLICT_COLUMNS, rows);
+  },
+  /** Which of these uids of the department wait in the review queue, and since which job and row. */
+  async pendingUids(db: Q, department: string, uids: readonly string[]): Promise<UidUse[]> {
+    if (!uids.length) return [];
+    const r = await sql<UidUse>`
+      select legacy_uid, job_id, row_number from import_conflicts
+       where department_code = ${department} and status = 'pending'
+         and legacy_uid in (select value from json_array_elements_text(${jsonList(uids)}::json) as v(value))`.execute(db);
+    return r.rows;
+  },
   page(db: Q, filter: { jobId?: string; status?: string }, afterRow: { jobId: string; row: number } | null, limit: number): Promise<ConflictRow[]> {
     let q = db.selectFrom('import_conflicts').selectAll().orderBy('created_at').orderBy('job_id').orderBy('row_number').limit(limit);
     if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
@@ -122,13 +188,35 @@ export interface LegacyHashRow {
   password_enc: string;
 }
 
+const NEW_ACCOUNT_COLUMNS = [
+  'department_code',
+  'legacy_uid',
+  'person_id',
+  'login_name_bidx',
+  'password_scheme',
+  'password_enc',
+  'id_number_unverified_enc',
+  'uscc',
+  'org_name',
+  'org_id',
+  'job_id',
+  'row_number',
+] as const;
+export type NewLegacyAccountRow = Required<Pick<Insertable<LegacyAccountTable>, (typeof NEW_ACCOUNT_COLUMNS)[number]>>;
+
 export const legacyAccountStore = {
-  insert(db: Q, row: Omit<LegacyAccountRow, 'created_at' | 'password_retired_at'>): Promise<void> {
-    return db
-      .insertInto('legacy_accounts')
-      .values(row)
-      .execute()
-      .then(() => undefined);
+  /** Set-based insert (COPY on an import's connection); the review queue inserts one. */
+  insertMany(tx: BulkTx, rows: readonly NewLegacyAccountRow[]): Promise<void> {
+    return insertRecords(tx, 'legacy_accounts', NEW_ACCOUNT_COLUMNS, rows);
+  },
+  /** Which of these uids of the department are linked already, and by which job and row. */
+  async linkedUids(db: Q, department: string, uids: readonly string[]): Promise<UidUse[]> {
+    if (!uids.length) return [];
+    const r = await sql<UidUse>`
+      select legacy_uid, job_id, row_number from legacy_accounts
+       where department_code = ${department}
+         and legacy_uid in (select value from json_array_elements_text(${jsonList(uids)}::json) as v(value))`.execute(db);
+    return r.rows;
   },
   exists(db: Q, department: string, legacyUid: string): Promise<boolean> {
     return db

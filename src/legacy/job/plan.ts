@@ -10,6 +10,7 @@
 //   they only fill a merged person's empty fields.
 // - no match: a new person. A row whose ID failed validation (imported unverified per profile)
 //   becomes a person of its own without an ID number.
+import type { PersonDraft } from '../../accounts/service.ts';
 import { maskName } from '../../identity/mask.ts';
 import { orgTypeFromUscc } from '../../orgs/org.ts';
 import { maskLoginName } from '../mask.ts';
@@ -89,18 +90,8 @@ export interface BatchLookup {
   orgs: Map<string, string> | null;
 }
 
-export interface NewPerson {
-  id: string;
-  sub: string;
-  idType: string;
-  idEnc: string | null;
-  idBidx: string | null;
-  name: string;
-  phoneEnc: string | null;
-  phoneBidx: string | null;
-  emailEnc: string | null;
-  emailBidx: string | null;
-}
+/** A person this batch creates: the accounts service's draft, sealed values from the prepared row. */
+export type NewPerson = PersonDraft;
 
 export interface PersonFill {
   id: string;

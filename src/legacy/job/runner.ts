@@ -13,10 +13,11 @@
 // kept.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import { requireDepartment } from '../../departments/service.ts';
+import type { BulkTx } from '../../db/bulk.ts';
 import { UserError } from '../../i18n/messages.ts';
+import { orgStore } from '../../orgs/store.ts';
 import { ImportFailed } from '../errors.ts';
 import { locate, type Bilingual } from '../messages.ts';
 import type { ImportProfile } from '../profile.ts';
@@ -29,7 +30,7 @@ import { emptyCounters, type ImportCounters } from './plan.ts';
 import { createPreparer, type PreparedItem } from './prepare.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildReport, writeReportFile, type ImportReport, type JobError, type RunStats } from './report.ts';
-import { openImportSession, type BatchTx, type ImportSession } from './session.ts';
+import { openImportSession, type ImportSession } from './session.ts';
 import { isRetryable, StopImport, writeBatch, type BatchJob } from './write.ts';
 
 export interface ImportRunOptions {
@@ -67,11 +68,6 @@ function storedProfile(profile: ImportProfile): Record<string, unknown> {
   return { ...profile, source: { ...profile.source, url: redactUrl(profile.source.url) } };
 }
 
-async function orgsInstalled(app: AppContext): Promise<boolean> {
-  const r = await sql<{ ok: boolean }>`select to_regclass('orgs') is not null as ok`.execute(app.db);
-  return Boolean(r.rows[0]?.ok);
-}
-
 function readerFailure(err: ReaderError): JobError {
   const loc = err.location;
   return {
@@ -100,7 +96,7 @@ function asJobError(err: unknown, source: string): JobError | null {
 }
 
 /** Reads, prepares and writes every batch after the job's checkpoint. */
-async function pump(app: AppContext, job: JobState, opts: ImportRunOptions, withTx: <T>(fn: (tx: BatchTx) => Promise<T>) => Promise<T>): Promise<RunStats> {
+async function pump(app: AppContext, job: JobState, opts: ImportRunOptions, withTx: <T>(fn: (tx: BulkTx) => Promise<T>) => Promise<T>): Promise<RunStats> {
   const started = performance.now();
   const runFrom = job.checkpoint;
   const progress = opts.progress ?? silentProgress;
@@ -205,7 +201,7 @@ async function describeSource(app: AppContext, input: ImportInput): Promise<{ so
 export async function startImport(app: AppContext, input: ImportInput, opts: ImportRunOptions): Promise<ImportReport> {
   await requireDepartment(app, input.department);
   const src = await describeSource(app, input);
-  const orgs = await orgsInstalled(app);
+  const orgs = await orgStore.installed(app.db);
   const id = crypto.randomUUID();
   const job = newJobState(id, input, opts, orgs, src.source, src.file);
   if (src.fingerprint) job.fileSize = src.fingerprint.size;
@@ -260,7 +256,7 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
       readProfile,
       actor: opts.actor,
       dryRun: false,
-      orgs: await orgsInstalled(app),
+      orgs: await orgStore.installed(app.db),
       source: row.source,
       file: profile.source.type === 'sql' ? undefined : row.source,
       fileSize: (row.source_fingerprint as { size?: number } | null)?.size,
