@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Bilingual } from '../messages.ts';
 import { conflictStore, legacyAccountStore, rejectionStore, type ConflictRow, type JobRow, type RejectionRow } from '../store.ts';
-import { emptyCounters, type ImportCounters } from './plan.ts';
+import { emptyCounters, type ImportCounters } from './counters.ts';
 
 export interface JobError {
   code: string;

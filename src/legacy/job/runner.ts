@@ -26,7 +26,7 @@ import { openSqlReader } from '../sql-source.ts';
 import { openSourceUrl, redactUrl, sealSourceUrl } from '../secrets.ts';
 import { jobStore, type JobRow, type NewJob } from '../store.ts';
 import { fingerprintFile, sameFingerprint, type FileFingerprint } from './fingerprint.ts';
-import { emptyCounters, type ImportCounters } from './plan.ts';
+import { emptyCounters, type ImportCounters } from './counters.ts';
 import { createPreparer, type PreparedItem } from './prepare.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { buildReport, writeReportFile, type ImportReport, type JobError, type RunStats } from './report.ts';

@@ -13,7 +13,9 @@ import { orgStore } from '../../orgs/store.ts';
 import { sealConflictRow } from '../secrets.ts';
 import type { ImportProfile } from '../profile.ts';
 import { conflictStore, jobStore, legacyAccountStore, rejectionStore, type UidUse } from '../store.ts';
-import { addCounters, planBatch, type BatchLookup, type BatchPlan, type ExistingPerson, type ImportCounters, type NewRejection, type PriorUse } from './plan.ts';
+import { addCounters, type ImportCounters } from './counters.ts';
+import { planBatch, type BatchLookup, type BatchPlan, type NewRejection, type PriorUse } from './plan.ts';
+import type { ExistingPerson } from './plan-persons.ts';
 import type { PreparedItem } from './prepare.ts';
 
 export interface BatchJob {
