@@ -47,3 +47,9 @@ export function addCounters(a: ImportCounters, b: ImportCounters): ImportCounter
   }
   return out;
 }
+
+/** The counters without their per-code breakdowns, for audit details. */
+export const auditCounts = (c: ImportCounters) => {
+  const { warnings: _w, rejections_by_code: _r, ...numbers } = c;
+  return numbers;
+};
