@@ -1,6 +1,6 @@
 // SQL for persons. Personal fields arrive and leave sealed; the service seals and opens them.
 import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
-import { insertRecords, type BulkTx } from '../db/bulk.ts';
+import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import type { PersonTable } from './tables.ts';
 
@@ -26,6 +26,22 @@ const NEW_PERSON_COLUMNS = [
 /** Every column a new person is written with (the others take their defaults). */
 export type NewPersonRow = Required<Pick<Insertable<PersonTable>, (typeof NEW_PERSON_COLUMNS)[number]>>;
 
+const NEW_PERSON = rowLayout(NEW_PERSON_COLUMNS, (r: NewPersonRow) => [
+  r.id,
+  r.sub,
+  r.id_type,
+  r.id_number_enc,
+  r.id_number_bidx,
+  r.name,
+  r.phone_enc,
+  r.phone_bidx,
+  r.email_enc,
+  r.email_bidx,
+  r.password_hash,
+  r.password_changed_at,
+  r.real_name_level,
+]);
+
 /** A person holding one of the ID numbers looked up, with what an import may still fill in. */
 export interface IdNumberMatch {
   id: string;
@@ -49,7 +65,7 @@ export interface PersonFill {
 export const personStore = {
   /** Set-based insert (COPY on an import's connection). Only the accounts service creates persons. */
   insertMany(tx: BulkTx, rows: readonly NewPersonRow[]): Promise<void> {
-    return insertRecords(tx, 'persons', NEW_PERSON_COLUMNS, rows);
+    return insertLaidOut(tx, 'persons', NEW_PERSON, rows);
   },
   bySub(db: Q, sub: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('sub', '=', sub).executeTakeFirst();

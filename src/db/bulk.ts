@@ -31,9 +31,29 @@ export async function insertRows(tx: BulkTx, table: Table, columns: readonly str
   await insertValues(tx.trx, table, columns, rows);
 }
 
-/** Inserts records, each written as exactly `columns` (the stores' row types make them required). */
-export function insertRecords<C extends string>(tx: BulkTx, table: Table, columns: readonly C[], rows: readonly { readonly [K in C]: unknown }[]): Promise<void> {
-  return insertRows(tx, table, columns, rows.map((r) => columns.map((c) => r[c])));
+/**
+ * How a store's rows become tuples: its columns, and a function listing a row's values in that
+ * order. The values are read by hand-written property reads because a keyed read per cell
+ * (row[column]) cost a bulk import some 4 % of its CPU; the list is checked against the columns
+ * once, at load, so the two cannot drift apart.
+ */
+export interface RowLayout<R> {
+  columns: readonly string[];
+  values: (row: R) => unknown[];
+}
+
+export function rowLayout<C extends string, R extends { readonly [K in C]: unknown }>(columns: readonly C[], values: (row: R) => unknown[]): RowLayout<R> {
+  const probe = Object.fromEntries(columns.map((c) => [c, c])) as unknown as R;
+  const listed = values(probe);
+  if (listed.length !== columns.length || listed.some((v, i) => v !== columns[i])) {
+    throw new Error(`row values out of step with the columns (${columns.join(', ')}): ${listed.join(', ')}`);
+  }
+  return { columns, values };
+}
+
+/** Inserts rows of a store's layout. */
+export function insertLaidOut<R>(tx: BulkTx, table: Table, layout: RowLayout<R>, rows: readonly R[]): Promise<void> {
+  return insertRows(tx, table, layout.columns, rows.map(layout.values));
 }
 
 // PostgreSQL caps a statement at 65535 parameters.

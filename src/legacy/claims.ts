@@ -2,7 +2,7 @@
 // person has a legacy account in that department. Other clients never learn other departments' ids.
 import type { ClaimsExtension } from '../oidc/account.ts';
 import { loadClientMetadata } from '../clients/service.ts';
-import { legacyAccountStore } from './store.ts';
+import { legacyAccountStore } from './account-store.ts';
 
 export const legacyUidClaims: ClaimsExtension = async (app, person, oidc) => {
   const clientId = oidc.client?.clientId;

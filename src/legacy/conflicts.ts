@@ -14,7 +14,8 @@ import './errors.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
 import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } from './secrets.ts';
-import { conflictStore, legacyAccountStore } from './store.ts';
+import { legacyAccountStore } from './account-store.ts';
+import { conflictStore } from './store.ts';
 
 export type Decision = 'merge' | 'keep_apart';
 

@@ -1,7 +1,7 @@
 // SQL for orgs, agent authorisations and per-grant entity contexts. Nothing else in src/orgs
 // touches the database.
 import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
-import { insertRecords, type BulkTx } from '../db/bulk.ts';
+import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrgTable, OrgAuthorizationTable, OrgEntityContextTable } from './tables.ts';
 
@@ -38,6 +38,7 @@ const NEW_ORG_COLUMNS = ['id', 'sub', 'uscc', 'org_code', 'name', 'type', 'legal
 
 /** Every column a bulk-inserted org is written with (the others take their defaults). */
 export type NewOrgRow = Required<Pick<Insertable<OrgTable>, (typeof NEW_ORG_COLUMNS)[number]>>;
+const NEW_ORG = rowLayout(NEW_ORG_COLUMNS, (r: NewOrgRow) => [r.id, r.sub, r.uscc, r.org_code, r.name, r.type, r.legal_rep_person_id]);
 
 export const orgStore = {
   /** Whether the orgs module's tables exist (its migration has run). */
@@ -54,7 +55,7 @@ export const orgStore = {
   },
   /** Set-based insert (COPY on an import's connection). */
   insertMany(tx: BulkTx, rows: readonly NewOrgRow[]): Promise<void> {
-    return insertRecords(tx, 'orgs', NEW_ORG_COLUMNS, rows);
+    return insertLaidOut(tx, 'orgs', NEW_ORG, rows);
   },
   /** The ids of the orgs registered under any of these USCCs, in one query. */
   async idsByUscc(db: Q, usccs: readonly string[]): Promise<{ id: string; uscc: string }[]> {
