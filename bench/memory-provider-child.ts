@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createMapAdapter } from './lib/map-adapter.ts';
 import { forceLoopbackListen, freePort, serve, send, profileHandlers } from './lib/child-kit.ts';
 import { personClaims } from '../src/oidc/account.ts';
 import { ACR_PASSWORD, PROTOCOL_SETTINGS, protocolTtl } from '../src/oidc/provider.ts';
@@ -15,16 +16,9 @@ import type { Person } from '../src/accounts/person.ts';
 
 forceLoopbackListen();
 
-// oidc-provider's default in-memory adapter keeps at most ~1000-2000 entries (a two-generation LRU
-// created per provider) and would evict live codes and tokens under load. So the same adapter class
-// is given, as `adapter`, the same storage class with a larger capacity: identical code paths. (A
-// deep import of oidc-provider internals: acceptable in a bench ceiling, never in src/.)
-// @ts-expect-error no type declarations for internal modules
-const { default: MemoryAdapter } = (await import('oidc-provider/lib/adapters/memory_adapter.js')) as { default: new (model: string, store: unknown) => unknown };
-// @ts-expect-error no type declarations for internal modules
-const { default: LRU } = (await import('oidc-provider/lib/helpers/lru.js')) as { default: new (o: { maxSize: number }) => unknown };
-const store = new LRU({ maxSize: 10_000_000 });
-const memoryAdapter = (model: string) => new MemoryAdapter(model, store);
+// oidc-provider's default in-memory adapter keeps at most ~1000 entries and would evict live codes
+// and tokens under load; a map-backed adapter of our own (public adapter contract) keeps them all.
+const memoryAdapter = createMapAdapter();
 
 const port = await freePort();
 const issuer = `http://127.0.0.1:${port}`;

@@ -52,7 +52,6 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 } as typeof pg.Client.prototype.query;
 
 const { loadConfig } = await import('../src/config/env.ts');
-const { loadExtensions } = await import('../src/extensions.ts');
 const { startServer } = await import('../src/server.ts');
 const { addDepartment } = await import('../src/departments/service.ts');
 const { addClient } = await import('../src/clients/service.ts');
@@ -72,7 +71,6 @@ const config = loadConfig({
   LOGIN_LOCK_AFTER: '0',
   LOGIN_IP_LOCK_AFTER: '0',
 });
-await loadExtensions();
 const server = await startServer(config);
 const { app } = server;
 
@@ -146,14 +144,11 @@ const password = process.env.BENCH_PASSWORD ?? 'Bench@2026pw';
 const redirectUri = process.env.BENCH_REDIRECT_URI ?? 'http://127.0.0.1/bench/callback';
 
 await addDepartment(app, 'BENCH', '基准测试局', 'bench');
-const provider = server.provider();
 const client = await addClient(
   app,
   { name: '基准测试应用', department: 'BENCH', redirectUris: [redirectUri], grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'] },
   'bench',
-  async (m) => {
-    await provider.Client.validate(m as Parameters<typeof provider.Client.validate>[0]);
-  },
+  server.clientRules(),
 );
 const ids = Array.from({ length: persons }, (_, i) => idNumber(i));
 await Promise.all(

@@ -3,9 +3,21 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
 import * as m0002 from './0002_orgs.ts';
 import * as m0003 from './0003_legacy.ts';
+import * as m0004 from './0004_logout.ts';
+import * as m0005 from './0005_account.ts';
+import * as m0006 from './0006_org_relinquish.ts';
+import * as m0007 from './0007_codes.ts';
+import * as m0008 from './0008_admin.ts';
+import * as m0009 from './0009_realname.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_orgs': m0002,
   '0003_legacy': m0003,
+  '0004_logout': m0004,
+  '0005_account': m0005,
+  '0006_org_relinquish': m0006,
+  '0007_codes': m0007,
+  '0008_admin': m0008,
+  '0009_realname': m0009,
 };

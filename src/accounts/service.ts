@@ -19,6 +19,8 @@ export interface NewPerson {
   email?: string | null;
   password?: string | null;
   realNameLevel?: number;
+  /** the phone was verified (an SMS code at registration); false when absent */
+  phoneVerified?: boolean;
 }
 
 export const REAL_NAME_LEVELS = [1, 2, 3, 4] as const; // self-declared, population base, real person, certificate/counter
@@ -36,12 +38,14 @@ export interface PersonDraft extends SealedPersonFields {
   passwordHash?: string | null;
   /** 1 when absent */
   realNameLevel?: number;
+  /** an administrator or a profile vouches for the phone (codes go only to verified phones) */
+  phoneVerified?: boolean;
 }
 
 /** Seals the personal fields and draws the id and sub of a person about to be created. */
 export function draftPerson(
   keyring: Keyring,
-  input: { idType: string; idNumber: string | null; name: string; phone: string | null; email: string | null; realNameLevel?: number },
+  input: { idType: string; idNumber: string | null; name: string; phone: string | null; email: string | null; realNameLevel?: number; phoneVerified?: boolean },
 ): PersonDraft {
   return {
     id: crypto.randomUUID(),
@@ -50,6 +54,7 @@ export function draftPerson(
     name: input.name,
     ...sealPersonFields(keyring, input),
     realNameLevel: input.realNameLevel ?? 1,
+    phoneVerified: Boolean(input.phone && input.phoneVerified),
   };
 }
 
@@ -63,6 +68,7 @@ function personRow(d: PersonDraft): NewPersonRow {
     name: d.name,
     phone_enc: d.phoneEnc,
     phone_bidx: d.phoneBidx,
+    phone_verified: d.phoneVerified ?? false,
     email_enc: d.emailEnc,
     email_bidx: d.emailBidx,
     password_hash: d.passwordHash ?? null,
@@ -105,7 +111,7 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
   if (!REAL_NAME_LEVELS.includes(level as 1)) throw new UserError('person.real_name_level');
 
   const { keyring, db } = ctx;
-  const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level });
+  const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level, phoneVerified: input.phoneVerified });
   if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new UserError('person.exists', 409);
   draft.passwordHash = input.password != null ? await hashPassword(input.password) : null;
 

@@ -16,6 +16,7 @@ const NEW_PERSON_COLUMNS = [
   'name',
   'phone_enc',
   'phone_bidx',
+  'phone_verified',
   'email_enc',
   'email_bidx',
   'password_hash',
@@ -35,6 +36,7 @@ const NEW_PERSON = rowLayout(NEW_PERSON_COLUMNS, (r: NewPersonRow) => [
   r.name,
   r.phone_enc,
   r.phone_bidx,
+  r.phone_verified,
   r.email_enc,
   r.email_bidx,
   r.password_hash,
@@ -70,6 +72,10 @@ export const personStore = {
   bySub(db: Q, sub: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('sub', '=', sub).executeTakeFirst();
   },
+  /** persons whose verified phone has this blind index, up to two (exactly one is an answer) */
+  byVerifiedPhone(db: Q, phoneBidx: string): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where('phone_bidx', '=', phoneBidx).where('phone_verified', '=', true).limit(2).execute();
+  },
   byId(db: Q, id: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
   },
@@ -89,6 +95,10 @@ export const personStore = {
   /** up to two rows, so the caller can tell "exactly one" from "ambiguous" */
   byContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string): Promise<PersonRow[]> {
     return db.selectFrom('persons').selectAll().where(column, '=', bidx).limit(2).execute();
+  },
+  /** every person (up to `limit`) whose phone or e-mail has this blind index: an administrator's exact search */
+  listByContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string, limit: number): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where(column, '=', bidx).orderBy('created_at').orderBy('id').limit(limit).execute();
   },
   update(db: Q, id: string, patch: Updateable<PersonTable>): Promise<void> {
     return db

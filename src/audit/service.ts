@@ -11,15 +11,22 @@
 //   starts from the first remaining row's prev_hash and accepts a missing prefix only when a
 //   MAC-protected purge record vouches for exactly that anchor, so nothing is stored outside the
 //   chain and an unlogged deletion of the oldest rows is still detected.
+// - Every record is also logged (masked, as stored), so an operator watching stderr sees logins,
+//   lockouts and the rest as they happen.
+// - Failures nobody is accountable for (no actor, no client: server errors, token requests from
+//   unauthenticated clients) are what an anonymous flood produces: at most N per event per minute
+//   per process are written; an `audit.suppressed` record counts the rest.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { GENESIS_HASH, chainHash } from './chain.ts';
 import { scrubDetail, scrubText } from './scrub.ts';
 import * as store from './store.ts';
+import { logger } from '../log.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
 export const PURGE_EVENT = 'audit.purge';
+export const SUPPRESSED_EVENT = 'audit.suppressed';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
 const OUTCOMES: ReadonlySet<string> = new Set(['success', 'failure', 'denied', 'info']);
@@ -63,22 +70,41 @@ export class AuditRetentionError extends Error {
 export interface AuditLogOptions {
   /** rows per page while verifying (default 1000) */
   verifyPageSize?: number;
+  /** per event per minute per process, for failures with neither actor nor client (default 60) */
+  anonymousFailuresPerMinute?: number;
+  /** the clock of the cap's one-minute windows (tests) */
+  now?: () => number;
+}
+
+interface CapWindow {
+  start: number;
+  written: number;
+  dropped: number;
+  timer?: NodeJS.Timeout;
 }
 
 const EVENT_NAME = /^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/;
 const DAY_MS = 86_400_000;
 /** records per group commit */
 const MAX_BATCH = 500;
+const CAP_WINDOW_MS = 60_000;
+/** their successes come at token rates: logged at debug (the chain has every one) */
+const ROUTINE_EVENTS: ReadonlySet<string> = new Set(['token.issue', 'token.revoke']);
 
 export class AuditLog {
   readonly #db: Kysely<Database>;
   readonly #keyring: Keyring;
   readonly #pageSize: number;
+  readonly #cap: number;
+  readonly #now: () => number;
+  readonly #windows = new Map<string, CapWindow>();
 
   constructor(db: Kysely<Database>, keyring: Keyring, opts: AuditLogOptions = {}) {
     this.#db = db;
     this.#keyring = keyring;
     this.#pageSize = Math.max(1, opts.verifyPageSize ?? 1000);
+    this.#cap = Math.max(1, opts.anonymousFailuresPerMinute ?? 60);
+    this.#now = opts.now ?? Date.now;
   }
 
   /**
@@ -92,6 +118,8 @@ export class AuditLog {
    */
   async append(e: AuditEvent, trx?: Transaction<Database>): Promise<void> {
     const prepared = prepare(e);
+    if (!trx && this.#overCap(prepared)) return;
+    logRecord(prepared);
     if (trx) {
       await this.#appendIn(trx, [prepared]);
       return;
@@ -109,10 +137,43 @@ export class AuditLog {
   #flushing = false;
   #idle: (() => void)[] = [];
 
-  /** Resolves once every queued record is written (graceful shutdown). */
+  /** Resolves once every queued record is written (graceful shutdown), drop counts included. */
   drain(): Promise<void> {
+    for (const [event, w] of this.#windows) this.#recordDropped(event, w);
     if (!this.#flushing && !this.#queue.length) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Counts the record against its event's allowance; true when it must be dropped. */
+  #overCap(p: Prepared): boolean {
+    if ((p.outcome !== 'failure' && p.outcome !== 'denied') || p.actor !== null || p.client_id !== null) return false;
+    const now = this.#now();
+    let w = this.#windows.get(p.event);
+    if (w && now - w.start >= CAP_WINDOW_MS) {
+      this.#recordDropped(p.event, w);
+      w = undefined;
+    }
+    if (!w) this.#windows.set(p.event, (w = { start: now, written: 0, dropped: 0 }));
+    if (w.written < this.#cap) {
+      w.written++;
+      return false;
+    }
+    if (w.dropped++ === 0) {
+      logger.warn({ event: p.event, per_minute: this.#cap }, 'audit: flood of anonymous failures, recording only a count for the rest of the minute');
+      const window = w;
+      w.timer = setTimeout(() => this.#recordDropped(p.event, window), Math.max(0, w.start + CAP_WINDOW_MS - now));
+      w.timer.unref();
+    }
+    return true;
+  }
+
+  #recordDropped(event: string, w: CapWindow): void {
+    clearTimeout(w.timer);
+    w.timer = undefined;
+    if (w.dropped === 0) return;
+    const detail = { event, suppressed: w.dropped, since: new Date(w.start).toISOString(), per_minute: this.#cap };
+    w.dropped = 0;
+    this.append({ event: SUPPRESSED_EVENT, outcome: 'info', detail }).catch((err: Error) => logger.error({ err: err.message, event: SUPPRESSED_EVENT }, 'audit append failed'));
   }
 
   async #flush(): Promise<void> {
@@ -194,8 +255,10 @@ export class AuditLog {
     return { ok: true, records };
   }
 
-  /** Newest first. `limit` defaults to 100, at most 1000. */
-  async list(opts: { since?: Date; until?: Date; limit?: number; event?: string; beforeSeq?: number } = {}): Promise<AuditRecord[]> {
+  /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events. */
+  async list(
+    opts: { since?: Date; until?: Date; limit?: number; event?: string; events?: readonly string[]; outcome?: string; actor?: string; beforeSeq?: number } = {},
+  ): Promise<AuditRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
     const rows = await store.listRecords(this.#db, { ...opts, limit });
     return rows.map((r) => ({
@@ -272,6 +335,13 @@ function prepare(e: AuditEvent, opts: { trusted?: boolean } = {}): Prepared {
     ip: optionalText(e.ip),
     detail: opts.trusted ? (JSON.parse(JSON.stringify(e.detail ?? {})) as Record<string, unknown>) : scrubDetail(e.detail),
   };
+}
+
+/** The record as stored (masked by the scrubber), on stderr. */
+function logRecord(p: Prepared): void {
+  const fields = { event: p.event, outcome: p.outcome, actor: p.actor, client_id: p.client_id, ip: p.ip, detail: p.detail };
+  if (p.outcome === 'success' && ROUTINE_EVENTS.has(p.event)) logger.debug(fields, 'audit');
+  else logger.info(fields, 'audit');
 }
 
 function optionalText(v: string | null | undefined): string | null {

@@ -1,213 +1,86 @@
-// The `yitong` commands (contract in DESIGN.md). Each opens the app, does one thing, closes.
+// What every `yitong` command is and runs with, and the core's own commands (migrate, keys). Each
+// domain keeps its commands in its folder's cli.ts; cli/main.ts lists them. A command opens the app
+// (or uses the running server's, cli/host.ts), does one thing, and closes it.
+import type Provider from 'oidc-provider';
 import type { Config } from '../config/env.ts';
+import type { FeatureFactory } from '../feature.ts';
 import { openApp } from '../bootstrap.ts';
-import { addDepartment } from '../departments/service.ts';
-import { addClient, listClients, setClientStatus } from '../clients/service.ts';
-import { createPerson } from '../accounts/service.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
-import { createProvider } from '../oidc/provider.ts';
-import { maskIdNumber } from '../identity/mask.ts';
-import { CliUsageError, many, one, readStdin, type CommandResult } from './io.ts';
+import { clientRules, createProvider } from '../oidc/provider.ts';
+import type { CliIo, CommandResult } from './io.ts';
 import type { AppContext } from '../context.ts';
 
+/** What a command runs with: the configuration and the features `yitong serve` would run. */
+export interface CliEnv {
+  config: Config;
+  features: FeatureFactory[];
+  io: CliIo;
+  /** who runs the command, for the audit trail */
+  actor: string;
+  /** a file named on the command line, resolved against the caller's working directory */
+  path(p: string): string;
+  /** the running server's app, when the command was handed to it (embedded database, cli/host.ts) */
+  hosted?: AppContext;
+}
+
 export type Command = {
+  /** one line for `yitong --help` */
+  summary: { 'zh-CN': string; en: string };
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
+  run(env: CliEnv, values: Record<string, unknown>, positionals: string[]): Promise<CommandResult>;
   usage: string;
 };
 
-export const actor = () => `cli:${process.env.SUDO_USER || process.env.USER || 'admin'}`;
+/** The provider as `yitong serve` builds it (signing keys made if missing), for commands that need one. */
+export interface CliTools {
+  provider(): Promise<{ provider: Provider; rules: ReturnType<typeof clientRules> }>;
+}
 
-export async function withApp<T>(config: Config, fn: (app: AppContext) => Promise<T>): Promise<T> {
-  const opened = await openApp(config, { poolSize: 2 });
+export const cliActor = (config: Config) => `cli:${config.cliUser}`;
+
+export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTools) => Promise<T>): Promise<T> {
+  const opened = env.hosted ? undefined : await openApp(env.config, { poolSize: 2 });
+  const app = env.hosted ?? opened!.app;
+  let built: Awaited<ReturnType<CliTools['provider']>> | undefined;
+  const tools: CliTools = {
+    async provider() {
+      if (built) return built;
+      const features = env.features.map((make) => make(app));
+      await ensureSigningKeys(app);
+      const provider = createProvider(app, await loadJwks(app), features);
+      return (built = { provider, rules: clientRules(provider, features) });
+    },
+  };
   try {
-    return await fn(opened.app);
+    return await fn(app, tools);
   } finally {
-    await opened.close();
+    await opened?.close();
   }
 }
 
-/** Feature modules add their commands (e.g. 'org add', 'import') with registerCommand. */
-export function registerCommand(name: string, cmd: Command): void {
-  commands[name] = cmd;
-}
-
-export const commands: Record<string, Command> = {
+/** The core's commands; each feature folder exports its own (orgs/cli.ts, legacy/cli.ts). */
+export const coreCommands: Record<string, Command> = {
   migrate: {
+    summary: { 'zh-CN': '应用数据库迁移后退出', en: 'apply database migrations and exit' },
     usage: 'yitong migrate',
     options: {},
-    async run(config) {
+    async run({ config }) {
       const opened = await openApp(config, { poolSize: 1 });
       await opened.close();
       return { json: { applied: opened.migrated }, text: opened.migrated.length ? `applied: ${opened.migrated.join(', ')}` : 'database is up to date' };
     },
   },
 
-  'department add': {
-    usage: 'yitong department add --code CODE --name NAME',
-    options: { code: { type: 'string' }, name: { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        const d = await addDepartment(app, one(v, 'code')!, one(v, 'name')!, actor());
-        return { json: { code: d.code, name: d.name }, text: `department ${d.code} (${d.name}) added` };
-      }),
-  },
-
-  'client add': {
-    usage:
-      'yitong client add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--department CODE] [--post-logout-redirect-uri URI] ' +
-      '[--backchannel-logout-uri URI] [--public] [--grant-type TYPE ...] [--scope "openid profile ..."] [--consent] [--id-token-alg ES256|RS256]',
-    options: {
-      name: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      department: { type: 'string' },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'backchannel-logout-uri': { type: 'string' },
-      public: { type: 'boolean' },
-      'grant-type': { type: 'string', multiple: true },
-      scope: { type: 'string' },
-      consent: { type: 'boolean' },
-      'id-token-alg': { type: 'string' },
-    },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        await ensureSigningKeys(app);
-        const provider = createProvider(app, await loadJwks(app));
-        const created = await addClient(
-          app,
-          {
-            name: one(v, 'name')!,
-            redirectUris: many(v, 'redirect-uri'),
-            department: one(v, 'department', false) ?? null,
-            postLogoutRedirectUris: many(v, 'post-logout-redirect-uri'),
-            backchannelLogoutUri: one(v, 'backchannel-logout-uri', false) ?? null,
-            public: Boolean(v.public),
-            grantTypes: many(v, 'grant-type'),
-            scope: one(v, 'scope', false) ?? null,
-            consent: Boolean(v.consent),
-            idTokenAlg: one(v, 'id-token-alg', false) ?? null,
-          },
-          actor(),
-          async (metadata) => {
-            await provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]);
-          },
-        );
-        const text = `client_id: ${created.client_id}` + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
-        return { json: created, text };
-      }),
-  },
-
-  'client list': {
-    usage: 'yitong client list',
-    options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
-        const clients = (await listClients(app)).map((c) => ({
-          client_id: c.client_id,
-          name: c.name,
-          department: c.department_code,
-          first_party: c.first_party,
-          status: c.status,
-          redirect_uris: c.metadata.redirect_uris,
-          grant_types: c.metadata.grant_types,
-        }));
-        return { json: { clients }, text: clients.map((c) => `${c.client_id}\t${c.status}\t${c.department ?? '-'}\t${c.name}`).join('\n') || '(none)' };
-      }),
-  },
-
-  'client disable': {
-    usage: 'yitong client disable --client-id ID',
-    options: { 'client-id': { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        const id = one(v, 'client-id')!;
-        await setClientStatus(app, id, 'disabled', actor());
-        return { json: { client_id: id, status: 'disabled' }, text: `client ${id} disabled (all nodes within 5 s)` };
-      }),
-  },
-
-  'client enable': {
-    usage: 'yitong client enable --client-id ID',
-    options: { 'client-id': { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        const id = one(v, 'client-id')!;
-        await setClientStatus(app, id, 'active', actor());
-        return { json: { client_id: id, status: 'active' }, text: `client ${id} enabled` };
-      }),
-  },
-
-  'person add': {
-    usage: 'yitong person add --id-number ID --name NAME [--phone P] [--email E] [--real-name-level 1-4] --password-stdin',
-    options: {
-      'id-number': { type: 'string' },
-      name: { type: 'string' },
-      phone: { type: 'string' },
-      email: { type: 'string' },
-      'real-name-level': { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-    },
-    async run(config, v) {
-      if (!v['password-stdin']) throw new CliUsageError('缺少参数 / missing option --password-stdin (密码只从标准输入读取 / passwords are read from standard input only)');
-      const password = await readStdin();
-      const level = one(v, 'real-name-level', false);
-      return withApp(config, async (app) => {
-        const p = await createPerson(
-          app,
-          {
-            idNumber: one(v, 'id-number')!,
-            name: one(v, 'name')!,
-            phone: one(v, 'phone', false),
-            email: one(v, 'email', false),
-            password,
-            realNameLevel: level === undefined ? undefined : Number(level),
-          },
-          actor(),
-        );
-        return { json: { sub: p.sub }, text: `sub: ${p.sub} (${maskIdNumber(p.idNumber ?? '')})` };
-      });
-    },
-  },
-
   'keys rotate': {
+
+    summary: { 'zh-CN': '轮换签名密钥', en: 'rotate the signing keys' },
     usage: 'yitong keys rotate',
     options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
+    run: (env) =>
+      withApp(env, async (app) => {
         await ensureSigningKeys(app);
-        const r = await rotateSigningKeys(app, actor());
+        const r = await rotateSigningKeys(app, env.actor);
         return { json: r, text: `added ${r.added.join(', ')}; retired ${r.retired.length ? r.retired.join(', ') : 'none'}. Running servers pick the new keys up within 30 s.` };
-      }),
-  },
-
-  'audit list': {
-    usage: 'yitong audit list [--event NAME] [--since YYYY-MM-DD] [--limit N]',
-    options: { event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
-    run: (config, v) =>
-      withApp(config, async (app) => {
-        const since = one(v, 'since', false);
-        const limit = one(v, 'limit', false);
-        if (since && Number.isNaN(Date.parse(since))) throw new CliUsageError(`--since: 日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got ${since}`);
-        if (limit && !/^\d+$/.test(limit)) throw new CliUsageError(`--limit: 应为正整数 / expected a positive integer, got ${limit}`);
-        const records = await app.audit.list({ event: one(v, 'event', false), since: since ? new Date(since) : undefined, limit: limit ? Number(limit) : undefined });
-        return {
-          json: { records },
-          text: records.map((r) => `${r.seq}\t${r.at.toISOString()}\t${r.event}\t${r.outcome}\t${r.actor ?? '-'}\t${r.clientId ?? '-'}\t${r.ip ?? '-'}\t${JSON.stringify(r.detail)}`).join('\n') || '(none)',
-        };
-      }),
-  },
-
-  'audit verify': {
-    usage: 'yitong audit verify',
-    options: {},
-    run: (config) =>
-      withApp(config, async (app) => {
-        const r = await app.audit.verify();
-        if (!r.ok) {
-          process.exitCode = 1;
-          return { json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
-        }
-        return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
       }),
   },
 };

@@ -1,61 +1,88 @@
-// Entry point of the `yitong` command.
-import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError } from '../config/env.ts';
-import { UserError } from '../i18n/messages.ts';
-import { DataDirInUseError } from '../db/dir-lock.ts';
-import { WrongMasterKeyError } from '../bootstrap.ts';
-import { commands } from './commands.ts';
-import { CliUsageError } from './io.ts';
+// Entry point of the `yitong` command, and the composition root of the command line: the core's
+// commands and each feature's, and the features the commands (and `yitong serve`) run with.
+import path from 'node:path';
+import { loadConfig, type Config } from '../config/env.ts';
+import { coreCommands, cliActor, type CliEnv, type Command } from './commands.ts';
+import { processIo, type CliIo } from './io.ts';
+import { runCommand } from './run.ts';
+import { handToServer, hostCommands } from './host.ts';
 import { logger } from '../log.ts';
-import { loadExtensions } from '../extensions.ts';
+import { ALL_FEATURES, startServer } from '../server.ts';
+import type { AppContext } from '../context.ts';
+import { departmentsCommands } from '../departments/cli.ts';
+import { clientsCommands } from '../clients/cli.ts';
+import { accountsCommands } from '../accounts/cli.ts';
+import { logoutCommands } from '../logout/cli.ts';
+import { auditCommands } from '../audit/cli.ts';
+import { orgsCommands } from '../orgs/cli.ts';
+import { legacyCommands } from '../legacy/cli.ts';
+import { adminCommands } from '../admin/cli.ts';
+import { citizenCommands } from '../citizen/cli.ts';
 
-function usage(): string {
-  return ['yitong serve', ...Object.values(commands).map((c) => c.usage)].join('\n');
-}
+const commands: Record<string, Command> = {
+  ...coreCommands,
+  ...departmentsCommands,
+  ...clientsCommands,
+  ...accountsCommands,
+  ...logoutCommands,
+  ...auditCommands,
+  ...orgsCommands,
+  ...legacyCommands,
+  ...adminCommands,
+  ...citizenCommands,
+};
+const features = ALL_FEATURES;
 
-async function serve() {
-  const { startServer } = await import('../server.ts');
-  const server = await startServer(loadConfig());
+const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: AppContext): CliEnv => ({
+  config,
+  features,
+  io,
+  actor,
+  hosted,
+  path: (p) => path.resolve(cwd, p),
+});
+
+async function serve(config: Config) {
+  const server = await startServer(config, features);
+  // On the embedded database this process is the only one that may open it: host the CLI.
+  const unhost = config.databaseUrl
+    ? undefined
+    : await hostCommands(config.dataDir, (argv, io, caller) => runCommand(argv, commands, io, () => envFor(config, io, caller.actor, caller.cwd, server.app)));
   let signals = 0;
   const shutdown = (signal: string) => {
     if (signals++) process.exit(1); // a second signal forces it
     logger.info({ signal }, 'shutting down');
-    server.stop().then(() => process.exit(0), () => process.exit(1));
+    Promise.resolve(unhost?.())
+      .then(() => server.stop())
+      .then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 async function main(argv: string[]) {
-  const json = argv.includes('--json');
-  const args = argv.filter((a) => a !== '--json');
-  await loadExtensions();
+  let config: Config | undefined;
+  let configError: unknown;
   try {
-    if (args[0] === 'serve' || args.length === 0 && process.env.npm_lifecycle_event === 'start') return await serve();
-    const name = [args[0], args[1]].join(' ');
-    const cmd = commands[name] ?? commands[args[0]];
-    if (!cmd || args[0] === '--help' || args[0] === 'help') {
-      process.stdout.write(usage() + '\n');
-      if (!cmd && args[0] && args[0] !== '--help' && args[0] !== 'help') process.exitCode = 2;
+    config = loadConfig();
+  } catch (err) {
+    configError = err; // reported by runCommand, unless only help was asked for
+  }
+  if (config && (argv[0] === 'serve' || (argv.length === 0 && process.env.npm_lifecycle_event === 'start'))) return serve(config);
+  const actor = config ? cliActor(config) : 'cli';
+  if (config && !config.databaseUrl && argv.length) {
+    const code = await handToServer(config.dataDir, argv, { actor, cwd: process.cwd() }, processIo, process.stdout);
+    if (code !== undefined) {
+      process.exitCode = code;
       return;
     }
-    const rest = args.slice(commands[name] ? 2 : 1);
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new CliUsageError(`${(err as Error).message}\nusage: ${cmd.usage}`);
-    }
-    const result = await cmd.run(loadConfig(), parsed.values as Record<string, unknown>, parsed.positionals);
-    process.stdout.write((json ? JSON.stringify(result.json) : (result.text ?? JSON.stringify(result.json, null, 2))) + '\n');
-  } catch (err) {
-    const known = err instanceof UserError || err instanceof CliUsageError || err instanceof ConfigError || err instanceof DataDirInUseError || err instanceof WrongMasterKeyError;
-    const message = known ? (err as Error).message : `内部错误 / internal error: ${(err as Error).message}`;
-    const code = err instanceof UserError ? err.code : err instanceof DataDirInUseError ? 'data_dir.in_use' : err instanceof WrongMasterKeyError ? 'master_key.mismatch' : err instanceof ConfigError ? 'config.invalid' : err instanceof CliUsageError ? 'usage' : 'internal';
-    if (json) process.stderr.write(JSON.stringify({ error: code, message }) + '\n');
-    else process.stderr.write(message + '\n');
-    process.exitCode = err instanceof CliUsageError ? 2 : 1;
   }
+  const out = await runCommand(argv, commands, processIo, () => {
+    if (!config) throw configError;
+    return envFor(config, processIo, actor, process.cwd());
+  });
+  process.stdout.write(out.stdout);
+  process.exitCode = out.exitCode;
 }
 
 await main(process.argv.slice(2));

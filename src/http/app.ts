@@ -8,8 +8,10 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { requestEdge } from './edge.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
-import { renderPage } from './views.ts';
+import { pageSettings, renderPage } from './views.ts';
+import { homeRouter, notFound } from './pages.ts';
 import { localeOf } from './locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { UserError } from '../i18n/messages.ts';
@@ -17,6 +19,10 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { interactionRouter } from '../interactions/routes.ts';
 import type { LoginThrottle } from '../interactions/throttle.ts';
 import { logger } from '../log.ts';
+import type { Feature } from '../feature.ts';
+import { loginMethods } from '../interactions/authenticate.ts';
+import { postBindingRouter } from '../oidc/post-binding.ts';
+import { selfServiceRouter } from '../selfservice/portal.ts';
 
 const css = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../assets/app.css'));
 
@@ -25,8 +31,10 @@ export interface HttpDeps {
   getProvider: () => Provider;
   throttle: LoginThrottle;
   ping: () => Promise<boolean>;
-  /** extra routers (self-service pages, admin API) mounted before the provider */
-  routers?: Router[];
+  /** what the features add: prompt pages, login methods, routers (self-service pages, admin API) */
+  features: Feature[];
+  /** true once shutdown has begun: /readyz answers 503 so the load balancer stops sending */
+  draining?: () => boolean;
 }
 
 function errorPage(ctx: Koa.Context, status: number, code: string) {
@@ -42,7 +50,10 @@ function errorPage(ctx: Koa.Context, status: number, code: string) {
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const { app, getProvider } = deps;
-  const koa = new Koa({ proxy: app.config.trustProxy });
+  // With N trusted hops koa reads X-Forwarded-Host/-Proto and keeps the last N X-Forwarded-For
+  // entries, whose first is what the outermost trusted proxy appended (oidc-provider: provider.ts).
+  const hops = app.config.trustProxyHops;
+  const koa = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   koa.silent = true;
 
   // Outermost: metrics and access log.
@@ -78,12 +89,19 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
 
   koa.use(securityHeaders(app.config.issuer.startsWith('https:')));
+  koa.use(pageSettings({ footer: app.config.footer }));
+  koa.use(requestEdge(hops));
 
   const ops = new Router();
   ops.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   ops.get('/readyz', async (ctx) => {
+    if (deps.draining?.()) {
+      ctx.status = 503;
+      ctx.body = { status: 'shutting down' };
+      return;
+    }
     const ok = await deps.ping();
     ctx.status = ok ? 200 : 503;
     ctx.body = { status: ok ? 'ready' : 'database unavailable' };
@@ -99,18 +117,42 @@ export function createHttpApp(deps: HttpDeps): Koa {
   });
   koa.use(ops.routes());
 
-  const interactions = interactionRouter(app, getProvider, deps.throttle);
-  koa.use(interactions.routes()).use(interactions.allowedMethods());
-  for (const r of deps.routers ?? []) koa.use(r.routes()).use(r.allowedMethods());
+  const { features } = deps;
+  const home = homeRouter(features.flatMap((f) => f.links ?? []));
+  koa.use(home.routes());
+  const interactions = interactionRouter(app, getProvider, {
+    login: loginMethods(app, features),
+    throttle: deps.throttle,
+    prompts: features.flatMap((f) => f.prompts ?? []),
+  });
+  // No allowedMethods(): it answers 501 to any method a router lacks, on every path below it, so a
+  // PUT to an unknown address would be a 5xx. A wrong method on a known path is simply not found.
+  koa.use(interactions.routes());
+  // the one sign-in of every self-service area (/orgs, /account)
+  koa.use(selfServiceRouter(app, getProvider).routes());
+  for (const r of features.flatMap((f) => f.routers?.(getProvider, features) ?? [])) koa.use(r.routes());
+  koa.use(postBindingRouter().routes());
 
   // Everything else is oidc-provider's (discovery, auth, token, userinfo, jwks, logout, ...).
+  // A path none of its routes match would get koa's bare "Not Found": its post-middleware leaves
+  // that response unwritten (404, no body), and we answer with our own page here.
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   koa.use(async (ctx) => {
     const provider = getProvider();
     let cb = callbacks.get(provider);
-    if (!cb) callbacks.set(provider, (cb = provider.callback()));
+    if (!cb) {
+      provider.use(async (pctx, next) => {
+        await next();
+        if (pctx.status === 404 && pctx.body == null) pctx.respond = false;
+      });
+      callbacks.set(provider, (cb = provider.callback()));
+    }
     ctx.respond = false;
     await cb(ctx.req, ctx.res);
+    if (!ctx.res.headersSent && !ctx.res.writableEnded) {
+      ctx.respond = true;
+      return notFound(ctx);
+    }
     ctx.status = ctx.res.statusCode; // for the access log and metrics
   });
 

@@ -10,16 +10,17 @@ import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { csrfToken, csrfValid } from './csrf.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticate, type LoginMethods } from './authenticate.ts';
+import type { InteractionDetails, PromptExtension } from '../feature.ts';
 import { ACR_PASSWORD } from '../oidc/provider.ts';
 import type { LoginThrottle } from './throttle.ts';
 import { loadClientMetadata } from '../clients/service.ts';
+import { findPersonBySub } from '../accounts/service.ts';
+import { maskName } from '../identity/mask.ts';
+import { SCOPE_CLAIMS } from '../oidc/account.ts';
+import type { Locale } from '../i18n/messages.ts';
 
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/** Custom prompts (entity selection, MFA, ...) register a page renderer here. */
-export type PromptPage = (ctx: Context, details: Details, extra?: { error?: string }) => Promise<void>;
-export const promptPages = new Map<string, PromptPage>();
+type Details = InteractionDetails;
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
 
@@ -28,8 +29,40 @@ function field(ctx: Context, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-export function interactionRouter(app: AppContext, getProvider: () => Provider, throttle: LoginThrottle): Router {
+/** When a login lock ends, in words: China Standard Time, with the date when it is not today. */
+export function lockedMessage(locale: Locale, retryAfterSeconds: number, now = new Date()): string {
+  const until = new Date(now.getTime() + retryAfterSeconds * 1000);
+  const day = (d: Date) => d.toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' });
+  const time = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    ...(day(until) === day(now) ? {} : { month: locale === 'en' ? 'short' : 'long', day: 'numeric' }),
+  }).format(until);
+  const minutes = String(Math.max(1, Math.ceil(retryAfterSeconds / 60)));
+  return tr(locale, 'login.locked').replace('{time}', time).replace('{minutes}', minutes);
+}
+
+/** What the consent page lists: the scopes asked for, and those of claims asked for one by one. */
+function consentScopes(d: { missingOIDCScope?: string[]; missingOIDCClaims?: string[] }): string[] {
+  const scopes = new Set(d.missingOIDCScope ?? []);
+  for (const claim of d.missingOIDCClaims ?? []) {
+    for (const [scope, claims] of Object.entries(SCOPE_CLAIMS)) if ((claims as string[]).includes(claim)) scopes.add(scope);
+  }
+  return scopes.size ? [...scopes] : ['openid'];
+}
+
+export interface InteractionDeps {
+  login: LoginMethods;
+  throttle: LoginThrottle;
+  /** features' prompts, whose pages GET /interaction/:uid shows */
+  prompts: PromptExtension[];
+}
+
+export function interactionRouter(app: AppContext, getProvider: () => Provider, deps: InteractionDeps): Router {
   const router = new Router();
+  const promptPages = new Map(deps.prompts.map((p) => [p.name, p]));
 
   const message = (ctx: Context, status: number, code: string) => {
     const locale = localeOf(ctx);
@@ -48,25 +81,40 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
     }
   });
 
-  const renderLogin = async (ctx: Context, details: Details, extra: { error?: string; identifier?: string } = {}) => {
+  /** `focus`: the field to put the cursor in (the password after a failed attempt); `locked`: add what to do about a lock. */
+  type LoginExtra = { error?: string; identifier?: string; focus?: 'identifier' | 'password' | null; locked?: boolean };
+  const renderLogin = async (ctx: Context, details: Details, extra: LoginExtra = {}) => {
     const client = await getProvider().Client.find(String(details.params.client_id));
     ctx.type = 'html';
     ctx.body = renderPage(
       'login',
       localeOf(ctx),
-      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? null, ...extra },
+      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? null, focus: 'identifier', locked: false, ...extra },
       `/interaction/${details.uid}`,
     );
   };
 
   const renderConsent = async (ctx: Context, details: Details) => {
-    const client = await getProvider().Client.find(String(details.params.client_id));
-    const d = details.prompt.details as { missingOIDCScope?: string[] };
+    const clientId = String(details.params.client_id);
+    const [client, meta, person] = await Promise.all([
+      getProvider().Client.find(clientId),
+      loadClientMetadata(app, clientId),
+      findPersonBySub(app, details.session!.accountId),
+    ]);
+    const scopes = consentScopes(details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] });
     ctx.type = 'html';
     ctx.body = renderPage(
       'consent',
       localeOf(ctx),
-      { uid: details.uid, csrf: csrfToken(app.keyring, details.uid), clientName: client?.clientName ?? details.params.client_id, scopes: d.missingOIDCScope ?? ['openid'] },
+      {
+        uid: details.uid,
+        csrf: csrfToken(app.keyring, details.uid),
+        clientName: client?.clientName ?? clientId,
+        scopes,
+        personName: person ? maskName(person.name) : null,
+        // an app no department answers for is told the ID number only with a clear warning
+        idCardWarning: scopes.includes('id_card') && !meta?.yitong_department,
+      },
       `/interaction/${details.uid}`,
     );
   };
@@ -97,8 +145,8 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
       if (meta?.yitong_first_party) return finishConsent(ctx, provider, details, true);
       return renderConsent(ctx, details);
     }
-    const page = promptPages.get(details.prompt.name);
-    if (page) return page(ctx, details);
+    const prompt = promptPages.get(details.prompt.name);
+    if (prompt) return prompt.page(ctx, details, getProvider);
     return message(ctx, 400, 'interaction.expired');
   });
 
@@ -110,12 +158,18 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
     const identifier = field(ctx, 'identifier').slice(0, 256);
     const password = field(ctx, 'password').slice(0, 1024);
     const locale = localeOf(ctx);
-    if (!identifier.trim() || !password) return renderLogin(ctx, details, { error: tr(locale, 'login.missing'), identifier });
+    if (!identifier.trim() || !password) {
+      return renderLogin(ctx, details, { error: tr(locale, 'login.missing'), identifier, focus: identifier.trim() ? 'password' : 'identifier' });
+    }
 
-    const result = await authenticate(app, throttle, { identifier, password, ip: ctx.ip, clientId: String(details.params.client_id ?? '') || null });
+    const result = await authenticate(app, deps.login, deps.throttle, { identifier, password, ip: ctx.ip, clientId: String(details.params.client_id ?? '') || null });
     if (!result.ok) {
       ctx.status = 401;
-      return renderLogin(ctx, details, { error: tr(locale, result.code), identifier });
+      if (result.code === 'login.locked') {
+        ctx.set('retry-after', String(result.retryAfterSeconds));
+        return renderLogin(ctx, details, { error: lockedMessage(locale, result.retryAfterSeconds), identifier, focus: null, locked: true });
+      }
+      return renderLogin(ctx, details, { error: tr(locale, result.code), identifier, focus: 'password' });
     }
     // A departmental (first-party) app needs no consent page: settle it with the login, which
     // saves the round trip through a second interaction (prompt=consent comes with offline_access).

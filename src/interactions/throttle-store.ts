@@ -88,6 +88,17 @@ export async function clearUnlessLocked(db: Kysely<Database>, key: string): Prom
     .execute();
 }
 
+/** Deletes keys' counters and locks (an administrator's unlock); true when a lock was in force. */
+export async function clearKeys(db: Kysely<Database>, keys: string[]): Promise<boolean> {
+  if (keys.length === 0) return false;
+  const rows = await db
+    .deleteFrom('login_throttle')
+    .where('key', 'in', keys)
+    .returning(sql<boolean>`coalesce(locked_until > now(), false)`.as('was_locked'))
+    .execute();
+  return rows.some((r) => Boolean(r.was_locked));
+}
+
 /** Deletes rows that no longer mean anything: window lapsed and not locked, or lock expired. */
 export async function purgeExpired(db: Kysely<Database>, windowSeconds: number): Promise<number> {
   const r = await db

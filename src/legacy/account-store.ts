@@ -1,9 +1,11 @@
 // SQL of legacy accounts: what an import links (set-based), what login and claims read, and the
 // retirement of foreign hashes.
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import type { LegacyAccountTable } from './tables.ts';
+
+type LegacyAccountRow = Selectable<LegacyAccountTable>;
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -138,5 +140,44 @@ export const legacyAccountStore = {
       .limit(1)
       .executeTakeFirst()
       .then((r) => r?.legacy_uid ?? null);
+  },
+  /** A person's legacy accounts, optionally only those of some departments (administrators' view). */
+  ofPerson(db: Q, personId: string, departments?: string[]): Promise<Pick<LegacyAccountRow, 'department_code' | 'legacy_uid' | 'password_scheme' | 'password_retired_at' | 'uscc' | 'org_name' | 'job_id' | 'created_at'>[]> {
+    let q = db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid', 'password_scheme', 'password_retired_at', 'uscc', 'org_name', 'job_id', 'created_at'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid');
+    if (departments) q = departments.length ? q.where('department_code', 'in', departments) : q.where('department_code', '=', '\u0000');
+    return q.execute();
+  },
+  /** Which of these persons have a legacy account in one of these departments. */
+  linkedPersons(db: Q, personIds: string[], departments: string[]): Promise<string[]> {
+    if (!personIds.length || !departments.length) return Promise.resolve([]);
+    return db
+      .selectFrom('legacy_accounts')
+      .select('person_id')
+      .distinct()
+      .where('person_id', 'in', personIds)
+      .where('department_code', 'in', departments)
+      .execute()
+      .then((r) => r.map((x) => x.person_id));
+  },
+  /** The person's links to departmental accounts (what the person may see of them). */
+  linksOf(db: Q, personId: string): Promise<{ department_code: string; legacy_uid: string; created_at: Date }[]> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid', 'created_at'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid')
+      .execute();
+  },
+  async forgetPerson(db: Q, personId: string): Promise<number> {
+    await db.deleteFrom('import_conflicts').where('person_id', '=', personId).execute();
+    await db.updateTable('import_conflicts').set({ resolved_person_id: null }).where('resolved_person_id', '=', personId).execute();
+    const r = await db.deleteFrom('legacy_accounts').where('person_id', '=', personId).executeTakeFirst();
+    return Number(r.numDeletedRows);
   },
 };

@@ -10,7 +10,6 @@ import { bulkTx } from '../db/bulk.ts';
 import { orgStore } from '../orgs/store.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import './errors.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
 import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } from './secrets.ts';
@@ -98,7 +97,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
       personId = draft.id;
       sub = draft.sub;
     }
-    const orgId = row.uscc && (await orgStore.installed(trx)) ? ((await orgStore.byUscc(trx, row.uscc))?.id ?? null) : null;
+    const orgId = row.uscc ? ((await orgStore.byUscc(trx, row.uscc))?.id ?? null) : null;
     await legacyAccountStore.insertMany(bulkTx(trx), [
       {
         department_code: c.department_code,

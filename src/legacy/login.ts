@@ -17,7 +17,7 @@ import { findPersonBySub } from '../accounts/service.ts';
 import { personStore } from '../accounts/store.ts';
 import { openPerson } from '../accounts/person.ts';
 import { burnVerify, hashPassword } from '../crypto/password.ts';
-import type { IdentifierResolver, PasswordVerifier } from '../interactions/authenticate.ts';
+import type { IdentifierResolver, PasswordVerifier } from '../feature.ts';
 import { logger } from '../log.ts';
 import { verifyLegacyHash, type StoredLegacyHash } from './schemes/index.ts';
 import { loginNameIndex, openLegacyHash } from './secrets.ts';
@@ -33,14 +33,14 @@ export async function findPersonByLegacyLogin(app: AppContext, department: strin
 }
 
 /** Wraps the core resolver: `CODE/loginname` first, then ID number, mobile and e-mail. */
-export function legacyIdentifierResolver(next: IdentifierResolver): IdentifierResolver {
-  return async (app, identifier) => {
+export function legacyIdentifierResolver(app: AppContext, next: IdentifierResolver): IdentifierResolver {
+  return async (identifier) => {
     const m = LEGACY_LOGIN.exec(identifier.normalize('NFKC').trim());
     if (m) {
       const person = await findPersonByLegacyLogin(app, m[1], m[2]);
       if (person) return person;
     }
-    return next(app, identifier);
+    return next(identifier);
   };
 }
 
@@ -113,11 +113,11 @@ export async function checkLegacyPassword<C extends { stored: StoredLegacyHash |
 }
 
 /** Wraps the core verifier (argon2id, with its re-hash on raised parameters) with legacy hashes. */
-export function legacyPasswordVerifier(next: PasswordVerifier): PasswordVerifier {
-  return async (app, person, password) => {
+export function legacyPasswordVerifier(app: AppContext, next: PasswordVerifier): PasswordVerifier {
+  return async (person, password) => {
     const rows = await legacyAccountStore.activeHashes(app.db, person.id);
     if (person.passwordHash) {
-      if (await next(app, person, password)) {
+      if (await next(person, password)) {
         if (rows.length) await retireAfterArgon2(app, person);
         return true;
       }

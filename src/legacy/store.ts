@@ -61,6 +61,14 @@ export const jobStore = {
     if (opts.department) q = q.where('department_code', '=', opts.department);
     return q.execute();
   },
+  /** One page, newest first, after the job `after` (keyset on started_at, id). */
+  page(db: Q, filter: { departments?: string[]; status?: string }, after: { startedAt: Date; id: string } | null, limit: number): Promise<JobRow[]> {
+    let q = db.selectFrom('import_jobs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit);
+    if (filter.departments) q = filter.departments.length ? q.where('department_code', 'in', filter.departments) : q.where('department_code', '=', '\u0000');
+    if (filter.status) q = q.where('status', '=', filter.status as ImportStatus);
+    if (after) q = q.where((eb) => eb.or([eb('started_at', '<', after.startedAt), eb.and([eb('started_at', '=', after.startedAt), eb('id', '<', after.id)])]));
+    return q.execute();
+  },
   setStatus(db: Q, id: string, patch: { status: ImportStatus; error?: Record<string, unknown> | null; report?: Record<string, unknown> | null; finished_at?: Date | null }): Promise<void> {
     return db
       .updateTable('import_jobs')
@@ -157,6 +165,15 @@ export const conflictStore = {
     if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
     if (filter.status) q = q.where('status', '=', filter.status as ConflictRow['status']);
     if (afterRow) q = q.where((eb) => eb.or([eb('job_id', '>', afterRow.jobId), eb.and([eb('job_id', '=', afterRow.jobId), eb('row_number', '>', afterRow.row)])]));
+    return q.execute();
+  },
+  /** One page in (created_at, id) order after `after`, filtered by job, departments and status. */
+  pageBy(db: Q, filter: { jobId?: string; departments?: string[]; status?: string }, after: { createdAt: Date; id: string } | null, limit: number): Promise<ConflictRow[]> {
+    let q = db.selectFrom('import_conflicts').selectAll().orderBy('created_at').orderBy('id').limit(limit);
+    if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
+    if (filter.departments) q = filter.departments.length ? q.where('department_code', 'in', filter.departments) : q.where('department_code', '=', '\u0000');
+    if (filter.status) q = q.where('status', '=', filter.status as ConflictRow['status']);
+    if (after) q = q.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
     return q.execute();
   },
   /** Conflicts of one job in row order, after `afterRow`. */

@@ -6,6 +6,7 @@ import type { AppContext } from '../context.ts';
 import { payloadStore } from './payload-store.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { storable, unstorableError } from './param-guard.ts';
 
 /** A database outage becomes a protocol error (temporarily_unavailable, 503), never a 500. */
 function unavailable(err: unknown): never {
@@ -20,13 +21,17 @@ function unavailable(err: unknown): never {
 // let the database reject the query.
 const hasNul = (args: unknown[]) => args.some((a) => typeof a === 'string' && a.includes('\u0000'));
 
-/** Wraps every method of an adapter: NUL-bearing ids find nothing, database outages map to `unavailable`. */
+/**
+ * Wraps every method of an adapter: NUL-bearing ids find nothing, a payload the database cannot
+ * store is the client's invalid_request (see param-guard.ts), database outages map to `unavailable`.
+ */
 function guarded(adapter: Adapter): Adapter {
   return new Proxy(adapter, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
+        if (prop === 'upsert' && !storable(args[1])) return Promise.reject(unstorableError());
         if (hasNul(args)) return Promise.resolve(undefined);
         return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch(unavailable);
       };
@@ -65,6 +70,9 @@ export function createAdapterFactory(ctx: AppContext) {
     async revokeByGrantId() {}
   }
 
+  /** Models found by their owner when a person's or an app's sessions end. */
+  const OWNED = new Set(['Session', 'Grant']);
+
   class PayloadAdapter implements Adapter {
     model: string;
     constructor(model: string) {
@@ -79,6 +87,9 @@ export function createAdapterFactory(ctx: AppContext) {
         grantId: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
         uid: payload.uid ?? null,
         userCode: payload.userCode ?? null,
+        // whose session or grant it is: governance events end them by person or by app
+        accountId: OWNED.has(this.model) ? (payload.accountId ?? null) : null,
+        clientId: this.model === 'Grant' ? (payload.clientId ?? null) : null,
       });
     }
 

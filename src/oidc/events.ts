@@ -44,8 +44,18 @@ export function attachAuditListeners(app: AppContext, provider: Provider): void 
       record({ event: 'token.revoke', outcome: 'success', actor: token.accountId ?? null, clientId: token.clientId ?? null, detail: { kind: model } });
     });
   }
+  // end_session.success follows both answers on the logout confirmation: a `logout` value signs
+  // out (oidc-provider's own test); without one the person stayed signed in, which is no logout
+  // (the requesting app's grant ends, and grant.revoked records that).
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    record({ event: 'logout', outcome: 'success', actor: ctx.oidc.session?.accountId ?? null, clientId: ctx.oidc.client?.clientId ?? null, ip: ip(ctx) });
+    const signedOut = Boolean(ctx.oidc.params?.logout);
+    record({
+      event: signedOut ? 'logout' : 'logout.declined',
+      outcome: signedOut ? 'success' : 'info',
+      actor: ctx.oidc.session?.accountId ?? null,
+      clientId: ctx.oidc.client?.clientId ?? null,
+      ip: ip(ctx),
+    });
   });
   provider.on('backchannel.success', (ctx: KoaContextWithOIDC, client: { clientId: string }, accountId: string) => {
     record({ event: 'logout.backchannel', outcome: 'success', actor: accountId, clientId: client.clientId, ip: ip(ctx) });

@@ -13,6 +13,10 @@ export const keysStore = {
   active(db: Q): Promise<SigningKeyRow[]> {
     return db.selectFrom('signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('kid').execute();
   },
+  /** every key, retired ones included, newest first (for administrators) */
+  all(db: Q): Promise<Pick<SigningKeyRow, 'kid' | 'alg' | 'created_at' | 'retired_at'>[]> {
+    return db.selectFrom('signing_keys').select(['kid', 'alg', 'created_at', 'retired_at']).orderBy('created_at', 'desc').orderBy('kid').limit(100).execute();
+  },
   async insert(db: Q, kid: string, alg: string, jwkEnc: string, createdAt: Date) {
     await db.insertInto('signing_keys').values({ kid, alg, jwk_enc: jwkEnc, created_at: createdAt }).execute();
   },

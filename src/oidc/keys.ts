@@ -56,4 +56,9 @@ export async function loadJwks(ctx: AppContext): Promise<{ keys: JWK[] }> {
   return { keys: rows.map((r) => JSON.parse(ctx.keyring.open(r.jwk_enc, AAD)) as JWK) };
 }
 
+/** The signing keys as administrators see them (no key material). */
+export async function listSigningKeys(ctx: AppContext) {
+  return (await keysStore.all(ctx.db)).map((k) => ({ kid: k.kid, alg: k.alg, created_at: new Date(k.created_at).toISOString(), retired_at: k.retired_at ? new Date(k.retired_at).toISOString() : null }));
+}
+
 export const signingKeysVersion = (ctx: AppContext) => keysStore.version(ctx.db);

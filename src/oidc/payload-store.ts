@@ -11,6 +11,53 @@ export interface PayloadIndexes {
   grantId?: string | null;
   uid?: string | null;
   userCode?: string | null;
+  accountId?: string | null;
+  clientId?: string | null;
+}
+
+/** A session's sign-ins at apps, as oidc-provider keeps them: per client, its sid and grant. */
+export type SessionAuthorizations = Record<string, { sid?: string; grantId?: string; persistsLogout?: boolean }>;
+
+export interface SessionRow {
+  id: string;
+  /** stable across the re-logins that change the id */
+  uid: string;
+  accountId: string;
+  authorizations: SessionAuthorizations;
+}
+
+/** A session as its owner sees it listed (account centre). */
+export interface SessionListing extends SessionRow {
+  /** when the person signed in (epoch seconds) */
+  loginTs: number | null;
+  expiresAt: Date | null;
+}
+
+/** A grant as its owner sees it listed (account centre). */
+export interface GrantListing {
+  id: string;
+  clientId: string;
+  /** OIDC scopes granted (space-separated) */
+  scope: string;
+  /** when it was made (epoch seconds) */
+  iat: number | null;
+  expiresAt: Date | null;
+}
+
+/** A session as an administrator sees it: never its id (the cookie's value), only its stable uid. */
+export interface ListedSession {
+  uid: string;
+  loginTs: number | null;
+  acr: string | null;
+  amr: string[];
+  clientIds: string[];
+  expiresAt: Date | null;
+}
+
+export interface GrantRow {
+  id: string;
+  accountId: string | null;
+  clientId: string | null;
 }
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
@@ -18,18 +65,19 @@ const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 export const payloadStore = {
   async upsert(db: Kysely<Database>, model: string, id: string, payload: object, expiresAt: Date | null, ix: PayloadIndexes) {
     const json = JSON.stringify(payload);
+    const columns = {
+      payload: json,
+      grant_id: ix.grantId ?? null,
+      uid: ix.uid ?? null,
+      user_code: ix.userCode ?? null,
+      account_id: ix.accountId ?? null,
+      client_id: ix.clientId ?? null,
+      expires_at: expiresAt,
+    };
     await db
       .insertInto('oidc_payloads')
-      .values({ model, id, payload: json, grant_id: ix.grantId ?? null, uid: ix.uid ?? null, user_code: ix.userCode ?? null, expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc.columns(['model', 'id']).doUpdateSet({
-          payload: json,
-          grant_id: ix.grantId ?? null,
-          uid: ix.uid ?? null,
-          user_code: ix.userCode ?? null,
-          expires_at: expiresAt,
-        }),
-      )
+      .values({ model, id, ...columns })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(columns))
       .execute();
   },
 
@@ -87,13 +135,154 @@ export const payloadStore = {
     return { consumed: false, grantId: existing?.grant_id ?? null };
   },
 
-  /** Deletes expired rows in small batches so a large backlog never holds long locks. */
-  async purgeExpired(db: Kysely<Database>, batch = 1000): Promise<number> {
+  /** The live sessions of a person (locked: the caller ends them in its transaction). */
+  async sessionsOf(db: Kysely<Database>, accountId: string): Promise<SessionRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .forUpdate()
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  /** The live sessions of a person, for a listing (no locks), newest sign-in first. */
+  async listSessions(db: Kysely<Database>, accountId: string): Promise<SessionListing[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload', 'expires_at'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where(live)
+      .execute();
+    return rows
+      .map((r) => ({ ...sessionRow(r), loginTs: typeof r.payload.loginTs === 'number' ? r.payload.loginTs : null, expiresAt: r.expires_at }))
+      .sort((a, b) => (b.loginTs ?? 0) - (a.loginTs ?? 0));
+  },
+
+  /** The live grants of a person, for a listing (no locks). */
+  async listGrants(db: Kysely<Database>, accountId: string): Promise<GrantListing[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'client_id', 'payload', 'expires_at'])
+      .where('model', '=', 'Grant')
+      .where('account_id', '=', accountId)
+      .where(live)
+      .execute();
+    return rows
+      .filter((r) => r.client_id)
+      .map((r) => ({
+        id: r.id,
+        clientId: r.client_id!,
+        scope: String((r.payload.openid as { scope?: string } | undefined)?.scope ?? ''),
+        iat: typeof r.payload.iat === 'number' ? r.payload.iat : null,
+        expiresAt: r.expires_at,
+      }));
+  },
+
+  /** A person's live sessions as administrators see them (no lock; newest sign-in first). */
+  async sessionsListed(db: Kysely<Database>, accountId: string, limit = 100): Promise<ListedSession[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['payload', 'expires_at'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where(live)
+      .orderBy(sql`(payload->>'loginTs')::bigint`, 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => {
+      const p = r.payload;
+      return {
+        uid: String(p.uid ?? ''),
+        loginTs: typeof p.loginTs === 'number' ? p.loginTs : null,
+        acr: typeof p.acr === 'string' ? p.acr : null,
+        amr: Array.isArray(p.amr) ? (p.amr as string[]) : [],
+        clientIds: Object.keys((p.authorizations ?? {}) as object),
+        expiresAt: r.expires_at,
+      };
+    });
+  },
+
+  /** One live session of a person by its stable uid, locked (the caller ends it in its transaction). */
+  async sessionByUid(db: Kysely<Database>, accountId: string, uid: string): Promise<SessionRow | undefined> {
+    const row = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('account_id', '=', accountId)
+      .where('model', '=', 'Session')
+      .where('uid', '=', uid)
+      .forUpdate()
+      .executeTakeFirst();
+    return row ? sessionRow(row) : undefined;
+  },
+
+  /** Sessions past their idle lifetime (expires_at slides with use) or their absolute one. */
+  async expiredSessions(db: Kysely<Database>, maxAgeSeconds: number, limit: number): Promise<SessionRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('model', '=', 'Session')
+      .where((eb) =>
+        eb.or([
+          eb('expires_at', '<', sql<Date>`now()`),
+          eb(sql`(payload->>'loginTs')::bigint`, '<', sql<number>`extract(epoch from now())::bigint - ${maxAgeSeconds}`),
+        ]),
+      )
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  async deleteSessions(db: Kysely<Database>, ids: string[]) {
+    if (ids.length) await db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('id', 'in', ids).execute();
+  },
+
+  /** Grants of a person, or of an app. */
+  async grantsOf(db: Kysely<Database>, owner: { accountId: string } | { clientId: string }): Promise<GrantRow[]> {
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'account_id', 'client_id'])
+      .where('model', '=', 'Grant')
+      .where('accountId' in owner ? 'account_id' : 'client_id', '=', 'accountId' in owner ? owner.accountId : owner.clientId)
+      .execute();
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, clientId: r.client_id }));
+  },
+
+  /** The sessions of an app's users that hold one of these grants. */
+  async sessionsHoldingGrants(db: Kysely<Database>, grantIds: string[]): Promise<SessionRow[]> {
+    if (!grantIds.length) return [];
+    const rows = await db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('model', '=', 'Session')
+      .where(sql<boolean>`exists (select 1 from jsonb_each(payload->'authorizations') a where a.value->>'grantId' in (${sql.join(grantIds)}))`)
+      .execute();
+    return rows.map(sessionRow);
+  },
+
+  /** Everything these grants issued, and the grants themselves, in one statement. */
+  async revokeGrants(db: Kysely<Database>, grantIds: string[]) {
+    if (!grantIds.length) return;
+    await db
+      .deleteFrom('oidc_payloads')
+      .where((eb) => eb.or([eb('grant_id', 'in', grantIds), eb.and([eb('model', '=', 'Grant'), eb('id', 'in', grantIds)])]))
+      .execute();
+  },
+
+  /**
+   * Deletes expired rows in small batches so a large backlog never holds long locks. Expired
+   * sessions are left to the session sweep when it runs (it tells their apps).
+   */
+  async purgeExpired(db: Kysely<Database>, keepSessions = false, batch = 1000): Promise<number> {
     let total = 0;
     for (;;) {
       const res = await sql`
         delete from oidc_payloads where ctid in (
-          select ctid from oidc_payloads where expires_at < now() limit ${batch}
+          select ctid from oidc_payloads where expires_at < now() and (model <> 'Session' or ${!keepSessions}) limit ${batch}
         )`.execute(db);
       const n = Number(res.numAffectedRows ?? 0n);
       total += n;
@@ -101,3 +290,12 @@ export const payloadStore = {
     }
   },
 };
+
+function sessionRow(r: { id: string; payload: Record<string, unknown> }): SessionRow {
+  return {
+    id: r.id,
+    uid: String(r.payload.uid ?? ''),
+    accountId: String(r.payload.accountId ?? ''),
+    authorizations: (r.payload.authorizations ?? {}) as SessionAuthorizations,
+  };
+}

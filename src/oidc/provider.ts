@@ -5,36 +5,18 @@ import type { JWK } from 'jose';
 import type { AppContext } from '../context.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { createFindAccount, SCOPE_CLAIMS } from './account.ts';
-import { loadClientMetadata } from '../clients/service.ts';
+import { loadClientMetadata, TOKEN_ENDPOINT_AUTH_METHODS, type ClientRules } from '../clients/service.ts';
 import { renderPage } from '../http/views.ts';
-import { localeOf } from '../http/locale.ts';
-import { tr } from '../i18n/ui.ts';
+import { localeOf, startSignInLocale } from '../http/locale.ts';
+import { tr, trf } from '../i18n/ui.ts';
 import { attachAuditListeners } from './events.ts';
+import { POST_BINDING_ROUTES } from './post-binding.ts';
+import { classifyProtocolError, protocolErrorText } from './error-page.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
+import type { Feature } from '../feature.ts';
+import { PARAMETER_GUARD } from './param-guard.ts';
 
 export const ACR_PASSWORD = 'urn:yitong:acr:pwd';
-
-/** Prompts run in order; later issues add custom prompts (entity selection, MFA) here. */
-const promptExtensions: ((policy: interactionPolicy.Prompt[]) => void)[] = [];
-export function extendInteractionPolicy(fn: (policy: interactionPolicy.Prompt[]) => void): void {
-  promptExtensions.push(fn);
-}
-
-/** Called with every new provider instance (custom grant types, event listeners). */
-const providerHooks: ((provider: Provider, app: AppContext) => void)[] = [];
-export function onProviderCreated(fn: (provider: Provider, app: AppContext) => void): void {
-  providerHooks.push(fn);
-}
-
-/** Extra access token claims (introspection, JWT access tokens), merged from feature modules. */
-export type TokenClaimsExtension = (
-  app: AppContext,
-  ctx: KoaContextWithOIDC | undefined,
-  token: Parameters<NonNullable<Configuration['extraTokenClaims']>>[1],
-) => Promise<Record<string, unknown> | undefined>;
-const tokenClaimsExtensions: TokenClaimsExtension[] = [];
-export function addExtraTokenClaims(fn: TokenClaimsExtension): void {
-  tokenClaimsExtensions.push(fn);
-}
 
 /** Departmental (first-party) apps skip consent: the grant is made for what they ask. */
 async function loadExistingGrant(app: AppContext, ctx: KoaContextWithOIDC) {
@@ -65,6 +47,9 @@ export const PROTOCOL_SETTINGS = {
   acrValues: [ACR_PASSWORD],
   conformIdTokenClaims: false,
   responseTypes: ['code'],
+  // OpenID Connect requires redirect_uri. Guessing an omitted one also crashes oidc-provider's error
+  // handler on /auth/:uid when a client_id is added to its query (a 500 for anyone).
+  allowOmittingSingleRegisteredRedirectUri: false,
   pkce: { required: () => true },
   clientDefaults: {
     grant_types: ['authorization_code', 'refresh_token'],
@@ -72,10 +57,14 @@ export const PROTOCOL_SETTINGS = {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
   },
+  // Only what `yitong client add --token-endpoint-auth-method` registers is advertised.
+  clientAuthMethods: [...TOKEN_ENDPOINT_AUTH_METHODS],
   extraClientMetadata: { properties: ['yitong_department', 'yitong_first_party'] },
   enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
   rotateRefreshToken: true,
 } satisfies Configuration;
+
+const INTERACTION_TTL = 900;
 
 export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configuration['ttl']> {
   return {
@@ -83,7 +72,7 @@ export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configurati
     AuthorizationCode: 60,
     ClientCredentials: 900,
     IdToken: 3600,
-    Interaction: 900,
+    Interaction: INTERACTION_TTL,
     Session: sessionIdleSeconds,
     Grant: 14 * 24 * 3600,
     RefreshToken: 14 * 24 * 3600,
@@ -91,17 +80,37 @@ export function protocolTtl(sessionIdleSeconds: number): NonNullable<Configurati
   };
 }
 
-export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider {
+/** Grant types every client may be registered with; features add theirs (token exchange). */
+export const CORE_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+export function grantTypesOf(features: Feature[]): string[] {
+  return [...CORE_GRANT_TYPES, ...features.flatMap((f) => f.grantTypes ?? []).map((g) => g.type)];
+}
+
+/** The rules `addClient` checks a new client against: this provider's grant types and validation. */
+export function clientRules(provider: Provider, features: Feature[]): ClientRules {
+  return {
+    grantTypes: grantTypesOf(features),
+    async validate(metadata) {
+      await provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]);
+    },
+  };
+}
+
+export function createProvider(app: AppContext, jwks: { keys: JWK[] }, features: Feature[]): Provider {
   const { config } = app;
   const secure = config.issuer.startsWith('https:');
   const policy = interactionPolicy.base();
-  for (const ext of promptExtensions) ext(policy);
+  for (const f of features) for (const p of f.prompts ?? []) p.add(policy);
+  const tokenClaims = features.flatMap((f) => f.tokenClaims ?? []);
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(app) as unknown as Configuration['adapter'],
-    findAccount: createFindAccount(app),
+    findAccount: createFindAccount(app, features),
     jwks: jwks as Configuration['jwks'],
     ...PROTOCOL_SETTINGS,
+    // refuses parameters that cannot be stored or make no sense, before anything is written
+    extraParams: PARAMETER_GUARD,
     features: {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
@@ -128,18 +137,7 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          ctx.type = 'html';
-          ctx.body = renderPage('logout', localeOf(ctx), { form });
-        },
-        async postLogoutSuccessSource(ctx) {
-          const locale = localeOf(ctx);
-          ctx.type = 'html';
-          ctx.body = renderPage('message', locale, { heading: tr(locale, 'logout.heading'), message: tr(locale, 'logout.done') });
-        },
-      },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
     },
     // oidc-provider refuses outgoing requests to private and loopback addresses (an SSRF guard for
     // dynamically registered clients). Here every outgoing URL (back-channel logout, jwks_uri) is
@@ -150,32 +148,45 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
       return globalThis.fetch(url, rest);
     },
     ttl: protocolTtl(config.sessionIdleSeconds),
+    // POST to these is answered by post-binding.ts (303 to the GET), which is why the cookies stay Lax.
+    routes: POST_BINDING_ROUTES,
     cookies: {
       keys: app.keyring.cookieKeys,
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      url(ctx, interaction) {
+        // The first interaction of an authorization request (later ones carry the last submission)
+        // sets the language its pages speak from the request's ui_locales.
+        if (!interaction.lastSubmission) startSignInLocale(ctx, interaction.params.ui_locales, INTERACTION_TTL * 1000);
+        return `/interaction/${interaction.uid}`;
+      },
       policy,
     },
     loadExistingGrant: (ctx) => loadExistingGrant(app, ctx),
     async extraTokenClaims(ctx, token) {
       let extra: Record<string, unknown> | undefined;
-      for (const fn of tokenClaimsExtensions) {
-        const more = await fn(app, ctx, token);
+      for (const fn of tokenClaims) {
+        const more = await fn(ctx, token);
         if (more) extra = { ...extra, ...more };
       }
       return extra;
     },
     async renderError(ctx, out, error) {
-      const locale = localeOf(ctx);
+      // An authorization or logout request's own ui_locales; a resumed sign-in's is in its cookie.
+      const route = ctx.oidc?.route;
+      const locale = localeOf(ctx, route === 'authorization' || route === 'end_session' ? ctx.oidc?.params?.ui_locales : undefined);
+      const clientName = ctx.oidc?.client?.clientName;
+      const text = protocolErrorText(classifyProtocolError(out.error, error), Boolean(clientName));
       ctx.type = 'html';
       ctx.body = renderPage('message', locale, {
         heading: tr(locale, 'error.heading'),
         kind: 'error',
-        message: out.error_description ?? tr(locale, 'server_error'),
+        message: tr(locale, text.message),
+        next: trf(locale, text.next, { app: clientName ?? '' }),
         code: out.error,
+        description: out.error_description,
       });
       if ((error as { status?: number }).status === undefined || (error as { status?: number }).status! >= 500) {
         app.audit.append({ event: 'server.error', outcome: 'failure', detail: { error: out.error } }).catch(() => {});
@@ -184,8 +195,10 @@ export function createProvider(app: AppContext, jwks: { keys: JWK[] }): Provider
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  provider.proxy = config.trustProxyHops > 0;
+  provider.maxIpsCount = config.trustProxyHops;
   attachAuditListeners(app, provider);
-  for (const hook of providerHooks) hook(provider, app);
+  for (const f of features) f.listen?.(provider);
+  for (const f of features) for (const g of f.grantTypes ?? []) provider.registerGrantType(g.type, g.handler, g.params);
   return provider;
 }

@@ -7,6 +7,9 @@ export interface OidcPayloadTable {
   grant_id: string | null;
   uid: string | null;
   user_code: string | null;
+  /** the person (Session, Grant) and the app (Grant): whose sessions a governance event ends */
+  account_id: string | null;
+  client_id: string | null;
   expires_at: Date | null;
   consumed_at: Date | null;
 }

@@ -4,8 +4,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import type { Person } from '../accounts/person.ts';
-import type { TokenClaimsExtension } from '../oidc/provider.ts';
-import type { AccountGuard, ClaimsExtension } from '../oidc/account.ts';
+import type { FindAccount, Configuration } from 'oidc-provider';
 import { contextForGrant, contextUsable, type EntityContext } from './contexts.ts';
 import { LEGAL_PERSON_SCOPE } from './prompt.ts';
 
@@ -31,36 +30,38 @@ export function orgClaims(c: EntityContext): Record<string, unknown> {
   return { entity_type: 'legal_person', uscc: c.org.uscc, org_name: c.org.name, org_role: c.role, org_sub: c.org.sub };
 }
 
-export const entityClaims: ClaimsExtension = async (app: AppContext, person: Person, oidc: Oidc) => {
+export async function entityClaims(app: AppContext, person: Person, oidc: Oidc): Promise<Record<string, unknown>> {
   const grantId = grantIdOf(oidc);
   if (!grantId) return {};
   const c = await contextForGrant(app, grantId, oidc);
   if (!c || !c.org || c.personId !== person.id) return {};
   return orgClaims(c);
-};
+}
 
 /**
  * A token whose grant acts for an org is only good while the person may act for it: otherwise
  * findAccount answers "no account", so refresh fails with invalid_grant and userinfo with
  * invalid_token, before any new token is minted.
  */
-export const entityGuard: AccountGuard = async (app, person, ctx, token) => {
+export async function entityGuard(app: AppContext, person: Person, ctx: KoaContextWithOIDC, token: Parameters<FindAccount>[2]): Promise<boolean> {
   const t = token as { grantId?: string; scope?: string } | undefined;
   if (!t?.grantId || !hasLegalPerson(t.scope)) return true;
   const grantId = t.grantId;
   const c = await contextForGrant(app, grantId, ctx.oidc);
   if (!c || !c.org) return true;
   return c.personId === person.id && (await contextUsable(app, c));
-};
+}
 
 /** Claims prepared by the token exchange handler for the access token it is about to save. */
 export const exchangeClaims = new WeakMap<object, Record<string, unknown>>();
 
-export const entityTokenClaims: TokenClaimsExtension = async (app, ctx, token) => {
+type AccessTokenLike = Parameters<NonNullable<Configuration['extraTokenClaims']>>[1];
+
+export async function entityTokenClaims(app: AppContext, ctx: KoaContextWithOIDC | undefined, token: AccessTokenLike): Promise<Record<string, unknown> | undefined> {
   const prepared = exchangeClaims.get(token);
   if (prepared) return prepared;
   const t = token as { kind?: string; grantId?: string; scope?: string };
   if (t.kind !== 'AccessToken' || !t.grantId || !hasLegalPerson(t.scope)) return undefined;
   const c = await contextForGrant(app, t.grantId, ctx?.oidc);
   return c?.org ? orgClaims(c) : undefined;
-};
+}

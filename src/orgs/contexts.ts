@@ -1,15 +1,22 @@
 // The acting entity of each oidc-provider grant (org_entity_contexts): recorded when the person
 // chooses at the select_entity prompt (or a token exchange issues an org token), read by the
-// claims, the account guard and the token claims, and ended when the authorisation behind it ends:
-// the grant and its tokens are revoked (public model API: Grant#destroy, *.revokeByGrantId) and
-// the app is told over the back channel (Client#backchannelLogout with the person's sub and sid).
+// claims, the account guard and the token claims, and ended when the authorisation behind it ends,
+// in the transaction that ends it: the grant and its tokens are revoked and the app is told over
+// the back channel, through the logout outbox (src/logout).
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
-import { logger } from '../log.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { endSignIns, type EndReason as LogoutReason } from '../logout/service.ts';
 import { contextStore, orgStore, authorizationStore, type ContextRow } from './store.ts';
-import { toOrg, type EntityOption } from './service.ts';
-import type { Org, OrgRole } from './org.ts';
+import type { EntityOption } from './entity-options.ts';
+import { toOrg, type Org, type OrgRole } from './org.ts';
+
+/** What switching a grant's entity uses of oidc-provider: its token models. */
+type OidcModels = Pick<Provider, 'AccessToken' | 'RefreshToken' | 'AuthorizationCode'>;
+type Trx = Transaction<Database>;
+
 
 export interface EntityContext {
   grantId: string;
@@ -65,7 +72,7 @@ const sameEntity = (row: ContextRow, option: EntityOption | null) =>
   (row.org_id ?? null) === (option?.org.id ?? null) && (row.role ?? null) === (option?.role ?? null) && (row.authorization_id ?? null) === (option?.authorizationId ?? null);
 
 /** Revokes every token a grant issued (the grant itself stays). */
-export async function revokeGrantTokens(provider: Provider, grantId: string): Promise<void> {
+async function revokeGrantTokens(provider: OidcModels, grantId: string): Promise<void> {
   await Promise.all([
     provider.AccessToken.revokeByGrantId(grantId),
     provider.RefreshToken.revokeByGrantId(grantId),
@@ -73,12 +80,6 @@ export async function revokeGrantTokens(provider: Provider, grantId: string): Pr
   ]);
 }
 
-/** Revokes a grant and every token it issued. */
-export async function revokeGrant(provider: Provider, grantId: string): Promise<void> {
-  await revokeGrantTokens(provider, grantId);
-  const grant = await provider.Grant.find(grantId);
-  if (grant) await grant.destroy();
-}
 
 /**
  * Records the entity a grant acts for. Should a grant change entity (its previous org can no
@@ -105,72 +106,66 @@ export async function bindContext(
   });
 }
 
-export type EndReason = 'revoked' | 'expired' | 'legal_rep_changed' | 'org_inactive' | 'entity_changed';
+type EndReason = 'revoked' | 'relinquished' | 'expired' | 'legal_rep_changed' | 'org_inactive';
+
+/** The logout reason each org end goes by (outbox rows, session.end audit). */
+const LOGOUT_REASON: Record<EndReason, LogoutReason> = {
+  revoked: 'org.authorization.revoke',
+  relinquished: 'org.authorization.relinquish',
+  expired: 'org.authorization.expire',
+  legal_rep_changed: 'org.legal_rep.change',
+  org_inactive: 'org.suspend',
+};
 
 export interface EndResult {
   grants: number;
-  notified: number;
-  failed: number;
+  /** back-channel logouts queued for the apps (delivered by the outbox worker, with retries) */
+  queued: number;
 }
 
-type BackchannelClient = { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string | undefined): Promise<void> };
+export const NOTHING_ENDED: EndResult = { grants: 0, queued: 0 };
 
 /**
- * Ends org contexts: revokes their grants (so refresh and userinfo fail at once) and sends
- * back-channel logout for the person's session at each app that holds one. Back-channel failures
- * are logged and audited, never thrown: the grants are gone either way.
+ * Ends org contexts in the caller's transaction, through the one logout mechanism: their grants
+ * are revoked with every token (refresh, userinfo and introspection fail from the next request)
+ * and each app that holds the person's session is told over the back channel, with retries.
  */
-export async function endContexts(app: AppContext, provider: Provider, rows: ContextRow[], reason: EndReason, actor: string | null): Promise<EndResult> {
-  const result: EndResult = { grants: 0, notified: 0, failed: 0 };
+async function endContexts(app: AppContext, trx: Trx, rows: ContextRow[], reason: EndReason, actor: string | null): Promise<EndResult> {
+  if (!rows.length) return NOTHING_ENDED;
   const subs = new Map<string, string | null>();
-  const subOf = async (personId: string) => {
-    if (!subs.has(personId)) subs.set(personId, (await personStore.byId(app.db, personId))?.sub ?? null);
-    return subs.get(personId)!;
-  };
+  for (const id of new Set(rows.map((r) => r.person_id))) subs.set(id, (await personStore.byId(trx, id))?.sub ?? null);
+  const signIns = rows.flatMap((r) => {
+    const sub = subs.get(r.person_id);
+    return sub ? [{ clientId: r.client_id, sub, sid: r.kind === 'login' ? r.sid : null, grantId: r.grant_id }] : [];
+  });
+  const ended = await endSignIns(app, trx, { sessionIds: [], signIns }, LOGOUT_REASON[reason], actor ?? 'system:orgs');
   for (const row of rows) {
-    await revokeGrant(provider, row.grant_id);
-    result.grants++;
-    let backchannel: 'sent' | 'failed' | 'none' = 'none';
-    let error: string | undefined;
-    const sub = await subOf(row.person_id);
-    if (row.kind === 'login' && row.sid && sub) {
-      const client = (await provider.Client.find(row.client_id)) as unknown as BackchannelClient | undefined;
-      if (client?.backchannelLogoutUri) {
-        try {
-          await client.backchannelLogout(sub, row.sid);
-          backchannel = 'sent';
-          result.notified++;
-        } catch (err) {
-          backchannel = 'failed';
-          error = (err as Error).message;
-          result.failed++;
-          logger.warn({ err: error, client: row.client_id }, 'back-channel logout of an org context failed');
-        }
-      }
-    }
-    await app.audit.append({
-      event: 'org.context.end',
-      outcome: backchannel === 'failed' ? 'failure' : 'success',
-      actor,
-      clientId: row.client_id,
-      detail: { reason, org_id: row.org_id, person: sub, role: row.role, kind: row.kind, backchannel, ...(error ? { error } : {}) },
-    });
+    await app.audit.append(
+      {
+        event: 'org.context.end',
+        outcome: 'success',
+        actor,
+        clientId: row.client_id,
+        detail: { reason, org_id: row.org_id, person: subs.get(row.person_id) ?? null, role: row.role, kind: row.kind, event_id: ended.eventId },
+      },
+      trx,
+    );
   }
-  await contextStore.deleteGrants(app.db, rows.map((r) => r.grant_id));
-  return result;
+  await contextStore.deleteGrants(trx, rows.map((r) => r.grant_id));
+  return { grants: ended.grants, queued: ended.queued };
 }
 
-/** Ends the contexts resting on an agent authorisation (revoked or expired). */
-export async function endAuthorizationContexts(app: AppContext, provider: Provider, authorizationId: string, reason: EndReason, actor: string | null) {
-  return endContexts(app, provider, await contextStore.forAuthorization(app.db, authorizationId), reason, actor);
+/** Ends the contexts resting on an agent authorisation (revoked, given up by the agent, or expired). */
+export async function endAuthorizationContexts(app: AppContext, trx: Trx, authorizationId: string, reason: 'revoked' | 'relinquished' | 'expired', actor: string | null) {
+  return endContexts(app, trx, await contextStore.forAuthorization(trx, authorizationId), reason, actor);
 }
 
 /** Ends a (former) legal representative's contexts for an org. */
-export async function endLegalRepContexts(app: AppContext, provider: Provider, orgId: string, personId: string, actor: string | null) {
-  return endContexts(app, provider, await contextStore.forOrg(app.db, orgId, { personId, role: 'legal_representative' }), 'legal_rep_changed', actor);
+export async function endLegalRepContexts(app: AppContext, trx: Trx, orgId: string, personId: string, actor: string | null) {
+  return endContexts(app, trx, await contextStore.forOrg(trx, orgId, { personId, role: 'legal_representative' }), 'legal_rep_changed', actor);
 }
 
 /** Ends every context of an org (suspended or deregistered). */
-export async function endOrgContexts(app: AppContext, provider: Provider, orgId: string, actor: string | null) {
-  return endContexts(app, provider, await contextStore.forOrg(app.db, orgId), 'org_inactive', actor);
+export async function endOrgContexts(app: AppContext, trx: Trx, orgId: string, actor: string | null) {
+  return endContexts(app, trx, await contextStore.forOrg(trx, orgId), 'org_inactive', actor);
 }

@@ -20,8 +20,8 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { parseUscc } from '../identity/uscc.ts';
 import { loadClientMetadata } from '../clients/service.ts';
-import { appOf } from './registry.ts';
-import { personBySub, resolveEntity } from './service.ts';
+import { findPersonBySub } from '../accounts/service.ts';
+import { resolveEntity } from './entity-options.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 import { exchangeClaims } from './claims.ts';
 
@@ -44,10 +44,9 @@ async function sameDepartment(app: AppContext, a: string, b: string): Promise<bo
   return typeof da === 'string' && da !== '' && da === mb?.yitong_department;
 }
 
-export async function tokenExchangeHandler(ctx: KoaContextWithOIDC): Promise<void> {
+export async function tokenExchange(app: AppContext, ctx: KoaContextWithOIDC): Promise<void> {
   const { oidc } = ctx;
   const provider = oidc.provider;
-  const app = appOf(provider)!;
   const client = oidc.client!;
   const params = oidc.params as Record<string, string | undefined>;
   const audit = (outcome: 'success' | 'denied', actor: string, detail: Record<string, unknown>) =>
@@ -70,7 +69,7 @@ export async function tokenExchangeHandler(ctx: KoaContextWithOIDC): Promise<voi
   const grant = await provider.Grant.find(subject.grantId);
   if (!grant || grant.clientId !== subject.clientId || grant.accountId !== subject.accountId) throw invalidGrant('subject_token is invalid, expired or revoked');
   if (!(await sameDepartment(app, client.clientId, subject.clientId!))) throw invalidGrant('subject_token was not issued to this client or to an app of its department');
-  const person = await personBySub(app, subject.accountId);
+  const person = await findPersonBySub(app, subject.accountId);
   if (!person || person.status !== 'active') throw invalidGrant('subject_token does not belong to an active person');
   // A subject token of an org context is only good while that context is.
   const subjectContext = await contextForGrant(app, subject.grantId);

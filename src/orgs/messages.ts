@@ -1,6 +1,5 @@
-// zh-CN / en text of the orgs module: error codes (which double as message keys) and page text.
-import { addMessages } from '../i18n/messages.ts';
-import { addUiText } from '../i18n/ui.ts';
+// zh-CN / en text of the orgs feature: error codes (which double as message keys) and page text.
+// Plain data: src/i18n composes it with the core's into the one catalogue.
 
 export const ORG_MESSAGES = {
   'org.exists': { 'zh-CN': '该统一社会信用代码的单位已登记', en: 'An organisation with this unified social credit code is already registered' },
@@ -13,6 +12,7 @@ export const ORG_MESSAGES = {
   'org.status_invalid': { 'zh-CN': '单位状态应为 active、suspended 或 deregistered', en: 'The organisation status must be active, suspended or deregistered' },
   'org.inactive': { 'zh-CN': '该单位已停用或注销，不能授权', en: 'This organisation is suspended or deregistered; it cannot grant authorisations' },
   'org.person_unknown': { 'zh-CN': '统一身份认证账号库中没有该证件号码对应的用户', en: 'No person with this ID number is in the account library' },
+  'org.agent_name_missing': { 'zh-CN': '请填写经办人姓名', en: 'Enter the agent’s name' },
   'org.agent_not_found': { 'zh-CN': '未找到证件号码与姓名相符的已注册用户', en: 'No registered person matches this ID number and name' },
   'org.person_inactive': { 'zh-CN': '该用户账号已停用', en: 'This person’s account is disabled' },
   'org.role_invalid': { 'zh-CN': '授权角色只能是 agent（经办人）', en: 'The role must be agent' },
@@ -23,6 +23,7 @@ export const ORG_MESSAGES = {
   'org.agent_is_legal_rep': { 'zh-CN': '法定代表人本人无需授权', en: 'The legal representative needs no authorisation' },
   'org.authorization_unknown': { 'zh-CN': '没有找到有效或待接受的授权', en: 'No active or pending authorisation was found' },
   'org.authorization_not_pending': { 'zh-CN': '该授权不是待接受状态', en: 'This authorisation is not waiting for acceptance' },
+  'org.authorization_not_active': { 'zh-CN': '该授权当前没有生效，无需放弃', en: 'This authorisation is not in force; there is nothing to give up' },
   'org.authorization_expired': { 'zh-CN': '该授权已过有效期', en: 'This authorisation has expired' },
   'org.legal_rep_unchanged': { 'zh-CN': '该用户已是本单位的法定代表人', en: 'This person already is the organisation’s legal representative' },
   'org.entity_not_allowed': { 'zh-CN': '您无权以所选单位的身份办理，未作任何更改', en: 'You may not act for the selected organisation; nothing was changed' },
@@ -46,10 +47,19 @@ export const ORG_UI = {
   'entity.why.expired': { 'zh-CN': '授权已过期', en: 'the authorisation has expired' },
   'entity.why.revoked': { 'zh-CN': '授权已被撤销', en: 'the authorisation was revoked' },
   'entity.why.declined': { 'zh-CN': '您已拒绝该授权', en: 'you declined the authorisation' },
+  'entity.why.relinquished': { 'zh-CN': '您已放弃该授权', en: 'you gave the authorisation up' },
   'entity.why.org_inactive': { 'zh-CN': '单位已停用或注销', en: 'the organisation is suspended or deregistered' },
   'entity.my_orgs_link': { 'zh-CN': '管理我的单位', en: 'Manage my organisations' },
   'orgs.heading': { 'zh-CN': '我的单位', en: 'My organisations' },
   'orgs.signed_in_as': { 'zh-CN': '当前用户', en: 'Signed in as' },
+  'orgs.sign_out': { 'zh-CN': '退出登录', en: 'Sign out' },
+  'orgs.skip': { 'zh-CN': '跳到主要内容', en: 'Skip to the main content' },
+  'orgs.none_usable': {
+    'zh-CN': '暂无。单位的法定代表人在“经办人管理”中为您授权，您在下方接受后，即可代表该单位办理业务。',
+    en: 'None yet. Once an organisation’s legal representative authorises you under “Agents” and you accept below, you can act for it.',
+  },
+  'orgs.pending_hint': { 'zh-CN': '接受后，您即可在各业务系统中代表该单位办理；拒绝后授权作废。', en: 'Once you accept, you can act for the organisation in every application; declining cancels the authorisation.' },
+  'orgs.ended_hint': { 'zh-CN': '如仍需代表这些单位办理，请联系单位的法定代表人重新授权。', en: 'To act for one of these organisations again, ask its legal representative for a new authorisation.' },
   'orgs.can_act': { 'zh-CN': '可代表办理的单位', en: 'Organisations you can act for' },
   'orgs.none': { 'zh-CN': '暂无', en: 'None' },
   'orgs.pending': { 'zh-CN': '待接受的授权', en: 'Authorisations waiting for you' },
@@ -73,24 +83,96 @@ export const ORG_UI = {
   'orgs.done.declined': { 'zh-CN': '已拒绝授权', en: 'Authorisation declined' },
   'orgs.done.granted': { 'zh-CN': '已发出授权，待经办人接受', en: 'Authorisation sent; it waits for the agent’s acceptance' },
   'orgs.done.revoked': { 'zh-CN': '已撤销授权', en: 'Authorisation revoked' },
+  'orgs.done.relinquished': { 'zh-CN': '已放弃授权', en: 'Authorisation given up' },
+  'orgs.relinquish': { 'zh-CN': '放弃授权', en: 'Give up' },
+  'orgs.confirm_relinquish.heading': { 'zh-CN': '确认放弃授权', en: 'Give up this authorisation?' },
+  'orgs.confirm_relinquish.question': {
+    'zh-CN': '放弃后，您将不能再代表“{org}”办理业务，您在各业务系统中以该单位身份的登录会立即退出。如需恢复，须由该单位的法定代表人重新授权。',
+    en: 'You will no longer be able to act for “{org}”, and wherever you are signed in for it, that sign-in ends at once. Only its legal representative can authorise you again.',
+  },
+  'orgs.confirm_relinquish.yes': { 'zh-CN': '确认放弃', en: 'Give it up' },
+  'orgs.confirm_relinquish.no': { 'zh-CN': '不放弃，返回', en: 'Keep it and go back' },
+  'agents.confirm_revoke.heading': { 'zh-CN': '确认撤销授权', en: 'Revoke this authorisation?' },
+  'agents.confirm_revoke.question': {
+    'zh-CN': '撤销后，{name} 将不能再代表“{org}”办理业务，其在各业务系统中以本单位身份的登录会立即退出。',
+    en: '{name} will no longer be able to act for “{org}”, and wherever they are signed in for it, that sign-in ends at once.',
+  },
+  'agents.confirm_revoke.question_pending': {
+    'zh-CN': '撤销后，这项待接受的授权作废，{name} 将不能再接受它。如需授权，可重新填写新增授权。',
+    en: 'The authorisation waiting for {name} is cancelled and can no longer be accepted. You can grant a new one later.',
+  },
+  'agents.confirm_revoke.yes': { 'zh-CN': '确认撤销', en: 'Revoke' },
+  'agents.confirm_revoke.no': { 'zh-CN': '不撤销，返回', en: 'Keep it and go back' },
   'agents.heading': { 'zh-CN': '经办人管理', en: 'Agents' },
   'agents.current': { 'zh-CN': '经办人', en: 'Agents' },
+  'agents.none': { 'zh-CN': '暂无经办人。可在下方为本单位新增授权。', en: 'No agents yet. You can authorise one below.' },
+  'agents.grant_intro': {
+    'zh-CN': '经办人须已注册统一身份认证账号。填写其居民身份证号码和姓名，对方在“我的单位”中接受后授权生效。',
+    en: 'The agent needs a Yitong account. Enter their resident ID number and name; the authorisation takes effect once they accept it under “My organisations”.',
+  },
   'agents.agent': { 'zh-CN': '经办人', en: 'Agent' },
   'agents.id_number': { 'zh-CN': '证件号码', en: 'ID number' },
   'agents.name': { 'zh-CN': '姓名', en: 'Name' },
   'agents.until': { 'zh-CN': '有效期至（含当日）', en: 'Valid through (inclusive)' },
-  'agents.until_hint': { 'zh-CN': '不填写则有效期一年', en: 'Leave empty for one year' },
+  'agents.until_hint': { 'zh-CN': '不填写则有效期一年；最长 5 年', en: 'Leave empty for one year; at most 5 years' },
   'agents.grant': { 'zh-CN': '新增授权', en: 'Grant an authorisation' },
   'agents.grant_submit': { 'zh-CN': '授权', en: 'Grant' },
-  'agents.revoke': { 'zh-CN': '撤销', en: 'Revoke' },
+  'agents.revoke': { 'zh-CN': '撤销授权', en: 'Revoke' },
+  // what to do next, after each error the /orgs pages can show (errorView in pages.ts)
+  'orgs.next.default': {
+    'zh-CN': '请返回“我的单位”再试一次；如仍有问题，请拨打服务热线或联系您办理业务的部门。',
+    en: 'Go back to “My organisations” and try again; if it still fails, call the hotline or contact the department you deal with.',
+  },
+  'orgs.next.csrf.invalid': { 'zh-CN': '请返回“我的单位”，重新操作一次即可。', en: 'Go back to “My organisations” and do it once more.' },
+  'orgs.next.not_found': { 'zh-CN': '请从“我的单位”页面重新进入。', en: 'Start again from “My organisations”.' },
+  'orgs.next.org.not_legal_rep': {
+    'zh-CN': '经办人须由法定代表人本人登录后管理。如您是经办人，可在“我的单位”中查看自己的授权；如需换人登录，请先退出登录。',
+    en: 'Agents are managed by the legal representative, signed in as themselves. If you are an agent, see your own authorisations under “My organisations”; to sign in as someone else, sign out first.',
+  },
+  'orgs.next.org.unknown': { 'zh-CN': '请从“我的单位”页面进入，或核对地址中的统一社会信用代码。', en: 'Open the organisation from “My organisations”, or check the unified social credit code in the address.' },
+  'orgs.next.uscc.empty': { 'zh-CN': '请从“我的单位”页面进入。', en: 'Open the organisation from “My organisations”.' },
+  'orgs.next.uscc.length': { 'zh-CN': '请从“我的单位”页面进入，或核对地址中的统一社会信用代码。', en: 'Open the organisation from “My organisations”, or check the unified social credit code in the address.' },
+  'orgs.next.uscc.charset': { 'zh-CN': '请从“我的单位”页面进入，或核对地址中的统一社会信用代码。', en: 'Open the organisation from “My organisations”, or check the unified social credit code in the address.' },
+  'orgs.next.uscc.check_char': { 'zh-CN': '请从“我的单位”页面进入，或核对地址中的统一社会信用代码。', en: 'Open the organisation from “My organisations”, or check the unified social credit code in the address.' },
+  'orgs.next.org.authorization_unknown': {
+    'zh-CN': '该授权可能已被撤销、放弃或处理过。请返回查看最新状态。',
+    en: 'It may have been revoked, given up or answered already. Go back to see where things stand.',
+  },
+  'orgs.next.org.authorization_not_pending': { 'zh-CN': '该授权已处理过，请返回查看最新状态。', en: 'It has been answered already; go back to see where things stand.' },
+  'orgs.next.org.authorization_not_active': {
+    'zh-CN': '请返回“我的单位”查看最新状态；待接受的授权可直接选择“拒绝”。',
+    en: 'Go back to “My organisations” to see where things stand; an authorisation waiting for you can simply be declined.',
+  },
+  'orgs.next.org.authorization_expired': { 'zh-CN': '如仍需代表该单位办理，请联系该单位的法定代表人重新授权。', en: 'To act for the organisation, ask its legal representative for a new authorisation.' },
+  'orgs.next.org.inactive': {
+    'zh-CN': '请联系该单位或其登记机关了解单位状态；单位恢复正常后才能授权或接受授权。',
+    en: 'Ask the organisation or its registration authority about its status; authorisations work again once it is active.',
+  },
+  'orgs.next.org.agent_not_found': {
+    'zh-CN': '请核对证件号码和姓名是否与经办人的身份证一致；如对方还没有注册，请其先注册统一身份认证账号，再来授权。',
+    en: 'Check that the ID number and the name match the agent’s ID card; if they have no Yitong account yet, ask them to register first.',
+  },
+  'orgs.next.org.agent_name_missing': { 'zh-CN': '姓名须与经办人身份证上的一致。', en: 'Write it as on the agent’s ID card.' },
+  'orgs.next.id_number.empty': { 'zh-CN': '请填写经办人的 18 位居民身份证号码。', en: 'Enter the agent’s 18-character resident ID number.' },
+  'orgs.next.id_number.float_mangled': { 'zh-CN': '请对照经办人的居民身份证，重新填写 18 位号码（末位可能是 X）。', en: 'Type the 18 characters again from the agent’s ID card (the last may be X).' },
+  'orgs.next.id_number.length': { 'zh-CN': '请对照经办人的居民身份证，重新填写 18 位号码（末位可能是 X）。', en: 'Type the 18 characters again from the agent’s ID card (the last may be X).' },
+  'orgs.next.id_number.charset': { 'zh-CN': '请对照经办人的居民身份证，重新填写 18 位号码（末位可能是 X）。', en: 'Type the 18 characters again from the agent’s ID card (the last may be X).' },
+  'orgs.next.id_number.birthdate': { 'zh-CN': '请对照经办人的居民身份证，核对第 7 至 14 位（出生日期）。', en: 'Check characters 7 to 14 (the birth date) against the agent’s ID card.' },
+  'orgs.next.id_number.check_char': { 'zh-CN': '很可能有一位输错了，请对照经办人的居民身份证逐位核对（末位可能是 X）。', en: 'A character is probably mistyped: check each one against the agent’s ID card (the last may be X).' },
+  'orgs.next.org.until_invalid': { 'zh-CN': '请选择今天以后、5 年以内的日期，或不填写（有效期一年）。', en: 'Choose a date after today and within 5 years, or leave it empty for one year.' },
+  'orgs.next.org.until_past': { 'zh-CN': '请选择今天以后、5 年以内的日期，或不填写（有效期一年）。', en: 'Choose a date after today and within 5 years, or leave it empty for one year.' },
+  'orgs.next.org.until_too_far': { 'zh-CN': '请选择今天以后、5 年以内的日期，或不填写（有效期一年）。', en: 'Choose a date after today and within 5 years, or leave it empty for one year.' },
+  'orgs.next.org.person_inactive': { 'zh-CN': '请经办人联系服务热线恢复账号后，再来授权。', en: 'Ask the agent to have their account restored through the hotline, then authorise them.' },
+  'orgs.next.org.agent_is_legal_rep': {
+    'zh-CN': '法定代表人登录后可直接以单位身份办理，请填写其他人员的证件号码。',
+    en: 'The legal representative acts for the organisation directly; enter someone else’s ID number.',
+  },
   'status.pending': { 'zh-CN': '待接受', en: 'pending' },
   'status.active': { 'zh-CN': '有效', en: 'active' },
   'status.expired': { 'zh-CN': '已过期', en: 'expired' },
   'status.not_yet_valid': { 'zh-CN': '未生效', en: 'not yet valid' },
   'status.revoked': { 'zh-CN': '已撤销', en: 'revoked' },
   'status.declined': { 'zh-CN': '已拒绝', en: 'declined' },
+  'status.relinquished': { 'zh-CN': '经办人已放弃', en: 'given up by the agent' },
   'status.org_inactive': { 'zh-CN': '单位已停用', en: 'organisation inactive' },
 };
-
-addMessages(ORG_MESSAGES);
-addUiText(ORG_UI);

@@ -1,5 +1,7 @@
-// Orgs and authorisations as the rest of the code sees them, and the plain rules over them:
-// org types, validity periods, which authorisations let a person act for an org right now.
+// Orgs and authorisations as the rest of the code sees them (mapped from the store's rows), and the
+// plain rules over them: org types, validity periods, which authorisations let a person act for an
+// org right now.
+import type { AuthorizationRow, AuthorizationWithOrg, OrgRow } from './store.ts';
 
 export const ORG_TYPES = [
   'enterprise', // 企业
@@ -10,17 +12,18 @@ export const ORG_TYPES = [
   'social_organisation', // 社会组织（社会团体、民办非企业单位、基金会）
   'other',
 ] as const;
-export type OrgType = (typeof ORG_TYPES)[number];
+type OrgType = (typeof ORG_TYPES)[number];
 
 export const ORG_STATUSES = ['active', 'suspended', 'deregistered'] as const;
 export type OrgStatus = (typeof ORG_STATUSES)[number];
 
 /** Roles an administrator or legal representative can grant. The legal representative's own role is implicit. */
 export const GRANTABLE_ROLES = ['agent'] as const;
-export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
+type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 export type OrgRole = 'legal_representative' | GrantableRole;
 
-export type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked';
+/** declined: the agent said no to a pending grant; relinquished: the agent gave up (放弃) an active one. */
+type AuthorizationStatus = 'pending' | 'active' | 'declined' | 'revoked' | 'relinquished';
 
 export interface Org {
   id: string;
@@ -113,15 +116,67 @@ export function defaultUntil(now: Date): Date {
   return new Date(endOfDayCst(today)!.getTime() + DEFAULT_VALIDITY_DAYS * DAY_MS);
 }
 
+/** How long ended authorisations stay visible to their agent and representative (pages, entity selection notices). */
+const RECENT_DAYS = 90;
+
+/** Authorisations that ended before this instant are no longer shown. */
+export function recentSince(now: Date): Date {
+  return new Date(now.getTime() - RECENT_DAYS * DAY_MS);
+}
+
 /** Why an authorisation does not let its agent act right now (null: it does). */
-export type Unusable = 'pending' | 'not_yet_valid' | 'expired' | 'revoked' | 'declined' | 'org_inactive';
+export type Unusable = 'pending' | 'not_yet_valid' | 'expired' | 'revoked' | 'declined' | 'relinquished' | 'org_inactive';
 
 export function authorizationState(a: Authorization, org: Org, now: Date): Unusable | null {
   if (org.status !== 'active') return 'org_inactive';
   if (a.status === 'revoked') return 'revoked';
   if (a.status === 'declined') return 'declined';
+  if (a.status === 'relinquished') return 'relinquished';
   if (a.validUntil.getTime() <= now.getTime()) return 'expired';
   if (a.status === 'pending') return 'pending';
   if (a.validFrom.getTime() > now.getTime()) return 'not_yet_valid';
   return null;
+}
+
+export function toOrg(row: OrgRow): Org {
+  return {
+    id: row.id,
+    sub: row.sub,
+    uscc: row.uscc,
+    orgCode: row.org_code,
+    name: row.name,
+    type: row.type,
+    legalRepPersonId: row.legal_rep_person_id,
+    status: row.status,
+  };
+}
+
+export function toAuthorization(row: AuthorizationRow): Authorization {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    personId: row.person_id,
+    role: row.role,
+    status: row.status as AuthorizationStatus,
+    validFrom: row.valid_from,
+    validUntil: row.valid_until,
+    grantedBy: row.granted_by,
+    acceptedAt: row.accepted_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** The org of an authorisation row read together with its org (store.forPerson). */
+export function orgOfJoined(row: AuthorizationWithOrg): Org {
+  return {
+    id: row.org_id,
+    sub: row.org_sub,
+    uscc: row.org_uscc,
+    orgCode: row.org_uscc.slice(8, 17),
+    name: row.org_name,
+    type: row.org_type,
+    legalRepPersonId: row.org_legal_rep_person_id,
+    status: row.org_status,
+  };
 }

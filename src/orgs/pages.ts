@@ -4,8 +4,8 @@
 //
 // Self-service pages run on the provider's own sign-in session, read with oidc-provider's public
 // `provider.Session.get(ctx)` (it takes any koa context and reads the signed session cookie). With
-// no session, /orgs/login starts an authorization request for the built-in portal client (see
-// portal.ts); after sign-in the browser comes back here.
+// no session, the shared self-service sign-in (src/selfservice/portal.ts) starts an authorization
+// request for the built-in portal client; after sign-in the browser comes back here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,29 +17,22 @@ import { errors } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
-import { tr } from '../i18n/ui.ts';
+import { tr, trf } from '../i18n/ui.ts';
 import { UserError, type Locale } from '../i18n/messages.ts';
 import { csrfToken, csrfValid } from '../interactions/csrf.ts';
-import { safeEqual } from '../crypto/keyring.ts';
 import { maskName } from '../identity/mask.ts';
-import type { PromptPage } from '../interactions/routes.ts';
+import type { InteractionDetails } from '../feature.ts';
 import type { Person } from '../accounts/person.ts';
-import {
-  answerAuthorization,
-  entityOptions,
-  grantAuthorization,
-  orgAgents,
-  personBySub,
-  revokeAuthorization,
-  type EntityOptions,
-} from './service.ts';
-import { endAuthorizationContexts } from './contexts.ts';
+import { findPersonBySub } from '../accounts/service.ts';
+import { answerAuthorization, grantAuthorization, grantFormErrors, relinquishAuthorization, revokeAuthorization, type GrantField } from './authorizations.ts';
+import { entityOptions, type EntityOptions } from './entity-options.ts';
+import { orgAgents } from './org-views.ts';
+import { OrgUnavailableError } from './lookups.ts';
 import { lastDayCst, type Unusable } from './org.ts';
 import { PROMPT, resolveSubmission } from './prompt.ts';
-import { serverOfReturnTo } from './registry.ts';
-import { portalAuthorizationUrl, portalCallback } from './portal.ts';
+import { csrfOk as sessionCsrfOk, requireSignIn as selfServiceSignIn, type SignedIn } from '../selfservice/portal.ts';
 
-type Details = Parameters<PromptPage>[1];
+type Details = InteractionDetails;
 
 const css = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'orgs.css'));
 const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
@@ -64,7 +57,7 @@ const whyText = (locale: Locale, why: Unusable) => tr(locale, `entity.why.${why}
 
 async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Context, details: Details, extra: { error?: string; selected?: string } = {}) {
   const locale = localeOf(ctx);
-  const person = await personBySub(app, details.session!.accountId);
+  const person = await findPersonBySub(app, details.session!.accountId);
   if (!person) return messagePage(ctx, 400, 'interaction.expired');
   const options = await entityOptions(app, person.id);
   const client = await provider.Client.find(String(details.params.client_id));
@@ -80,18 +73,16 @@ async function renderSelectEntity(app: AppContext, provider: Provider, ctx: Cont
       selected: extra.selected ?? 'person',
       error: extra.error,
       options: options.usable.map((o) => ({ uscc: o.org.uscc, name: o.org.name, role: roleText(locale, o.role), until: o.validUntil ? lastDayCst(o.validUntil) : null })),
-      unusable: options.unusable.filter((u) => u.reason !== 'declined').map((u) => ({ name: u.org.name, why: whyText(locale, u.reason) })),
+      unusable: options.unusable.filter((u) => u.reason !== 'declined' && u.reason !== 'relinquished').map((u) => ({ name: u.org.name, why: whyText(locale, u.reason) })),
     },
     `/interaction/${details.uid}`,
   );
 }
 
-/** The page renderer for core's GET /interaction/:uid (promptPages). */
-export const selectEntityPage: PromptPage = async (ctx, details, extra) => {
-  const server = serverOfReturnTo(details.returnTo);
-  if (!server) return messagePage(ctx, 400, 'interaction.expired');
-  await renderSelectEntity(server.app, server.provider, ctx, details, extra);
-};
+/** The page core's GET /interaction/:uid shows for the select_entity prompt. */
+export function selectEntityPage(app: AppContext, ctx: Context, details: Details, provider: Provider): Promise<void> {
+  return renderSelectEntity(app, provider, ctx, details);
+}
 
 function interactionRoutes(app: AppContext, getProvider: () => Provider, router: Router) {
   router.post('/interaction/:uid/select-entity', form, async (ctx) => {
@@ -109,7 +100,7 @@ function interactionRoutes(app: AppContext, getProvider: () => Provider, router:
     const locale = localeOf(ctx);
     const entity = field(ctx, 'entity').normalize('NFKC').trim().slice(0, 64);
     const clientId = String(details.params.client_id);
-    const person = await personBySub(app, details.session.accountId);
+    const person = await findPersonBySub(app, details.session.accountId);
     if (!person) return messagePage(ctx, 400, 'interaction.expired');
     if (!entity) {
       ctx.status = 400;
@@ -136,22 +127,9 @@ function interactionRoutes(app: AppContext, getProvider: () => Provider, router:
 // ---------------------------------------------------------------------------------------------
 // self-service pages
 
-interface Signed {
-  person: Person;
-  csrf: string;
-}
+type Signed = SignedIn;
 
-const SESSION_CSRF = 'orgs-csrf';
-
-async function signedIn(app: AppContext, provider: Provider, ctx: Context): Promise<Signed | null> {
-  const session = await provider.Session.get(ctx);
-  if (!session?.accountId) return null;
-  const person = await personBySub(app, session.accountId);
-  if (!person || person.status !== 'active') return null;
-  return { person, csrf: app.keyring.blindIndex(SESSION_CSRF, session.uid) };
-}
-
-const DONE = new Set(['accepted', 'declined', 'granted', 'revoked']);
+const DONE = new Set(['accepted', 'declined', 'granted', 'revoked', 'relinquished']);
 const doneText = (ctx: Context, locale: Locale) => {
   const d = typeof ctx.query.done === 'string' ? ctx.query.done : '';
   return DONE.has(d) ? tr(locale, `orgs.done.${d}`) : undefined;
@@ -159,6 +137,34 @@ const doneText = (ctx: Context, locale: Locale) => {
 
 function validityText(locale: Locale, until: Date | null): string {
   return until ? `${tr(locale, 'orgs.through')} ${lastDayCst(until)}` : tr(locale, 'orgs.permanent');
+}
+
+/** An error in plain words, with what to do next (`orgs.next.CODE`, else a general next step). */
+export interface ErrorView {
+  code: string;
+  message: string;
+  next: string;
+}
+
+export function errorView(locale: Locale, code: string): ErrorView {
+  const key = `orgs.next.${code}`;
+  const next = tr(locale, key);
+  return { code, message: tr(locale, code), next: next === key ? tr(locale, 'orgs.next.default') : next };
+}
+
+/** The grant form field a service error is about (null: the form as a whole, e.g. ID number and name do not match). */
+function grantErrorField(code: string): GrantField | null {
+  if (code.startsWith('id_number.') || code === 'org.person_unknown' || code === 'org.person_inactive' || code === 'org.agent_is_legal_rep') return 'id_number';
+  if (code.startsWith('org.until_')) return 'until';
+  if (code === 'org.agent_name_missing') return 'name';
+  return null;
+}
+
+/** The grant form as typed, with what is wrong next to each field. */
+interface GrantForm {
+  values: Record<GrantField, string>;
+  fieldErrors?: Partial<Record<GrantField, string>>;
+  formError?: string;
 }
 
 function homeData(locale: Locale, options: EntityOptions) {
@@ -169,6 +175,8 @@ function homeData(locale: Locale, options: EntityOptions) {
       role: roleText(locale, o.role),
       validity: validityText(locale, o.validUntil),
       manage: o.role === 'legal_representative',
+      // an agent may give the authorisation up; the legal representative's own right is no authorisation
+      relinquish: o.role === 'agent' ? o.authorizationId : null,
     })),
     pending: options.pending.map((p) => ({
       id: p.authorization.id,
@@ -182,31 +190,36 @@ function homeData(locale: Locale, options: EntityOptions) {
 }
 
 function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router: Router) {
-  const requireSignIn = async (ctx: Context): Promise<Signed | null> => {
-    ctx.set('cache-control', 'no-store');
-    const s = await signedIn(app, getProvider(), ctx);
-    if (s) return s;
-    if (ctx.method === 'GET') {
-      ctx.redirect(`/orgs/login?next=${encodeURIComponent(ctx.path)}`);
-      ctx.status = 303;
-    } else messagePage(ctx, 401, 'org.sign_in_required');
-    return null;
+  const requireSignIn = (ctx: Context): Promise<Signed | null> => selfServiceSignIn(app, getProvider(), ctx, 'org.sign_in_required', '/orgs');
+
+  /** Renders a page in the orgs layout (who is signed in, sign-out, language switch). */
+  const render = (ctx: Context, s: Signed, view: string, data: Record<string, unknown>, switchUrl: string) => {
+    const locale = localeOf(ctx);
+    ctx.type = 'html';
+    ctx.body = renderPage(view, locale, { done: doneText(ctx, locale), ...data, csrf: s.csrf, personName: maskName(s.person.name) }, switchUrl);
+  };
+
+  /** An error as the answer to a request, still in the orgs layout: the way on is a link and sign-out. */
+  const errorPage = (ctx: Context, s: Signed, status: number, code: string) => {
+    const locale = localeOf(ctx);
+    ctx.status = status;
+    // a POST's address is no page to switch language on
+    render(ctx, s, 'orgs-message', { error: errorView(locale, code) }, ctx.method === 'GET' ? ctx.path : '/orgs');
   };
 
   const renderHome = async (ctx: Context, s: Signed, extra: { error?: string } = {}) => {
     const locale = localeOf(ctx);
     const options = await entityOptions(app, s.person.id);
-    ctx.type = 'html';
-    ctx.body = renderPage('orgs-home', locale, { ...homeData(locale, options), csrf: s.csrf, personName: maskName(s.person.name), done: doneText(ctx, locale), ...extra }, '/orgs');
+    render(ctx, s, 'orgs-home', { ...homeData(locale, options), error: extra.error ? errorView(locale, extra.error) : undefined }, '/orgs');
   };
 
-  const renderAgents = async (ctx: Context, s: Signed, uscc: string, extra: { error?: string; form?: Record<string, string> } = {}) => {
+  const renderAgents = async (ctx: Context, s: Signed, uscc: string, extra: { error?: string; grant?: GrantForm } = {}) => {
     const locale = localeOf(ctx);
     const { org, agents } = await orgAgents(app, s.person, uscc);
-    ctx.type = 'html';
-    ctx.body = renderPage(
+    render(
+      ctx,
+      s,
       'orgs-agents',
-      locale,
       {
         org: { uscc: org.uscc, name: org.name },
         agents: agents.map((a) => ({
@@ -218,19 +231,28 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
           validity: validityText(locale, a.authorization.validUntil),
           revocable: a.authorization.status === 'pending' || a.authorization.status === 'active',
         })),
-        csrf: s.csrf,
-        personName: maskName(s.person.name),
-        done: doneText(ctx, locale),
-        form: extra.form ?? {},
-        error: extra.error,
+        form: extra.grant?.values ?? {},
+        fieldErrors: Object.fromEntries(Object.entries(extra.grant?.fieldErrors ?? {}).map(([k, code]) => [k, errorView(locale, code)])),
+        formError: extra.grant?.formError ? errorView(locale, extra.grant.formError) : undefined,
+        error: extra.error ? errorView(locale, extra.error) : undefined,
+        up: { href: '/orgs', label: tr(locale, 'orgs.heading') },
       },
       `/orgs/${org.uscc}/agents`,
     );
   };
 
-  const csrfOk = (ctx: Context, s: Signed) => {
-    const v = field(ctx, 'csrf');
-    return v.length > 0 && safeEqual(s.csrf, v);
+  const csrfOk = (ctx: Context, s: Signed) => sessionCsrfOk(s, field(ctx, 'csrf'));
+
+  /** The page that asks before an authorisation ends (revoke, give up): a form, no script. */
+  const confirmPage = (
+    ctx: Context,
+    s: Signed,
+    data: { heading: string; question: string; detail: { title: string; facts: { label: string; value: string; mono?: boolean }[] }; action: string; yes: string; back: string; no: string },
+  ) => render(ctx, s, 'orgs-confirm', data, ctx.path);
+
+  const seeOther = (ctx: Context, to: string) => {
+    ctx.status = 303;
+    ctx.redirect(to);
   };
 
   router.get('/assets/orgs.css', (ctx) => {
@@ -239,49 +261,73 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     ctx.body = css;
   });
 
-  router.get('/orgs/login', async (ctx) => {
-    ctx.set('cache-control', 'no-store');
-    const next = typeof ctx.query.next === 'string' ? ctx.query.next : '/orgs';
-    ctx.status = 303;
-    ctx.redirect(await portalAuthorizationUrl(app, getProvider(), ctx, next));
-  });
-
-  router.get('/orgs/callback', async (ctx) => {
-    ctx.set('cache-control', 'no-store');
-    const r = portalCallback(ctx);
-    if (!r.ok) return messagePage(ctx, 400, r.error === 'access_denied' ? 'interaction.expired' : 'csrf.invalid');
-    ctx.status = 303;
-    ctx.redirect(r.next);
-  });
-
   router.get('/orgs', async (ctx) => {
     const s = await requireSignIn(ctx);
     if (s) await renderHome(ctx, s);
   });
 
+  // giving up (放弃): the agent's own active authorisation, asked first
+  router.get('/orgs/authorizations/:id/relinquish', async (ctx) => {
+    const s = await requireSignIn(ctx);
+    if (!s) return;
+    const locale = localeOf(ctx);
+    const option = (await entityOptions(app, s.person.id)).usable.find((o) => o.role === 'agent' && o.authorizationId === ctx.params.id);
+    if (!option) return errorPage(ctx, s, 404, 'org.authorization_unknown');
+    confirmPage(ctx, s, {
+      heading: tr(locale, 'orgs.confirm_relinquish.heading'),
+      question: trf(locale, 'orgs.confirm_relinquish.question', { org: option.org.name }),
+      detail: {
+        title: option.org.name,
+        facts: [
+          { label: tr(locale, 'orgs.uscc'), value: option.org.uscc, mono: true },
+          { label: tr(locale, 'orgs.role'), value: roleText(locale, option.role) },
+          { label: tr(locale, 'orgs.validity'), value: validityText(locale, option.validUntil) },
+        ],
+      },
+      action: `/orgs/authorizations/${option.authorizationId}/relinquish`,
+      yes: tr(locale, 'orgs.confirm_relinquish.yes'),
+      back: '/orgs',
+      no: tr(locale, 'orgs.confirm_relinquish.no'),
+    });
+  });
+
+  router.post('/orgs/authorizations/:id/relinquish', form, async (ctx) => {
+    const s = await requireSignIn(ctx);
+    if (!s) return;
+    if (!csrfOk(ctx, s)) return errorPage(ctx, s, 403, 'csrf.invalid');
+    try {
+      await relinquishAuthorization(app, s.person, ctx.params.id, { ip: ctx.ip });
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      ctx.status = err.status;
+      return renderHome(ctx, s, { error: err.code });
+    }
+    seeOther(ctx, '/orgs?done=relinquished');
+  });
+
   router.post('/orgs/authorizations/:id/:answer', form, async (ctx) => {
     const s = await requireSignIn(ctx);
     if (!s) return;
-    if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
+    if (!csrfOk(ctx, s)) return errorPage(ctx, s, 403, 'csrf.invalid');
     const answer = ctx.params.answer;
-    if (answer !== 'accept' && answer !== 'decline') return messagePage(ctx, 404, 'not_found');
+    if (answer !== 'accept' && answer !== 'decline') return errorPage(ctx, s, 404, 'not_found');
     try {
       await answerAuthorization(app, s.person, ctx.params.id, answer, { ip: ctx.ip });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       ctx.status = err.status;
-      return renderHome(ctx, s, { error: tr(localeOf(ctx), err.code) });
+      return renderHome(ctx, s, { error: err.code });
     }
     ctx.status = 303;
     ctx.redirect(`/orgs?done=${answer === 'accept' ? 'accepted' : 'declined'}`);
   });
 
-  const agentsPage = async (ctx: Context, s: Signed, uscc: string, extra: { error?: string; form?: Record<string, string> } = {}) => {
+  const agentsPage = async (ctx: Context, s: Signed, uscc: string, extra: { error?: string; grant?: GrantForm } = {}) => {
     try {
       await renderAgents(ctx, s, uscc, extra);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      messagePage(ctx, err.status, err.code);
+      errorPage(ctx, s, err.status, err.code);
     }
   };
 
@@ -293,40 +339,79 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
   router.post('/orgs/:uscc/agents', form, async (ctx) => {
     const s = await requireSignIn(ctx);
     if (!s) return;
-    if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
+    if (!csrfOk(ctx, s)) return errorPage(ctx, s, 403, 'csrf.invalid');
     const uscc = ctx.params.uscc;
-    const input = { name: field(ctx, 'name').slice(0, 64), until: field(ctx, 'until').slice(0, 16) };
+    // everything typed comes back with the errors, so nothing has to be typed twice
+    const values = { id_number: field(ctx, 'id_number').slice(0, 32), name: field(ctx, 'name').slice(0, 64), until: field(ctx, 'until').slice(0, 16) };
+    const fieldErrors = grantFormErrors({ agentIdNumber: values.id_number, agentName: values.name, until: values.until });
+    if (Object.keys(fieldErrors).length) {
+      ctx.status = 400;
+      return agentsPage(ctx, s, uscc, { grant: { values, fieldErrors } });
+    }
     try {
       await grantAuthorization(
         app,
-        { uscc, agentIdNumber: field(ctx, 'id_number').slice(0, 32), agentName: input.name, until: input.until || null },
+        { uscc, agentIdNumber: values.id_number, agentName: values.name, until: values.until || null },
         { actor: s.person.sub, legalRep: s.person, activate: false, ip: ctx.ip },
       );
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return errorPage(ctx, s, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
-      return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code), form: input });
+      const at = grantErrorField(err.code);
+      return agentsPage(ctx, s, uscc, { grant: at ? { values, fieldErrors: { [at]: err.code } } : { values, formError: err.code } });
     }
     ctx.status = 303;
     ctx.redirect(`/orgs/${encodeURIComponent(uscc)}/agents?done=granted`);
   });
 
+  // revoking asks first: the agent, the org and what happens
+  router.get('/orgs/:uscc/agents/:id/revoke', async (ctx) => {
+    const s = await requireSignIn(ctx);
+    if (!s) return;
+    const locale = localeOf(ctx);
+    let found;
+    try {
+      found = await orgAgents(app, s.person, ctx.params.uscc);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      return errorPage(ctx, s, err.status, err.code);
+    }
+    const { org, agents } = found;
+    const a = agents.find((x) => x.authorization.id === ctx.params.id && (x.authorization.status === 'pending' || x.authorization.status === 'active'));
+    if (!a) return errorPage(ctx, s, 404, 'org.authorization_unknown');
+    confirmPage(ctx, s, {
+      heading: tr(locale, 'agents.confirm_revoke.heading'),
+      question: trf(locale, a.authorization.status === 'pending' ? 'agents.confirm_revoke.question_pending' : 'agents.confirm_revoke.question', { name: a.name, org: org.name }),
+      detail: {
+        title: a.name,
+        facts: [
+          { label: tr(locale, 'orgs.org'), value: org.name },
+          { label: tr(locale, 'agents.id_number'), value: a.maskedIdNumber, mono: true },
+          { label: tr(locale, 'orgs.status'), value: tr(locale, `status.${a.state ?? 'active'}`) },
+          { label: tr(locale, 'orgs.validity'), value: validityText(locale, a.authorization.validUntil) },
+        ],
+      },
+      action: `/orgs/${org.uscc}/agents/${a.authorization.id}/revoke`,
+      yes: tr(locale, 'agents.confirm_revoke.yes'),
+      back: `/orgs/${org.uscc}/agents`,
+      no: tr(locale, 'agents.confirm_revoke.no'),
+    });
+  });
+
   router.post('/orgs/:uscc/agents/:id/revoke', form, async (ctx) => {
     const s = await requireSignIn(ctx);
     if (!s) return;
-    if (!csrfOk(ctx, s)) return messagePage(ctx, 403, 'csrf.invalid');
+    if (!csrfOk(ctx, s)) return errorPage(ctx, s, 403, 'csrf.invalid');
     const uscc = ctx.params.uscc;
-    let authorizationId: string;
     try {
-      ({ authorization: { id: authorizationId } } = await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip }));
+      await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
+      if (err instanceof OrgUnavailableError) return errorPage(ctx, s, err.status, err.code);
       if (!(err instanceof UserError)) throw err;
-      if (err.code === 'org.not_legal_rep' || err.code === 'org.unknown' || err.code.startsWith('uscc.')) return messagePage(ctx, err.status, err.code);
       ctx.status = err.status;
-      return agentsPage(ctx, s, uscc, { error: tr(localeOf(ctx), err.code) });
+      return agentsPage(ctx, s, uscc, { error: err.code });
     }
-    await endAuthorizationContexts(app, getProvider(), authorizationId, 'revoked', s.person.sub);
     ctx.status = 303;
     ctx.redirect(`/orgs/${encodeURIComponent(uscc)}/agents?done=revoked`);
   });

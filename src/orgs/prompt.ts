@@ -12,8 +12,7 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { personStore } from '../accounts/store.ts';
-import { appOf } from './registry.ts';
-import { entityOptions, resolveEntity, type EntityOption } from './service.ts';
+import { entityOptions, resolveEntity, type EntityOption } from './entity-options.ts';
 import { bindContext, contextForGrant, contextUsable } from './contexts.ts';
 
 const { Prompt, Check } = interactionPolicy;
@@ -21,7 +20,7 @@ const { Prompt, Check } = interactionPolicy;
 export const PROMPT = 'select_entity';
 export const LEGAL_PERSON_SCOPE = 'legal_person';
 
-export interface EntitySubmission {
+interface EntitySubmission {
   /** `person` or the org's USCC */
   entity: string;
 }
@@ -70,14 +69,10 @@ async function needsPrompt(app: AppContext, ctx: KoaContextWithOIDC): Promise<bo
  * requestable: an app offers "切换办理身份" by sending `prompt=select_entity`, and the new choice
  * replaces the grant's entity (tokens issued for the previous one are revoked, see bindContext).
  */
-export function addEntityPrompt(policy: interactionPolicy.Prompt[]): void {
-  if (policy.some((p) => p.name === PROMPT)) return;
+export function addEntityPrompt(app: AppContext, policy: interactionPolicy.Prompt[]): void {
   const prompt = new Prompt(
     { name: PROMPT, requestable: true },
-    new Check('entity_not_chosen', 'the End-User must choose whom they act for (select_entity)', async (ctx: KoaContextWithOIDC) => {
-      const app = appOf(ctx.oidc.provider);
-      return app ? needsPrompt(app, ctx) : false;
-    }),
+    new Check('entity_not_chosen', 'the End-User must choose whom they act for (select_entity)', (ctx: KoaContextWithOIDC) => needsPrompt(app, ctx)),
   );
   const consent = policy.findIndex((p) => p.name === 'consent');
   policy.splice(consent === -1 ? policy.length : consent, 0, prompt);

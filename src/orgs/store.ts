@@ -41,11 +41,6 @@ export type NewOrgRow = Required<Pick<Insertable<OrgTable>, (typeof NEW_ORG_COLU
 const NEW_ORG = rowLayout(NEW_ORG_COLUMNS, (r: NewOrgRow) => [r.id, r.sub, r.uscc, r.org_code, r.name, r.type, r.legal_rep_person_id]);
 
 export const orgStore = {
-  /** Whether the orgs module's tables exist (its migration has run). */
-  async installed(db: Q): Promise<boolean> {
-    const r = await sql<{ ok: boolean }>`select to_regclass('orgs') is not null as ok`.execute(db);
-    return Boolean(r.rows[0]?.ok);
-  },
   insert(db: Q, row: Insertable<OrgTable>): Promise<OrgRow> {
     return db.insertInto('orgs').values(row).returningAll().executeTakeFirstOrThrow();
   },
@@ -67,6 +62,13 @@ export const orgStore = {
   byId(db: Q, id: string): Promise<OrgRow | undefined> {
     return db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();
   },
+  /** One page in USCC order after `after`, optionally of one status. */
+  page(db: Q, filter: { status?: string }, after: string | null, limit: number): Promise<OrgRow[]> {
+    let q = db.selectFrom('orgs').selectAll().orderBy('uscc').limit(limit);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (after !== null) q = q.where('uscc', '>', after);
+    return q.execute();
+  },
   byOrgCode(db: Q, orgCode: string): Promise<OrgRow[]> {
     return db.selectFrom('orgs').selectAll().where('org_code', '=', orgCode).orderBy('created_at').execute();
   },
@@ -80,9 +82,6 @@ export const orgStore = {
       .where('id', '=', id)
       .execute()
       .then(() => undefined);
-  },
-  list(db: Q, limit: number): Promise<OrgRow[]> {
-    return db.selectFrom('orgs').selectAll().orderBy('created_at').limit(limit).execute();
   },
 };
 

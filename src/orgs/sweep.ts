@@ -19,34 +19,41 @@ const BATCH = 100;
  */
 const CONTEXT_CHECK_AFTER_MS = 15 * 86_400_000;
 
-export interface SweepResult {
+interface SweepResult {
   ended: number;
   grants: number;
-  notified: number;
+  queued: number;
   forgotten: number;
 }
 
 export async function sweepOrgs(app: AppContext, provider: Provider, now = new Date()): Promise<SweepResult> {
-  const result: SweepResult = { ended: 0, grants: 0, notified: 0, forgotten: 0 };
+  const result: SweepResult = { ended: 0, grants: 0, queued: 0, forgotten: 0 };
   await authorizationStore.markExpiredPending(app.db, now);
   for (;;) {
-    const rows = await authorizationStore.claimEnded(app.db, now, BATCH);
-    for (const row of rows) {
-      const reason = row.status === 'revoked' ? 'revoked' : 'expired';
-      if (reason === 'expired') {
-        await app.audit.append({
-          event: 'org.authorization.expire',
-          outcome: 'info',
-          actor: 'system:orgs',
-          detail: { authorization_id: row.id, org_id: row.org_id, valid_until: lastDayCst(row.valid_until) },
-        });
+    // claimed and ended in one transaction: a node that dies mid-batch leaves it for the next sweep
+    const n = await app.db.transaction().execute(async (trx) => {
+      const rows = await authorizationStore.claimEnded(trx, now, BATCH);
+      for (const row of rows) {
+        const reason = row.status === 'revoked' ? 'revoked' : 'expired';
+        if (reason === 'expired') {
+          await app.audit.append(
+            {
+              event: 'org.authorization.expire',
+              outcome: 'info',
+              actor: 'system:orgs',
+              detail: { authorization_id: row.id, org_id: row.org_id, valid_until: lastDayCst(row.valid_until) },
+            },
+            trx,
+          );
+        }
+        const r = await endAuthorizationContexts(app, trx, row.id, reason, 'system:orgs');
+        result.ended++;
+        result.grants += r.grants;
+        result.queued += r.queued;
       }
-      const r = await endAuthorizationContexts(app, provider, row.id, reason, 'system:orgs');
-      result.ended++;
-      result.grants += r.grants;
-      result.notified += r.notified;
-    }
-    if (rows.length < BATCH) break;
+      return rows.length;
+    });
+    if (n < BATCH) break;
   }
   // Contexts whose grant has expired or was revoked elsewhere (logout, token reuse) are dead rows.
   const old = await contextStore.olderThan(app.db, new Date(now.getTime() - CONTEXT_CHECK_AFTER_MS), 500);

@@ -1,6 +1,8 @@
 // A tiny departmental app (relying party) on a loopback port, built on openid-client the way an
 // integrator would: /login starts code + PKCE, /callback redeems the code and greets the person by
-// name, /logout starts RP-initiated logout, /bye is the post-logout landing page.
+// name, /logout starts RP-initiated logout, /bye is the post-logout landing page. Variants:
+// /login?mode=form_post asks for the code to be POSTed to /callback; /post-login and /post-logout
+// show a button that sends the same requests as a form POST (OIDC Core 3.1.2.1) instead of a GET.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import * as oidc from 'openid-client';
@@ -22,6 +24,8 @@ interface RpSession {
   nonce?: string;
   idToken?: string;
   name?: string;
+  /** how the authorization response arrived: GET (query) or POST (form_post) */
+  responseMethod?: string;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -30,10 +34,22 @@ function page(title: string, body: string): string {
   return `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-/** `label` names the app on its pages; `issuer` is Yitong's. */
-export async function startDepartmentalApp(label: string, issuer: string): Promise<DepartmentalApp> {
+const hiddenFields = (params: URLSearchParams) =>
+  [...params].map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return body;
+}
+
+/**
+ * `label` names the app on its pages; `issuer` is Yitong's. `host` is the name the app is reached
+ * by (default 127.0.0.1, the provider's own; `localhost` makes the app a different site).
+ */
+export async function startDepartmentalApp(label: string, issuer: string, opts: { host?: string } = {}): Promise<DepartmentalApp> {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   const redirectUri = `${base}/callback`;
   const postLogoutUri = `${base}/bye`;
   // Cookies ignore ports: the provider and every app on 127.0.0.1 share one cookie jar, so the
@@ -67,7 +83,8 @@ export async function startDepartmentalApp(label: string, issuer: string): Promi
         if (session.name) return html(200, label, `<p id="who">${escapeHtml(session.name)}</p><a id="logout" href="/logout">退出</a>`);
         return html(200, label, '<a id="login" href="/login">统一身份认证登录</a>');
       }
-      case '/login': {
+      case '/login':
+      case '/post-login': {
         session.verifier = oidc.randomPKCECodeVerifier();
         session.state = oidc.randomState();
         session.nonce = oidc.randomNonce();
@@ -78,24 +95,36 @@ export async function startDepartmentalApp(label: string, issuer: string): Promi
           code_challenge_method: 'S256',
           state: session.state,
           nonce: session.nonce,
+          ...(url.searchParams.get('mode') === 'form_post' ? { response_mode: 'form_post' } : {}),
         });
-        return redirect(to.toString());
+        if (url.pathname === '/login') return redirect(to.toString());
+        const action = `${to.origin}${to.pathname}`;
+        return html(200, label, `<form method="post" action="${escapeHtml(action)}">${hiddenFields(to.searchParams)}<button id="go" type="submit">统一身份认证登录</button></form>`);
       }
       case '/callback': {
-        const tokens = await oidc.authorizationCodeGrant(config, url, {
+        // response_mode=form_post: the parameters arrive as a form POST
+        const current =
+          req.method === 'POST'
+            ? new Request(redirectUri, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: await readBody(req) })
+            : url;
+        session.responseMethod = req.method;
+        const tokens = await oidc.authorizationCodeGrant(config, current, {
           pkceCodeVerifier: session.verifier,
           expectedState: session.state,
           expectedNonce: session.nonce,
         });
         session.idToken = tokens.id_token;
         session.name = String(tokens.claims()?.name ?? '');
-        return html(200, label, `<p id="who">${escapeHtml(session.name)}</p><a id="logout" href="/logout">退出</a>`);
+        return html(200, label, `<p id="who">${escapeHtml(session.name)}</p><p id="via">${escapeHtml(session.responseMethod ?? '')}</p><a id="logout" href="/logout">退出</a>`);
       }
-      case '/logout': {
+      case '/logout':
+      case '/post-logout': {
         const to = oidc.buildEndSessionUrl(config, { id_token_hint: session.idToken!, post_logout_redirect_uri: postLogoutUri, state: 'bye' });
         session.name = undefined;
         session.idToken = undefined;
-        return redirect(to.toString());
+        if (url.pathname === '/logout') return redirect(to.toString());
+        const action = `${to.origin}${to.pathname}`;
+        return html(200, label, `<form method="post" action="${escapeHtml(action)}">${hiddenFields(to.searchParams)}<button id="go" type="submit">退出</button></form>`);
       }
       case '/bye':
         return html(200, label, `<p id="bye">已退出 state=${escapeHtml(url.searchParams.get('state') ?? '')}</p>`);

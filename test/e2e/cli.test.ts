@@ -12,6 +12,8 @@ import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpe
 import { freePort } from '../helpers/server.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { PASSWORD, ID_A, ID_B } from '../helpers/fixtures.ts';
+import { LoginThrottle } from '../../src/interactions/throttle.ts';
+import { personThrottleAccount } from '../../src/interactions/authenticate.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/yitong.js');
@@ -140,6 +142,24 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
   });
 
   let sub: string;
+  it('client add --token-endpoint-auth-method: client_secret_post and client_secret_jwt get a secret, private_key_jwt a --jwks-uri', async () => {
+    const add = (...extra: string[]) => yitong(t, ['client', 'add', '--name', '接口应用', '--redirect-uri', 'https://api.example.gov.cn/cb', ...extra, '--json']);
+    for (const method of ['client_secret_post', 'client_secret_jwt']) {
+      const r = await add('--token-endpoint-auth-method', method);
+      expect(r.code, r.stderr).toBe(0);
+      expect(typeof json(r).client_secret).toBe('string');
+    }
+    const pk = await add('--token-endpoint-auth-method', 'private_key_jwt', '--jwks-uri', 'https://api.example.gov.cn/jwks.json');
+    expect(pk.code, pk.stderr).toBe(0);
+    expect(json(pk)).not.toHaveProperty('client_secret');
+    const missing = await add('--token-endpoint-auth-method', 'private_key_jwt');
+    expect(missing.code).toBe(1);
+    expect(jsonError(missing).error).toBe('client.jwks_uri_required');
+    const unknown = await add('--token-endpoint-auth-method', 'tls_client_auth');
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('client.auth_method_invalid');
+  });
+
   it('person add --password-stdin -> {"sub"}', async () => {
     const r = await yitong(t, ['person', 'add', '--id-number', ID_A, '--name', '张三', '--phone', '13800138000', '--email', 'zhang@example.cn', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect(r.code, r.stderr).toBe(0);
@@ -151,6 +171,26 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     // the ID number is stored sealed, never in clear
     const rows = await withDb(t, (db) => sql<{ n: number }>`select count(*)::int as n from persons where id_number_enc like ${'%' + ID_A + '%'}`.execute(db));
     expect(rows.rows[0].n).toBe(0);
+  });
+
+  it('person disable | enable | logout, and outbox list', async () => {
+    const off = await yitong(t, ['person', 'disable', '--id-number', ID_A, '--json']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(json(off)).toMatchObject({ sub, status: 'disabled', changed: true, sessions_ended: 0, grants_revoked: 0, logouts_queued: 0 });
+    const again = await yitong(t, ['person', 'disable', '--id-number', ID_A, '--json']);
+    expect(json(again)).toMatchObject({ status: 'disabled', changed: false });
+    const on = await yitong(t, ['person', 'enable', '--id-number', ID_A, '--json']);
+    expect(json(on)).toMatchObject({ sub, status: 'active', changed: true });
+    const out = await yitong(t, ['person', 'logout', '--id-number', ID_A, '--json']);
+    expect(json(out)).toMatchObject({ sub, sessions_ended: 0 });
+    const unknown = await yitong(t, ['person', 'logout', '--id-number', ID_B, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('person.unknown');
+    const list = await yitong(t, ['outbox', 'list', '--failed', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(json(list)).toEqual({ deliveries: [] });
+    const both = await yitong(t, ['outbox', 'list', '--failed', '--pending', '--json']);
+    expect(both.code).toBe(2);
   });
 
   it('a malformed ID number exits 1 with a JSON error in zh-CN and en on stderr', async () => {
@@ -176,6 +216,45 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     const err = jsonError(r);
     expect(err.error).toBe('person.exists');
     expect(err.message).toContain('该证件号码已注册');
+  });
+
+  it('person unlock --json ends a sign-in lock (audited); an unknown or malformed ID number is refused', async () => {
+    const throttle = { accountDelayAfter: 0, accountLockAfter: 2, ipLockAfter: 0, lockSeconds: 900, windowSeconds: 900, maxDelayMs: 0 };
+    const lockKey = await withDb(t, async (db) => {
+      const { id } = await db.selectFrom('persons').select('id').where('sub', '=', sub).executeTakeFirstOrThrow();
+      const th = new LoginThrottle(db, throttle);
+      const keys = { account: personThrottleAccount(id), ip: '192.0.2.8' };
+      await th.recordFailure(keys);
+      await th.recordFailure(keys);
+      expect((await th.check(keys)).locked).toBe(true);
+      return 'acct:' + keys.account;
+    });
+    const r = await yitong(t, ['person', 'unlock', '--id-number', ID_A.replace('X', 'x'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ sub, was_locked: true });
+    await withDb(t, async (db) => {
+      expect(await db.selectFrom('login_throttle').select('key').where('key', '=', lockKey).execute()).toEqual([]);
+      const audit = await sql<{ actor: string; detail: Record<string, unknown> }>`select actor, detail from audit_log where event = 'person.unlock'`.execute(db);
+      expect(audit.rows).toHaveLength(1);
+      expect(audit.rows[0].actor).toMatch(/^cli:/);
+      expect(audit.rows[0].detail).toMatchObject({ sub, was_locked: true, id_number: '110105********002X' });
+    });
+    // not locked: nothing to end, still answered (and audited)
+    const again = await yitong(t, ['person', 'unlock', '--id-number', ID_A, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again)).toEqual({ sub, was_locked: false });
+    const text = await yitong(t, ['person', 'unlock', '--id-number', ID_A]);
+    expect(text.stdout).toContain('not locked');
+
+    const unknown = await yitong(t, ['person', 'unlock', '--id-number', ID_B, '--json']);
+    expect(unknown.code).toBe(1);
+    expect(jsonError(unknown).error).toBe('person.unknown');
+    const bad = await yitong(t, ['person', 'unlock', '--id-number', '12345', '--json']);
+    expect(bad.code).toBe(1);
+    expect(jsonError(bad).error).toMatch(/^id_number\./);
+    const missing = await yitong(t, ['person', 'unlock', '--json']);
+    expect(missing.code).toBe(2);
+    expect(jsonError(missing).error).toBe('usage');
   });
 
   it('refuses a weak password and a missing --password-stdin', async () => {
@@ -236,7 +315,7 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     expect(jsonError(r).error).toBe('usage');
   });
 
-  it(kind === 'embedded (PGlite)' ? 'says clearly that the data directory is in use while a server holds it' : 'runs beside a running server', async () => {
+  it(kind === 'embedded (PGlite)' ? 'hands commands to the server that holds the embedded database' : 'runs beside a running server', async () => {
     const port = await freePort();
     server = spawn(process.execPath, [BIN, 'serve'], { cwd: ROOT, env: envFor(t, { PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' }), stdio: ['ignore', 'ignore', 'pipe'] });
     let serverErr = '';
@@ -251,22 +330,23 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     }
 
     const r = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
-    if (t.databaseUrl) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(json(r)).toEqual({ code: 'RS', name: '人社局' });
-    } else {
-      expect(r.code).toBe(1);
-      expect(r.stdout).toBe('');
-      const err = jsonError(r);
-      expect(err.error).toBe('data_dir.in_use');
-      expect(err.message).toContain(t.dataDir);
-      expect(err.message).toContain(String(server.pid));
-      expect(err.message).toContain('正被进程');
-      expect(err.message).toContain('is in use by process');
-      // the plain-text form says the same, readably
-      const plain = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局']);
-      expect(plain.code).toBe(1);
-      expect(plain.stderr).toContain('Stop that server first');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ code: 'RS', name: '人社局' });
+    // standard input (the password) reaches the command, and errors come back as they do locally
+    const added = await yitong(t, ['person', 'add', '--id-number', '110101199003070011', '--name', '赵六', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(added.code, added.stderr).toBe(0);
+    expect(json(added).sub).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    const again = await yitong(t, ['person', 'add', '--id-number', '110101199003070011', '--name', '赵六', '--password-stdin', '--json'], { stdin: PASSWORD });
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(jsonError(again).error).toBe('person.exists');
+    const listed = await yitong(t, ['audit', 'list', '--event', 'department.create', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((json(listed).records as { detail: { code?: string } }[]).map((x) => x.detail.code)).toContain('RS');
+
+    if (!t.databaseUrl) {
+      // only this user may hand commands to the server
+      expect(fs.statSync(path.join(t.dataDir, 'yitong.sock')).mode & 0o777).toBe(0o600);
     }
 
     // graceful stop, then (embedded) the directory is free again
@@ -274,8 +354,51 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     if (!t.databaseUrl) {
-      const after = await yitong(t, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']);
+      expect(fs.existsSync(path.join(t.dataDir, 'yitong.sock'))).toBe(false);
+      const after = await yitong(t, ['department', 'add', '--code', 'YB', '--name', '医保局', '--json']);
       expect(after.code, after.stderr).toBe(0);
     }
+  });
+
+  it.skipIf(kind !== 'embedded (PGlite)')('says clearly that the data directory is in use by a process that hosts no commands', async () => {
+    // a live process (this test runner) holds the lock, as a running import would
+    const lock = path.join(t.dataDir, 'yitong.pid');
+    fs.writeFileSync(lock, String(process.pid));
+    try {
+      const r = await yitong(t, ['department', 'add', '--code', 'WJ', '--name', '卫健委', '--json']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      const err = jsonError(r);
+      expect(err.error).toBe('data_dir.in_use');
+      expect(err.message).toContain(t.dataDir);
+      expect(err.message).toContain(String(process.pid));
+      expect(err.message).toContain('正被进程');
+      expect(err.message).toContain('is in use by process');
+      const plain = await yitong(t, ['department', 'add', '--code', 'WJ', '--name', '卫健委']);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('Stop that server first');
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+  });
+
+  it('lists every command with a description, and helps with each group and command', async () => {
+    const all = await yitong(t, ['--help']);
+    expect(all.code).toBe(0);
+    for (const cmd of ['serve', 'migrate', 'department add', 'client add', 'person add', 'org grant', 'import resume', 'audit verify']) {
+      expect(all.stdout).toMatch(new RegExp(`^  ${cmd} +\\S.* / \\S`, 'm'));
+    }
+    const group = await yitong(t, ['org', '--help']);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toContain('org revoke');
+    expect(group.stdout).not.toContain('client add');
+    const one = await yitong(t, ['client', 'add', '--help']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('--redirect-uri VALUE');
+    const unknown = await yitong(t, ['frobnicate', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(jsonError(unknown)).toMatchObject({ error: 'usage' });
+    expect(jsonError(unknown).message).toContain('frobnicate');
   });
 });

@@ -1,7 +1,8 @@
 // Legal persons in a real browser (headless Chromium via playwright-core): an agent signs in to a
 // departmental app and picks the org on the "办理身份" page; a silent re-login keeps it; the legal
 // representative grants an agent on "经办人管理", the agent accepts on "我的单位", then acts for the
-// org; the representative revokes. The app is openid-client behind a local callback server.
+// org; the representative revokes (through the confirmation page). The app is openid-client
+// behind a local callback server.
 import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
-import { addOrg, grantAuthorization } from '../../src/orgs/service.ts';
+import { addOrg } from '../../src/orgs/org-lifecycle.ts';
+import { grantAuthorization } from '../../src/orgs/authorizations.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REP = '110101198001010010';
@@ -142,16 +144,16 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
     await rep.click('button[name=grant]');
     await rep.waitForSelector('p.notice');
     expect(await rep.textContent('p.notice')).toContain('待经办人接受');
-    expect(await rep.textContent('tr.agent[data-status=pending]')).toContain('440304********0031');
+    expect(await rep.textContent('.agent[data-status=pending]')).toContain('440304********0031');
 
     const agentCtx = await browser.newContext({ locale: 'zh-CN' });
     const agent = await agentCtx.newPage();
     await agent.goto(`${s.issuer}/orgs`);
     await login(agent, NEWCOMER);
-    await agent.waitForSelector(`tr.pending[data-uscc="${ORG1}"]`);
-    await agent.click(`tr.pending[data-uscc="${ORG1}"] button[value=accept]`);
+    await agent.waitForSelector(`.pending[data-uscc="${ORG1}"]`);
+    await agent.click(`.pending[data-uscc="${ORG1}"] button[value=accept]`);
     await agent.waitForSelector('p.notice');
-    expect(await agent.textContent(`tr.org[data-uscc="${ORG1}"]`)).toContain('经办人');
+    expect(await agent.textContent(`.org[data-uscc="${ORG1}"]`)).toContain('经办人');
 
     // the agent's next sign-in to the app offers the org
     const flow = await authorize();
@@ -162,10 +164,11 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
     expect(await finish(agent, flow)).toMatchObject({ sub: subs[NEWCOMER], uscc: ORG1, org_role: 'agent' });
 
     await rep.reload();
-    await rep.click('tr.agent[data-status=active] button[name=revoke]');
+    await rep.click('.agent[data-status=active] a.revoke');
+    await rep.click('button[name=confirm][value=yes]'); // the confirmation page
     await rep.waitForSelector('p.notice');
     expect(await rep.textContent('p.notice')).toContain('已撤销授权');
-    expect(await rep.$('tr.agent[data-status=revoked]')).not.toBeNull();
+    expect(await rep.$('.agent[data-status=revoked]')).not.toBeNull();
     await repCtx.close();
     await agentCtx.close();
   });

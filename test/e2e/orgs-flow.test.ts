@@ -11,8 +11,8 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
-import { addOrg, grantAuthorization, revokeAuthorization, setLegalRep } from '../../src/orgs/service.ts';
-import { endAuthorizationContexts, endLegalRepContexts } from '../../src/orgs/contexts.ts';
+import { addOrg, setLegalRep } from '../../src/orgs/org-lifecycle.ts';
+import { grantAuthorization, revokeAuthorization } from '../../src/orgs/authorizations.ts';
 import { sweepOrgs } from '../../src/orgs/sweep.ts';
 import { TOKEN_EXCHANGE, ACCESS_TOKEN_TYPE } from '../../src/orgs/exchange.ts';
 
@@ -348,10 +348,9 @@ describe('revocation ends the org context', () => {
   });
 
   it('revoking makes refresh and userinfo fail, sends back-channel logout and kills exchanged tokens', async () => {
-    const { authorization } = await revokeAuthorization(s.app, { uscc: ORG3, agentIdNumber: REVOKEE }, { actor: 'test' });
-    const ended = await endAuthorizationContexts(s.app, s.provider(), authorization.id, 'revoked', 'test');
+    const { ended } = await revokeAuthorization(s.app, { uscc: ORG3, agentIdNumber: REVOKEE }, { actor: 'test' });
     expect(ended.grants).toBeGreaterThanOrEqual(2);
-    expect(ended.notified).toBe(1);
+    expect(ended.queued).toBe(1);
     const sid = String(tokens.claims()!.sid);
     await expect.poll(() => logoutTokenFor(subs[REVOKEE], sid), { timeout: 5000 }).toBeTruthy();
     const payload = (await logoutTokenFor(subs[REVOKEE], sid))!;
@@ -416,8 +415,7 @@ describe('a change of legal representative', () => {
     const user = new HttpUser();
     const t = await signIn(user, rpA, REP1, ORG1);
     expect(t.claims()).toMatchObject({ org_role: 'legal_representative' });
-    const { org, previousPersonId } = await setLegalRep(s.app, ORG1, SUCCESSOR, 'test');
-    const ended = await endLegalRepContexts(s.app, s.provider(), org.id, previousPersonId, 'test');
+    const { ended } = await setLegalRep(s.app, ORG1, SUCCESSOR, 'test');
     expect(ended.grants).toBeGreaterThanOrEqual(1);
     await expect(oidc.refreshTokenGrant(rpA, t.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect.poll(() => logoutTokenFor(subs[REP1], String(t.claims()!.sid)), { timeout: 5000 }).toBeTruthy();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { person, PASSWORD } from '../helpers/fixtures.ts';
-import { addOrg, grantAuthorization } from '../../src/orgs/service.ts';
+import { addOrg } from '../../src/orgs/org-lifecycle.ts';
+import { grantAuthorization } from '../../src/orgs/authorizations.ts';
 
 const REP = '110101198001010010';
 const AGENT = '310101199003070027';

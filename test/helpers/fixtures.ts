@@ -13,10 +13,7 @@ export async function department(s: TestServer, code = 'GA', name = '公安局')
 }
 
 export async function client(s: TestServer, input: Partial<NewClient> & { redirectUris: string[] }) {
-  const provider = s.provider();
-  return addClient(s.app, { name: '测试应用', ...input }, 'test', async (m) => {
-    await provider.Client.validate(m as Parameters<typeof provider.Client.validate>[0]);
-  });
+  return addClient(s.app, { name: '测试应用', ...input }, 'test', s.clientRules());
 }
 
 export async function person(s: TestServer, input: Partial<NewPerson> = {}) {

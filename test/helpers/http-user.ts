@@ -2,6 +2,13 @@
 export class HttpUser {
   jar = new Map<string, string>();
 
+  /** go with every request (e.g. the browser's Accept-Language) */
+  private readonly headers: Record<string, string>;
+
+  constructor(headers: Record<string, string> = {}) {
+    this.headers = headers;
+  }
+
   cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
   }
@@ -19,7 +26,7 @@ export class HttpUser {
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.headers, ...Object.fromEntries(new Headers(init.headers)) });
     if (this.jar.size) headers.set('cookie', this.cookieHeader());
     headers.set('accept', headers.get('accept') ?? 'text/html');
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });

@@ -1,9 +1,9 @@
 // Starts a real Yitong server on a free loopback port, on a fresh database.
 import net from 'node:net';
 import { loadConfig, type Config } from '../../src/config/env.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { ALL_FEATURES, startServer, type RunningServer } from '../../src/server.ts';
+import type { FeatureFactory } from '../../src/feature.ts';
 import { createTestDatabase, TEST_MASTER_KEY } from './db.ts';
-import { loadExtensions } from '../../src/extensions.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,7 +22,8 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** A server on a fresh database; `features` defaults to every feature `yitong serve` runs. */
+export async function startTestServer(env: Record<string, string> = {}, features: FeatureFactory[] = ALL_FEATURES): Promise<TestServer> {
   const target = await createTestDatabase();
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -36,8 +37,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...env,
   });
-  await loadExtensions();
-  const server = await startServer(config);
+  const server = await startServer(config, features);
   return {
     ...server,
     issuer,

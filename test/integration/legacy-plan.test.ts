@@ -169,7 +169,7 @@ describe('batch boundaries do not change decisions', () => {
     const stop = profile({ ...p, on_error: 'stop' });
     const items = source(7, 60);
     const firstBad = items.find((i) => i.kind === 'rejected')!;
-    const plan = planBatch(items, { links: new Map(), pending: new Map(), persons: new Map(), orgs: null }, { jobId: JOB, profile: stop, newId: () => 'x', newSub: () => 's', sealConflict: () => '' });
+    const plan = planBatch(items, { links: new Map(), pending: new Map(), persons: new Map(), orgs: new Map() }, { jobId: JOB, profile: stop, newId: () => 'x', newSub: () => 's', sealConflict: () => '' });
     expect(plan.stop).toMatchObject({ rowNumber: firstBad.rowNumber, code: 'hash.shape' });
     expect(plan.counters.rows_read).toBe(firstBad.rowNumber);
   });

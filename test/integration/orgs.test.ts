@@ -8,21 +8,11 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { person } from '../helpers/fixtures.ts';
 import { UserError } from '../../src/i18n/messages.ts';
 import type { Person } from '../../src/accounts/person.ts';
-import {
-  addOrg,
-  answerAuthorization,
-  entityOptions,
-  findOrgByUscc,
-  findOrgsByOrgCode,
-  grantAuthorization,
-  orgAgents,
-  orgDetails,
-  personByIdNumber,
-  resolveEntity,
-  revokeAuthorization,
-  setLegalRep,
-  setOrgStatus,
-} from '../../src/orgs/service.ts';
+import { addOrg, setLegalRep, setOrgStatus } from '../../src/orgs/org-lifecycle.ts';
+import { answerAuthorization, grantAuthorization, revokeAuthorization } from '../../src/orgs/authorizations.ts';
+import { entityOptions, resolveEntity } from '../../src/orgs/entity-options.ts';
+import { orgAgents, orgDetails } from '../../src/orgs/org-views.ts';
+import { findOrgByUscc, findOrgsByOrgCode, personByIdNumber } from '../../src/orgs/lookups.ts';
 import { sweepOrgs } from '../../src/orgs/sweep.ts';
 import { endOfDayCst, lastDayCst, orgTypeFromUscc } from '../../src/orgs/org.ts';
 

@@ -189,6 +189,34 @@ describe('login throttle', () => {
     expect((await th.check(k)).locked).toBe(true);
   });
 
+  it('counts an alias beside its account: the account lock stops, only the alias lock (or the IP lock) is reportable', async () => {
+    const th = new LoginThrottle(t.db, { ...base, accountDelayAfter: 2, accountLockAfter: 3 });
+    const k = fresh();
+    const byId = { ...k, alias: 'id-' + k.account };
+    const byPhone = { ...k, alias: 'phone-' + k.account };
+    await th.recordFailure(byId);
+    await th.recordFailure(byId);
+    expect(await row('acct:' + byId.alias)).toEqual({ failures: 2, locked: false });
+    // the delay follows the identifier typed, not the account
+    expect(await th.check(byId)).toMatchObject({ locked: false, delayMs: 250, reportableRetryAfterSeconds: 0 });
+    expect(await th.check(byPhone)).toMatchObject({ locked: false, delayMs: 0, reportableRetryAfterSeconds: 0 });
+    await th.recordFailure(byId);
+    const viaId = await th.check(byId);
+    expect(viaId.locked).toBe(true);
+    expect(viaId.reportableRetryAfterSeconds).toBeGreaterThan(800);
+    // through another alias: locked, but nothing to report
+    expect(await th.check(byPhone)).toMatchObject({ locked: true, reportableRetryAfterSeconds: 0 });
+    // an administrator's unlock clears the account and the aliases it is given
+    expect(await th.unlock([k.account, byId.alias])).toBe(true);
+    expect(await th.check(byId)).toMatchObject({ locked: false, reportableRetryAfterSeconds: 0 });
+    expect(await th.unlock([k.account])).toBe(false);
+    // success clears the alias's count with the account's
+    await th.recordFailure(byPhone);
+    await th.recordSuccess(byPhone);
+    expect(await row('acct:' + byPhone.alias)).toBeUndefined();
+    expect(await row('acct:' + k.account)).toBeUndefined();
+  });
+
   it('rejects missing keys', async () => {
     const th = new LoginThrottle(t.db, base);
     await expect(th.check({ account: null, ip: '' })).rejects.toThrow(TypeError);

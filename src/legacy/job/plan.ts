@@ -32,8 +32,8 @@ export interface BatchLookup {
   pending: Map<string, PriorUse>;
   /** persons holding the batch's validated ID numbers, by idKey */
   persons: Map<string, ExistingPerson>;
-  /** orgs holding the batch's USCCs; null when the orgs module's table is absent */
-  orgs: Map<string, string> | null;
+  /** orgs holding the batch's USCCs */
+  orgs: Map<string, string>;
 }
 
 export interface NewAccount {
@@ -187,7 +187,7 @@ export function planBatch(items: readonly PreparedItem[], lookup: BatchLookup, c
     if (item.rehashed) c.passwords_rehashed++;
 
     let orgId: string | null = null;
-    if (row.uscc && lookup.orgs) {
+    if (row.uscc) {
       orgId = orgs.get(row.uscc) ?? lookup.orgs.get(row.uscc) ?? null;
       if (orgId) c.orgs_linked++;
       else if (ctx.profile.org_role === 'legal_representative' && verified && row.orgName) {

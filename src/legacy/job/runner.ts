@@ -41,7 +41,7 @@ export interface ImportInput {
   file?: string;
 }
 
-function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, orgs: boolean, source: string, file: string | undefined): JobState {
+function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, source: string, file: string | undefined): JobState {
   return {
     id,
     department: input.department,
@@ -49,7 +49,6 @@ function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, org
     readProfile: input.profile,
     actor: opts.actor,
     dryRun: Boolean(opts.dryRun),
-    orgs,
     source,
     file,
     checkpoint: 0,
@@ -61,9 +60,8 @@ function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, org
 export async function startImport(app: AppContext, input: ImportInput, opts: ImportRunOptions): Promise<ImportReport> {
   await requireDepartment(app, input.department);
   const src = await describeSource(app, input);
-  const orgs = await orgStore.installed(app.db);
   const id = crypto.randomUUID();
-  const job = newJobState(id, input, opts, orgs, src.source, src.file);
+  const job = newJobState(id, input, opts, src.source, src.file);
   if (src.fingerprint) job.fileSize = src.fingerprint.size;
   const record: Omit<NewJob, 'status'> = {
     id,
@@ -116,7 +114,6 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
       readProfile,
       actor: opts.actor,
       dryRun: false,
-      orgs: await orgStore.installed(app.db),
       source: row.source,
       file: profile.source.type === 'sql' ? undefined : row.source,
       fileSize: (row.source_fingerprint as { size?: number } | null)?.size,

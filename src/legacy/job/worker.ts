@@ -6,6 +6,7 @@
 // one opener) and only relays progress and the result.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Config } from '../../config/env.ts';
+import type { AppContext } from '../../context.ts';
 import { UserError } from '../../i18n/messages.ts';
 import { DataDirInUseError } from '../../db/dir-lock.ts';
 import type { ImportProfile } from '../profile.ts';
@@ -55,10 +56,18 @@ export function runImportInWorker(config: Config, task: WorkerTask, progress: Pr
   });
 }
 
+/** Runs the task on an open app: in the worker, or in a server that hosts the command (cli/host.ts). */
+export async function runImportTask(app: AppContext, task: WorkerTask, progress: ProgressSink): Promise<ImportReport> {
+  const runner = await import('./runner.ts');
+  return task.kind === 'start'
+    ? runner.startImport(app, { department: task.department, profile: task.profile, file: task.file }, { actor: task.actor, dryRun: task.dryRun, reportFile: task.reportFile, progress })
+    : runner.resumeImport(app, task.jobId, { actor: task.actor, reportFile: task.reportFile, progress });
+}
+
 async function work(): Promise<void> {
   const { config, task } = workerData as { config: Config; task: WorkerTask };
   const post = (m: Message) => parentPort!.postMessage(m);
-  const [{ openApp, WrongMasterKeyError }, runner] = await Promise.all([import('../../bootstrap.ts'), import('./runner.ts')]);
+  const { openApp, WrongMasterKeyError } = await import('../../bootstrap.ts');
   const progress: ProgressSink = {
     update: (state) => post({ type: 'progress', state, final: false }),
     done: (state) => post({ type: 'progress', state, final: true }),
@@ -66,11 +75,7 @@ async function work(): Promise<void> {
   try {
     const opened = await openApp(config, { poolSize: 2 });
     try {
-      const report =
-        task.kind === 'start'
-          ? await runner.startImport(opened.app, { department: task.department, profile: task.profile, file: task.file }, { actor: task.actor, dryRun: task.dryRun, reportFile: task.reportFile, progress })
-          : await runner.resumeImport(opened.app, task.jobId, { actor: task.actor, reportFile: task.reportFile, progress });
-      post({ type: 'done', report });
+      post({ type: 'done', report: await runImportTask(opened.app, task, progress) });
     } finally {
       await opened.close();
     }

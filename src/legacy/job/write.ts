@@ -25,8 +25,6 @@ export interface BatchJob {
   profile: ImportProfile;
   actor: string;
   dryRun: boolean;
-  /** whether the orgs table exists (the orgs module is installed) */
-  orgs: boolean;
 }
 
 /** on_error "stop" met a bad row: the batch is rolled back and the job ends. */
@@ -57,7 +55,7 @@ async function lookup(trx: Transaction<Database>, job: BatchJob, items: readonly
     if (item.idKey) ids.set(item.idKey, { idType: item.row.idType, bidx: item.idBidx! });
     if (item.row.uscc) usccs.add(item.row.uscc);
   }
-  const out: BatchLookup = { links: new Map(), pending: new Map(), persons: new Map(), orgs: job.orgs ? new Map() : null };
+  const out: BatchLookup = { links: new Map(), pending: new Map(), persons: new Map(), orgs: new Map() };
   if (!uids.length) return out;
   const prior = (rows: UidUse[], into: Map<string, PriorUse>) => {
     for (const r of rows) into.set(r.legacy_uid, { jobId: r.job_id, rowNumber: Number(r.row_number) });
@@ -68,7 +66,7 @@ async function lookup(trx: Transaction<Database>, job: BatchJob, items: readonly
     const person: ExistingPerson = { id: r.id, name: r.name, hasPhone: r.has_phone, hasEmail: r.has_email };
     out.persons.set(`${r.id_type}\u0000${r.id_number_bidx}`, person);
   }
-  if (out.orgs) for (const r of await orgStore.idsByUscc(trx, [...usccs])) out.orgs.set(r.uscc, r.id);
+  for (const r of await orgStore.idsByUscc(trx, [...usccs])) out.orgs.set(r.uscc, r.id);
   return out;
 }
 
