@@ -9,7 +9,7 @@ import type { AppContext } from '../context.ts';
 import type { Person } from '../accounts/person.ts';
 import { erasePersonalData } from '../accounts/erase.ts';
 import { personStore } from '../accounts/store.ts';
-import { legacyAccountStore } from '../legacy/store.ts';
+import { legacyAccountStore } from '../legacy/account-store.ts';
 import { entityOptions } from '../orgs/entity-options.ts';
 import { payloadStore } from '../oidc/payload-store.ts';
 import { endPersonSessions } from '../logout/service.ts';

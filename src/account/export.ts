@@ -3,7 +3,7 @@
 // departmental accounts, the cancellation request, and their own security events. Audited.
 import type { AppContext } from '../context.ts';
 import { payloadStore } from '../oidc/payload-store.ts';
-import { legacyAccountStore } from '../legacy/store.ts';
+import { legacyAccountStore } from '../legacy/account-store.ts';
 import { entityOptions } from '../orgs/entity-options.ts';
 import { personStore } from '../accounts/store.ts';
 import type { SignedIn } from '../selfservice/portal.ts';

@@ -3,7 +3,7 @@
 import type { AppContext } from '../context.ts';
 import { hashPassword, passwordPolicyError } from '../crypto/password.ts';
 import { personStore } from '../accounts/store.ts';
-import { legacyAccountStore } from '../legacy/store.ts';
+import { legacyAccountStore } from '../legacy/account-store.ts';
 import { payloadStore } from '../oidc/payload-store.ts';
 import { endSessions } from '../logout/service.ts';
 import type { LoginThrottle } from '../interactions/throttle.ts';

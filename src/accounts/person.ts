@@ -43,3 +43,31 @@ export function openPerson(keyring: Keyring, row: PersonRow): Person {
     birthdate: facts?.birthdate ?? null,
   };
 }
+
+/** A person's identity document number and contact data, sealed, with their blind indexes. */
+export interface SealedPersonFields {
+  idEnc: string | null;
+  idBidx: string | null;
+  phoneEnc: string | null;
+  phoneBidx: string | null;
+  emailEnc: string | null;
+  emailBidx: string | null;
+}
+
+/**
+ * The inverse of openPerson for the personal fields. An ID number is indexed per document type
+ * (the index of a resident ID is that of kind `resident_id`); pass null for one not validated.
+ */
+export function sealPersonFields(
+  keyring: Keyring,
+  f: { idType: string; idNumber: string | null; phone: string | null; email: string | null },
+): SealedPersonFields {
+  return {
+    idEnc: f.idNumber ? keyring.seal(f.idNumber, AAD.idNumber) : null,
+    idBidx: f.idNumber ? keyring.blindIndex(f.idType, f.idNumber) : null,
+    phoneEnc: f.phone ? keyring.seal(f.phone, AAD.phone) : null,
+    phoneBidx: f.phone ? keyring.blindIndex('phone', f.phone) : null,
+    emailEnc: f.email ? keyring.seal(f.email, AAD.email) : null,
+    emailBidx: f.email ? keyring.blindIndex('email', f.email) : null,
+  };
+}

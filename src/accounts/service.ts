@@ -6,8 +6,11 @@ import { parseEmail, parseMobile } from '../identity/contact.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { hashPassword, passwordPolicyError, verifyArgon2, needsRehash } from '../crypto/password.ts';
 import { UserError } from '../i18n/messages.ts';
-import { personStore } from './store.ts';
-import { AAD, openPerson, type Person } from './person.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { bulkTx, type BulkTx } from '../db/bulk.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { personStore, type NewPersonRow } from './store.ts';
+import { openPerson, sealPersonFields, type Person, type SealedPersonFields } from './person.ts';
 
 export interface NewPerson {
   idNumber: string;
@@ -24,6 +27,63 @@ export const REAL_NAME_LEVELS = [1, 2, 3, 4] as const; // self-declared, populat
 
 export function newSub(): string {
   return crypto.randomBytes(16).toString('base64url');
+}
+
+/** A person about to be created: a fresh id and sub, personal fields already sealed. */
+export interface PersonDraft extends SealedPersonFields {
+  id: string;
+  sub: string;
+  idType: string;
+  name: string;
+  passwordHash?: string | null;
+  /** 1 when absent */
+  realNameLevel?: number;
+  /** an administrator or a profile vouches for the phone (codes go only to verified phones) */
+  phoneVerified?: boolean;
+}
+
+/** Seals the personal fields and draws the id and sub of a person about to be created. */
+export function draftPerson(
+  keyring: Keyring,
+  input: { idType: string; idNumber: string | null; name: string; phone: string | null; email: string | null; realNameLevel?: number; phoneVerified?: boolean },
+): PersonDraft {
+  return {
+    id: crypto.randomUUID(),
+    sub: newSub(),
+    idType: input.idType,
+    name: input.name,
+    ...sealPersonFields(keyring, input),
+    realNameLevel: input.realNameLevel ?? 1,
+    phoneVerified: Boolean(input.phone && input.phoneVerified),
+  };
+}
+
+function personRow(d: PersonDraft): NewPersonRow {
+  return {
+    id: d.id,
+    sub: d.sub,
+    id_type: d.idType,
+    id_number_enc: d.idEnc,
+    id_number_bidx: d.idBidx,
+    name: d.name,
+    phone_enc: d.phoneEnc,
+    phone_bidx: d.phoneBidx,
+    phone_verified: d.phoneVerified ?? false,
+    email_enc: d.emailEnc,
+    email_bidx: d.emailBidx,
+    password_hash: d.passwordHash ?? null,
+    password_changed_at: d.passwordHash ? new Date() : null,
+    real_name_level: d.realNameLevel ?? 1,
+  };
+}
+
+/**
+ * The one way persons come to be, one or a batch: registration and administration (createPerson),
+ * a legacy import's batches (COPY on its connection) and the review queue's "keep apart". Callers
+ * check their own rules first; a unique violation means the ID number or sub is taken.
+ */
+export async function insertPersons(tx: BulkTx, drafts: readonly PersonDraft[]): Promise<void> {
+  await personStore.insertMany(tx, drafts.map(personRow));
 }
 
 export async function createPerson(ctx: AppContext, input: NewPerson, actor: string): Promise<Person> {
@@ -51,30 +111,16 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
   if (!REAL_NAME_LEVELS.includes(level as 1)) throw new UserError('person.real_name_level');
 
   const { keyring, db } = ctx;
-  const bidx = keyring.blindIndex('resident_id', id.value);
-  if (await personStore.byIdNumberIndex(db, 'resident_id', bidx)) throw new UserError('person.exists', 409);
-  const passwordHash = input.password != null ? await hashPassword(input.password) : null;
+  const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level, phoneVerified: input.phoneVerified });
+  if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new UserError('person.exists', 409);
+  draft.passwordHash = input.password != null ? await hashPassword(input.password) : null;
 
   const row = await db.transaction().execute(async (trx) => {
-    const inserted = await personStore.insert(trx, {
-      id: crypto.randomUUID(),
-      sub: newSub(),
-      id_type: 'resident_id',
-      id_number_enc: keyring.seal(id.value, AAD.idNumber),
-      id_number_bidx: bidx,
-      name,
-      phone_enc: phone ? keyring.seal(phone, AAD.phone) : null,
-      phone_bidx: phone ? keyring.blindIndex('phone', phone) : null,
-      phone_verified: Boolean(phone && input.phoneVerified),
-      email_enc: email ? keyring.seal(email, AAD.email) : null,
-      email_bidx: email ? keyring.blindIndex('email', email) : null,
-      password_hash: passwordHash,
-      password_changed_at: passwordHash ? new Date() : null,
-      real_name_level: level,
-    }).catch((err: { code?: string }) => {
-      if (err.code === '23505') throw new UserError('person.exists', 409);
+    await insertPersons(bulkTx(trx), [draft]).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new UserError('person.exists', 409);
       throw err;
     });
+    const inserted = (await personStore.byId(trx, draft.id))!;
     await ctx.audit.append(
       { event: 'person.create', outcome: 'success', actor, detail: { sub: inserted.sub, id_number: maskIdNumber(id.value) } },
       trx,

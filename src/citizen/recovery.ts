@@ -15,7 +15,7 @@ import { verifiedPhoneOf } from '../accounts/phone.ts';
 import { personStore } from '../accounts/store.ts';
 import { openPerson } from '../accounts/person.ts';
 import { hashPassword } from '../crypto/password.ts';
-import { legacyAccountStore } from '../legacy/store.ts';
+import { legacyAccountStore } from '../legacy/account-store.ts';
 import { findPersonByLegacyLogin } from '../legacy/login.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
 import { maskIdentifier } from '../interactions/authenticate.ts';

@@ -10,3 +10,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(e.message ?? '');
 }
+
+/** A unique constraint refused the row (SQLSTATE 23505): usually someone else created it first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null | undefined)?.code === '23505';
+}

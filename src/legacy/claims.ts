@@ -4,7 +4,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import type { Person } from '../accounts/person.ts';
 import { loadClientMetadata } from '../clients/service.ts';
-import { legacyAccountStore } from './store.ts';
+import { legacyAccountStore } from './account-store.ts';
 
 export async function legacyUidClaims(app: AppContext, person: Person, oidc: KoaContextWithOIDC['oidc']): Promise<Record<string, unknown>> {
   const clientId = oidc.client?.clientId;

@@ -2,18 +2,19 @@
 // either merges the legacy account into that person, or keeps it apart as an account of its own
 // (without the ID number, which belongs to the person on record). Every decision, and every look at
 // unmasked names, is audited.
-import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { AAD } from '../accounts/person.ts';
-import { newSub } from '../accounts/service.ts';
+import { sealPersonFields } from '../accounts/person.ts';
+import { draftPerson, insertPersons } from '../accounts/service.ts';
 import { personStore } from '../accounts/store.ts';
+import { bulkTx } from '../db/bulk.ts';
+import { orgStore } from '../orgs/store.ts';
 import { UserError } from '../i18n/messages.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { orgStore } from '../orgs/store.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
 import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } from './secrets.ts';
-import { conflictStore, legacyAccountStore } from './store.ts';
+import { legacyAccountStore } from './account-store.ts';
+import { conflictStore } from './store.ts';
 
 export type Decision = 'merge' | 'keep_apart';
 
@@ -73,8 +74,8 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
     if (c.status !== 'pending') throw new UserError('import.conflict_decided', 409, c.status);
     if (await legacyAccountStore.exists(trx, c.department_code, c.legacy_uid)) throw new UserError('import.account_exists', 409, `${c.department_code}/${c.legacy_uid}`);
     const { row } = openConflictRow<ConflictRecord>(keyring, c.id, c.row_enc);
-    const phone = row.phone ? { enc: keyring.seal(row.phone, AAD.phone), bidx: keyring.blindIndex('phone', row.phone) } : null;
-    const email = row.email ? { enc: keyring.seal(row.email, AAD.email), bidx: keyring.blindIndex('email', row.email) } : null;
+    // sealed as the person's own fields; the ID number stays with the person on record
+    const contact = sealPersonFields(keyring, { idType: row.idType, idNumber: null, phone: row.phone, email: row.email });
 
     let personId: string;
     let sub: string;
@@ -85,48 +86,37 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
       sub = person.sub;
       // Contact data fills empty fields only, as in the import.
       const patch: Record<string, string> = {};
-      if (!person.phone_bidx && phone) Object.assign(patch, { phone_enc: phone.enc, phone_bidx: phone.bidx });
-      if (!person.email_bidx && email) Object.assign(patch, { email_enc: email.enc, email_bidx: email.bidx });
+      if (!person.phone_bidx && contact.phoneBidx) Object.assign(patch, { phone_enc: contact.phoneEnc, phone_bidx: contact.phoneBidx });
+      if (!person.email_bidx && contact.emailBidx) Object.assign(patch, { email_enc: contact.emailEnc, email_bidx: contact.emailBidx });
       if (Object.keys(patch).length) await personStore.update(trx, person.id, patch);
     } else {
-      // An account of its own. The ID number stays with the person on record; this one keeps it
-      // only sealed on the legacy account, for review, and starts at the lowest real-name level.
-      const created = await personStore.insert(trx, {
-        id: crypto.randomUUID(),
-        sub: newSub(),
-        id_type: row.idType,
-        id_number_enc: null,
-        id_number_bidx: null,
-        name: row.name ?? '',
-        phone_enc: phone?.enc ?? null,
-        phone_bidx: phone?.bidx ?? null,
-        email_enc: email?.enc ?? null,
-        email_bidx: email?.bidx ?? null,
-        password_hash: null,
-        password_changed_at: null,
-        real_name_level: 1,
-      });
-      personId = created.id;
-      sub = created.sub;
+      // An account of its own. The ID number is kept only sealed on the legacy account, for review,
+      // and the account starts at the lowest real-name level.
+      const draft = draftPerson(keyring, { idType: row.idType, idNumber: null, name: row.name ?? '', phone: row.phone, email: row.email });
+      await insertPersons(bulkTx(trx), [draft]);
+      personId = draft.id;
+      sub = draft.sub;
     }
-    const org = row.uscc ? await orgStore.byUscc(trx, row.uscc) : undefined;
-    await legacyAccountStore.insert(trx, {
-      department_code: c.department_code,
-      legacy_uid: c.legacy_uid,
-      person_id: personId,
-      login_name_bidx: row.loginName ? loginNameIndex(keyring, c.department_code, row.loginName) : null,
-      password_scheme: row.password?.scheme ?? null,
-      password_enc: row.password ? sealLegacyHash(keyring, c.department_code, c.legacy_uid, row.password) : null,
-      id_number_unverified_enc:
-        decision === 'keep_apart' && (row.idNumber ?? row.idNumberUnverified)
-          ? sealUnverifiedId(keyring, c.department_code, c.legacy_uid, (row.idNumber ?? row.idNumberUnverified)!)
-          : null,
-      uscc: row.uscc,
-      org_name: row.orgName,
-      org_id: org?.id ?? null,
-      job_id: c.job_id,
-      row_number: c.row_number,
-    });
+    const orgId = row.uscc ? ((await orgStore.byUscc(trx, row.uscc))?.id ?? null) : null;
+    await legacyAccountStore.insertMany(bulkTx(trx), [
+      {
+        department_code: c.department_code,
+        legacy_uid: c.legacy_uid,
+        person_id: personId,
+        login_name_bidx: row.loginName ? loginNameIndex(keyring, c.department_code, row.loginName) : null,
+        password_scheme: row.password?.scheme ?? null,
+        password_enc: row.password ? sealLegacyHash(keyring, c.department_code, c.legacy_uid, row.password) : null,
+        id_number_unverified_enc:
+          decision === 'keep_apart' && (row.idNumber ?? row.idNumberUnverified)
+            ? sealUnverifiedId(keyring, c.department_code, c.legacy_uid, (row.idNumber ?? row.idNumberUnverified)!)
+            : null,
+        uscc: row.uscc,
+        org_name: row.orgName,
+        org_id: orgId,
+        job_id: c.job_id,
+        row_number: c.row_number,
+      },
+    ]);
     const status = decision === 'merge' ? 'merged' : 'kept_apart';
     await conflictStore.decide(trx, c.id, { status, decided_by: actor, resolved_person_id: personId });
     await app.audit.append(

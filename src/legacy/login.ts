@@ -21,7 +21,7 @@ import type { IdentifierResolver, PasswordVerifier } from '../feature.ts';
 import { logger } from '../log.ts';
 import { verifyLegacyHash, type StoredLegacyHash } from './schemes/index.ts';
 import { loginNameIndex, openLegacyHash } from './secrets.ts';
-import { legacyAccountStore, type LegacyHashRow } from './store.ts';
+import { legacyAccountStore, type LegacyHashRow } from './account-store.ts';
 
 const LEGACY_LOGIN = /^([A-Za-z0-9_-]{1,32})\/(.{1,128})$/su;
 

@@ -1,15 +1,27 @@
-// SQL of the legacy domain outside the batch writer (job/write.ts): jobs, review queue, reports,
-// and what login and claims read from legacy accounts.
-import type { Kysely, Selectable, Transaction } from 'kysely';
+// SQL of the import jobs: jobs and their import lock, the review queue and rejections, with the
+// set-based writes and lookups of an import's batches. Legacy accounts: account-store.ts.
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
-import type { ImportConflictTable, ImportJobTable, ImportRejectionTable, ImportStatus, LegacyAccountTable } from './tables.ts';
+import type { UidUse } from './account-store.ts';
+import type { ImportConflictTable, ImportJobTable, ImportRejectionTable, ImportStatus } from './tables.ts';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
 export type JobRow = Selectable<ImportJobTable>;
 export type RejectionRow = Selectable<ImportRejectionTable>;
 export type ConflictRow = Selectable<ImportConflictTable>;
-export type LegacyAccountRow = Selectable<LegacyAccountTable>;
+
+/**
+ * Imports of one department never overlap: a session advisory lock, held by the import's own
+ * connection and released when it closes (or its process dies).
+ */
+export const importLockStore = {
+  async tryTake(db: Q, department: string): Promise<boolean> {
+    const r = await sql<{ ok: boolean }>`select pg_try_advisory_lock(hashtext('yitong.import'), hashtext(${department})) as ok`.execute(db);
+    return r.rows[0].ok;
+  },
+};
 
 export interface NewJob {
   id: string;
@@ -71,9 +83,26 @@ export const jobStore = {
       .execute()
       .then(() => undefined);
   },
+  /** Moves the checkpoint from `from` to `to` with the new counters; false when it was not at `from`. */
+  async advance(db: Q, id: string, move: { from: number; to: number; counters: Record<string, unknown> }): Promise<boolean> {
+    const r = await db
+      .updateTable('import_jobs')
+      .set({ checkpoint: move.to, counters: JSON.stringify(move.counters), updated_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .where('checkpoint', '=', move.from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
 };
 
+const NEW_REJECTION_COLUMNS = ['job_id', 'row_number', 'line', 'code', 'reason_zh', 'reason_en', 'column_name', 'masked_values'] as const;
+export type NewRejectionRow = Required<Pick<Insertable<ImportRejectionTable>, (typeof NEW_REJECTION_COLUMNS)[number]>>;
+const NEW_REJECTION = rowLayout(NEW_REJECTION_COLUMNS, (r: NewRejectionRow) => [r.job_id, r.row_number, r.line, r.code, r.reason_zh, r.reason_en, r.column_name, r.masked_values]);
+
 export const rejectionStore = {
+  insertMany(tx: BulkTx, rows: readonly NewRejectionRow[]): Promise<void> {
+    return insertLaidOut(tx, 'import_rejections', NEW_REJECTION, rows);
+  },
   /** One page in row order, after `afterRow`. */
   page(db: Q, jobId: string, afterRow: number, limit: number): Promise<RejectionRow[]> {
     return db.selectFrom('import_rejections').selectAll().where('job_id', '=', jobId).where('row_number', '>', afterRow).orderBy('row_number').limit(limit).execute();
@@ -88,7 +117,49 @@ export const rejectionStore = {
   },
 };
 
+const NEW_CONFLICT_COLUMNS = [
+  'id',
+  'job_id',
+  'row_number',
+  'department_code',
+  'legacy_uid',
+  'person_id',
+  'code',
+  'reason_zh',
+  'reason_en',
+  'column_name',
+  'masked_values',
+  'row_enc',
+] as const;
+export type NewConflictRow = Required<Pick<Insertable<ImportConflictTable>, (typeof NEW_CONFLICT_COLUMNS)[number]>>;
+const NEW_CONFLICT = rowLayout(NEW_CONFLICT_COLUMNS, (r: NewConflictRow) => [
+  r.id,
+  r.job_id,
+  r.row_number,
+  r.department_code,
+  r.legacy_uid,
+  r.person_id,
+  r.code,
+  r.reason_zh,
+  r.reason_en,
+  r.column_name,
+  r.masked_values,
+  r.row_enc,
+]);
+
 export const conflictStore = {
+  insertMany(tx: BulkTx, rows: readonly NewConflictRow[]): Promise<void> {
+    return insertLaidOut(tx, 'import_conflicts', NEW_CONFLICT, rows);
+  },
+  /** Which of these uids of the department wait in the review queue, and since which job and row. */
+  async pendingUids(db: Q, department: string, uids: readonly string[]): Promise<UidUse[]> {
+    if (!uids.length) return [];
+    const r = await sql<UidUse>`
+      select legacy_uid, job_id, row_number from import_conflicts
+       where department_code = ${department} and status = 'pending'
+         and legacy_uid in (select value from json_array_elements_text(${JSON.stringify(uids)}::json) as v(value))`.execute(db);
+    return r.rows;
+  },
   page(db: Q, filter: { jobId?: string; status?: string }, afterRow: { jobId: string; row: number } | null, limit: number): Promise<ConflictRow[]> {
     let q = db.selectFrom('import_conflicts').selectAll().orderBy('created_at').orderBy('job_id').orderBy('row_number').limit(limit);
     if (filter.jobId) q = q.where('job_id', '=', filter.jobId);
@@ -129,138 +200,5 @@ export const conflictStore = {
       .where('status', '=', 'pending')
       .execute()
       .then(() => undefined);
-  },
-};
-
-export interface LegacyHashRow {
-  department_code: string;
-  legacy_uid: string;
-  password_scheme: string | null;
-  password_enc: string;
-}
-
-export const legacyAccountStore = {
-  insert(db: Q, row: Omit<LegacyAccountRow, 'created_at' | 'password_retired_at'>): Promise<void> {
-    return db
-      .insertInto('legacy_accounts')
-      .values(row)
-      .execute()
-      .then(() => undefined);
-  },
-  exists(db: Q, department: string, legacyUid: string): Promise<boolean> {
-    return db
-      .selectFrom('legacy_accounts')
-      .select('person_id')
-      .where('department_code', '=', department)
-      .where('legacy_uid', '=', legacyUid)
-      .executeTakeFirst()
-      .then((r) => r !== undefined);
-  },
-  /** A person's legacy accounts, optionally only those of some departments (administrators' view). */
-  ofPerson(db: Q, personId: string, departments?: string[]): Promise<Pick<LegacyAccountRow, 'department_code' | 'legacy_uid' | 'password_scheme' | 'password_retired_at' | 'uscc' | 'org_name' | 'job_id' | 'created_at'>[]> {
-    let q = db
-      .selectFrom('legacy_accounts')
-      .select(['department_code', 'legacy_uid', 'password_scheme', 'password_retired_at', 'uscc', 'org_name', 'job_id', 'created_at'])
-      .where('person_id', '=', personId)
-      .orderBy('department_code')
-      .orderBy('legacy_uid');
-    if (departments) q = departments.length ? q.where('department_code', 'in', departments) : q.where('department_code', '=', '\u0000');
-    return q.execute();
-  },
-  /** Which of these persons have a legacy account in one of these departments. */
-  linkedPersons(db: Q, personIds: string[], departments: string[]): Promise<string[]> {
-    if (!personIds.length || !departments.length) return Promise.resolve([]);
-    return db
-      .selectFrom('legacy_accounts')
-      .select('person_id')
-      .distinct()
-      .where('person_id', 'in', personIds)
-      .where('department_code', 'in', departments)
-      .execute()
-      .then((r) => r.map((x) => x.person_id));
-  },
-  /** Persons behind a login-name index; up to two, so the caller can tell one from ambiguous. */
-  personsByLogin(db: Q, loginBidx: string): Promise<string[]> {
-    return db
-      .selectFrom('legacy_accounts')
-      .select('person_id')
-      .distinct()
-      .where('login_name_bidx', '=', loginBidx)
-      .limit(2)
-      .execute()
-      .then((rows) => rows.map((r) => r.person_id));
-  },
-  /** The foreign hashes that still let this person in. */
-  activeHashes(db: Q, personId: string): Promise<LegacyHashRow[]> {
-    return db
-      .selectFrom('legacy_accounts')
-      .select(['department_code', 'legacy_uid', 'password_scheme', 'password_enc'])
-      .where('person_id', '=', personId)
-      .where('password_retired_at', 'is', null)
-      .where('password_enc', 'is not', null)
-      .orderBy('department_code')
-      .orderBy('legacy_uid')
-      .execute() as Promise<LegacyHashRow[]>;
-  },
-  /** Retires every foreign hash of the person: the sealed hash is erased, the scheme kept for the record. */
-  retireAll(db: Q, personId: string): Promise<number> {
-    return db
-      .updateTable('legacy_accounts')
-      .set({ password_enc: null, password_retired_at: new Date() })
-      .where('person_id', '=', personId)
-      .where('password_retired_at', 'is', null)
-      .where('password_enc', 'is not', null)
-      .executeTakeFirst()
-      .then((r) => Number(r.numUpdatedRows));
-  },
-  /** Login names of the department that lead to more than one person: `CODE/name` logs nobody in. */
-  ambiguousLoginNames(db: Q, department: string): Promise<number> {
-    return db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('legacy_accounts')
-          .select('login_name_bidx')
-          .where('department_code', '=', department)
-          .where('login_name_bidx', 'is not', null)
-          .groupBy('login_name_bidx')
-          .having((h) => h.fn.count('person_id').distinct(), '>', 1)
-          .as('d'),
-      )
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n));
-  },
-  /** The person's links to departmental accounts (what the person may see of them). */
-  linksOf(db: Q, personId: string): Promise<{ department_code: string; legacy_uid: string; created_at: Date }[]> {
-    return db
-      .selectFrom('legacy_accounts')
-      .select(['department_code', 'legacy_uid', 'created_at'])
-      .where('person_id', '=', personId)
-      .orderBy('department_code')
-      .orderBy('legacy_uid')
-      .execute();
-  },
-  /**
-   * Erasure of a cancelled account: its links to departmental accounts go, and so do the import
-   * conflicts that hold a copy of its departmental rows. Returns how many links went.
-   */
-  async forgetPerson(db: Q, personId: string): Promise<number> {
-    await db.deleteFrom('import_conflicts').where('person_id', '=', personId).execute();
-    await db.updateTable('import_conflicts').set({ resolved_person_id: null }).where('resolved_person_id', '=', personId).execute();
-    const r = await db.deleteFrom('legacy_accounts').where('person_id', '=', personId).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  },
-  /** The person's legacy user id in a department: the first linked, when the source had several. */
-  uidFor(db: Q, personId: string, department: string): Promise<string | null> {
-    return db
-      .selectFrom('legacy_accounts')
-      .select('legacy_uid')
-      .where('person_id', '=', personId)
-      .where('department_code', '=', department)
-      .orderBy('created_at')
-      .orderBy('row_number')
-      .limit(1)
-      .executeTakeFirst()
-      .then((r) => r?.legacy_uid ?? null);
   },
 };

@@ -1,6 +1,7 @@
 // SQL for orgs, agent authorisations and per-grant entity contexts. Nothing else in src/orgs
 // touches the database.
-import type { Kysely, Selectable, Insertable, Updateable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
+import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrgTable, OrgAuthorizationTable, OrgEntityContextTable } from './tables.ts';
 
@@ -33,6 +34,12 @@ const withOrg = [
   'o.legal_rep_person_id as org_legal_rep_person_id',
 ] as const;
 
+const NEW_ORG_COLUMNS = ['id', 'sub', 'uscc', 'org_code', 'name', 'type', 'legal_rep_person_id'] as const;
+
+/** Every column a bulk-inserted org is written with (the others take their defaults). */
+export type NewOrgRow = Required<Pick<Insertable<OrgTable>, (typeof NEW_ORG_COLUMNS)[number]>>;
+const NEW_ORG = rowLayout(NEW_ORG_COLUMNS, (r: NewOrgRow) => [r.id, r.sub, r.uscc, r.org_code, r.name, r.type, r.legal_rep_person_id]);
+
 export const orgStore = {
   insert(db: Q, row: Insertable<OrgTable>): Promise<OrgRow> {
     return db.insertInto('orgs').values(row).returningAll().executeTakeFirstOrThrow();
@@ -40,6 +47,17 @@ export const orgStore = {
   byUscc(db: Q, uscc: string, opts: { forUpdate?: boolean } = {}): Promise<OrgRow | undefined> {
     const q = db.selectFrom('orgs').selectAll().where('uscc', '=', uscc);
     return (opts.forUpdate ? q.forUpdate() : q).executeTakeFirst();
+  },
+  /** Set-based insert (COPY on an import's connection). */
+  insertMany(tx: BulkTx, rows: readonly NewOrgRow[]): Promise<void> {
+    return insertLaidOut(tx, 'orgs', NEW_ORG, rows);
+  },
+  /** The ids of the orgs registered under any of these USCCs, in one query. */
+  async idsByUscc(db: Q, usccs: readonly string[]): Promise<{ id: string; uscc: string }[]> {
+    if (!usccs.length) return [];
+    const r = await sql<{ id: string; uscc: string }>`
+      select id, uscc from orgs where uscc in (select value from json_array_elements_text(${JSON.stringify(usccs)}::json) as v(value))`.execute(db);
+    return r.rows;
   },
   byId(db: Q, id: string): Promise<OrgRow | undefined> {
     return db.selectFrom('orgs').selectAll().where('id', '=', id).executeTakeFirst();

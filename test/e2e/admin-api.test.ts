@@ -15,7 +15,9 @@ import { clientStore } from '../../src/clients/store.ts';
 import { grantPersonRole, revokePersonRole } from '../../src/admin/service.ts';
 import { OPERATIONS } from '../../src/admin/api/ops/index.ts';
 import { accessFor, type RoleGrant } from '../../src/admin/roles.ts';
-import { jobStore, legacyAccountStore } from '../../src/legacy/store.ts';
+import { jobStore } from '../../src/legacy/store.ts';
+import { legacyAccountStore } from '../../src/legacy/account-store.ts';
+import { bulkTx } from '../../src/db/bulk.ts';
 import { outboxStore } from '../../src/logout/store.ts';
 import { addOrg } from '../../src/orgs/org-lifecycle.ts';
 import type { Person } from '../../src/accounts/person.ts';
@@ -54,10 +56,14 @@ beforeAll(async () => {
   appRS = (await addClient(s.app, { name: '人社业务', redirectUris: ['http://127.0.0.1:9/cb'], department: 'RS' }, 'test', s.clientRules())).client_id;
   jobGA = crypto.randomUUID();
   await jobStore.insert(s.app.db, { id: jobGA, department_code: 'GA', source: 'ga.csv', source_kind: 'csv', source_fingerprint: null, source_secret_enc: null, profile: {}, status: 'done', counters: {}, actor: 'test' });
-  await legacyAccountStore.insert(s.app.db, {
-    department_code: 'GA', legacy_uid: 'u1001', person_id: target.id, login_name_bidx: null, password_scheme: 'md5', password_enc: null,
-    id_number_unverified_enc: null, uscc: null, org_name: null, org_id: null, job_id: jobGA, row_number: 1,
-  });
+  await s.app.db.transaction().execute((trx) =>
+    legacyAccountStore.insertMany(bulkTx(trx), [
+      {
+        department_code: 'GA', legacy_uid: 'u1001', person_id: target.id, login_name_bidx: null, password_scheme: 'md5', password_enc: null,
+        id_number_unverified_enc: null, uscc: null, org_name: null, org_id: null, job_id: jobGA, row_number: 1,
+      },
+    ]),
+  );
   await addOrg(s.app, { uscc: ORG, name: '某某科技有限公司', legalRepIdNumber: ID_B }, 'test');
   await outboxStore.insert(s.app.db, [{ event_id: crypto.randomUUID(), reason: 'person.logout', client_id: appGA, sub: target.sub, sid: null }]);
   deliveryId = (await outboxStore.page(s.app.db, { clientIds: [appGA] }, null, 1))[0].id;

@@ -3,7 +3,9 @@
 // state. Checked against an in-memory library with random sources full of repeats, conflicts,
 // missing contact data and rejected rows.
 import { describe, expect, it } from 'vitest';
-import { addCounters, emptyCounters, planBatch, type BatchLookup, type ExistingPerson, type ImportCounters } from '../../src/legacy/job/plan.ts';
+import { addCounters, emptyCounters, type ImportCounters } from '../../src/legacy/job/counters.ts';
+import { planBatch, type BatchLookup } from '../../src/legacy/job/plan.ts';
+import type { ExistingPerson } from '../../src/legacy/job/plan-persons.ts';
 import type { PreparedItem, PreparedRow } from '../../src/legacy/job/prepare.ts';
 import { message } from '../../src/legacy/messages.ts';
 import { profile } from '../fixtures/legacy/support.ts';

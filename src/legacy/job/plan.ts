@@ -16,62 +16,9 @@ import { maskLoginName } from '../mask.ts';
 import { message, type Bilingual, type MessageCode } from '../messages.ts';
 import { normaliseName, type NormalisedRow } from '../normalise.ts';
 import type { ImportProfile } from '../profile.ts';
+import { emptyCounters, type ImportCounters } from './counters.ts';
+import { fillCreated, fillExisting, newPerson, type ExistingPerson, type NewPerson, type PersonFill } from './plan-persons.ts';
 import type { PreparedItem, PreparedRejection, PreparedRow } from './prepare.ts';
-
-export interface ImportCounters {
-  rows_read: number;
-  persons_created: number;
-  persons_merged: number;
-  unverified_accounts: number;
-  accounts_linked: number;
-  accounts_unchanged: number;
-  in_review: number;
-  conflicts: number;
-  rejected: number;
-  orgs_created: number;
-  orgs_linked: number;
-  orgs_unregistered: number;
-  passwords_rehashed: number;
-  warnings: Record<string, number>;
-  rejections_by_code: Record<string, number>;
-}
-
-export function emptyCounters(): ImportCounters {
-  return {
-    rows_read: 0,
-    persons_created: 0,
-    persons_merged: 0,
-    unverified_accounts: 0,
-    accounts_linked: 0,
-    accounts_unchanged: 0,
-    in_review: 0,
-    conflicts: 0,
-    rejected: 0,
-    orgs_created: 0,
-    orgs_linked: 0,
-    orgs_unregistered: 0,
-    passwords_rehashed: 0,
-    warnings: {},
-    rejections_by_code: {},
-  };
-}
-
-export function addCounters(a: ImportCounters, b: ImportCounters): ImportCounters {
-  const out = { ...a, warnings: { ...a.warnings }, rejections_by_code: { ...a.rejections_by_code } };
-  for (const k of Object.keys(b) as (keyof ImportCounters)[]) {
-    if (k === 'warnings' || k === 'rejections_by_code') {
-      for (const [code, n] of Object.entries(b[k])) out[k][code] = (out[k][code] ?? 0) + n;
-    } else out[k] = (out[k] as number) + (b[k] as number);
-  }
-  return out;
-}
-
-export interface ExistingPerson {
-  id: string;
-  name: string;
-  hasPhone: boolean;
-  hasEmail: boolean;
-}
 
 export interface PriorUse {
   jobId: string;
@@ -87,28 +34,6 @@ export interface BatchLookup {
   persons: Map<string, ExistingPerson>;
   /** orgs holding the batch's USCCs */
   orgs: Map<string, string>;
-}
-
-export interface NewPerson {
-  id: string;
-  sub: string;
-  idType: string;
-  idEnc: string | null;
-  idBidx: string | null;
-  name: string;
-  phoneEnc: string | null;
-  phoneBidx: string | null;
-  emailEnc: string | null;
-  emailBidx: string | null;
-}
-
-export interface PersonFill {
-  id: string;
-  name: string | null;
-  phoneEnc: string | null;
-  phoneBidx: string | null;
-  emailEnc: string | null;
-  emailBidx: string | null;
 }
 
 export interface NewAccount {
@@ -235,7 +160,7 @@ export function planBatch(items: readonly PreparedItem[], lookup: BatchLookup, c
     if (item.idKey) {
       const existing = created.get(item.idKey) ?? lookup.persons.get(item.idKey);
       if (!existing) {
-        const person = newPerson(item, ctx);
+        const person = newPerson(item, ctx.newId(), ctx.newSub());
         plan.persons.push(person);
         created.set(item.idKey, person);
         c.persons_created++;
@@ -254,7 +179,7 @@ export function planBatch(items: readonly PreparedItem[], lookup: BatchLookup, c
       }
       verified = true;
     } else {
-      const person = newPerson(item, ctx);
+      const person = newPerson(item, ctx.newId(), ctx.newSub());
       plan.persons.push(person);
       c.unverified_accounts++;
       personId = person.id;
@@ -302,53 +227,6 @@ export function planBatch(items: readonly PreparedItem[], lookup: BatchLookup, c
 
 function rejection(item: PreparedRejection): NewRejection {
   return { rowNumber: item.rowNumber, line: item.line, code: item.code, message: item.message, column: item.column, values: item.values };
-}
-
-function newPerson(item: PreparedRow, ctx: PlanContext): NewPerson {
-  return {
-    id: ctx.newId(),
-    sub: ctx.newSub(),
-    idType: item.row.idType,
-    idEnc: item.idKey ? item.idEnc : null,
-    idBidx: item.idKey ? item.idBidx : null,
-    name: item.row.name ?? '',
-    phoneEnc: item.phoneEnc,
-    phoneBidx: item.phoneBidx,
-    emailEnc: item.emailEnc,
-    emailBidx: item.emailBidx,
-  };
-}
-
-/** A person created earlier in this batch takes the later row's missing details directly. */
-function fillCreated(p: NewPerson, item: PreparedRow): void {
-  if (p.name === '' && item.row.name) p.name = item.row.name;
-  if (!p.phoneBidx && item.phoneBidx) [p.phoneEnc, p.phoneBidx] = [item.phoneEnc, item.phoneBidx];
-  if (!p.emailBidx && item.emailBidx) [p.emailEnc, p.emailBidx] = [item.emailEnc, item.emailBidx];
-}
-
-/** An existing person's empty name, phone or e-mail is filled from the first row that has one. */
-function fillExisting(p: ExistingPerson, item: PreparedRow, fills: Map<string, PersonFill>): void {
-  const wantName = p.name === '' && item.row.name !== null;
-  const wantPhone = !p.hasPhone && item.phoneBidx !== null;
-  const wantEmail = !p.hasEmail && item.emailBidx !== null;
-  if (!wantName && !wantPhone && !wantEmail) return;
-  let f = fills.get(p.id);
-  if (!f) {
-    f = { id: p.id, name: null, phoneEnc: null, phoneBidx: null, emailEnc: null, emailBidx: null };
-    fills.set(p.id, f);
-  }
-  if (wantName) {
-    f.name = item.row.name;
-    p.name = item.row.name!;
-  }
-  if (wantPhone) {
-    [f.phoneEnc, f.phoneBidx] = [item.phoneEnc, item.phoneBidx];
-    p.hasPhone = true;
-  }
-  if (wantEmail) {
-    [f.emailEnc, f.emailBidx] = [item.emailEnc, item.emailBidx];
-    p.hasEmail = true;
-  }
 }
 
 function conflict(item: PreparedRow, personId: string, recordedName: string, ctx: PlanContext): NewConflict {

@@ -2,7 +2,7 @@
 // normalised, blind indexes computed, personal data sealed) or a rejection. This is the CPU-heavy
 // part; it runs while the previous batch is being written.
 import type { AppContext } from '../../context.ts';
-import { AAD } from '../../accounts/person.ts';
+import { sealPersonFields, type SealedPersonFields } from '../../accounts/person.ts';
 import { hashPassword } from '../../crypto/password.ts';
 import { maskIdNumber } from '../../identity/mask.ts';
 import { message, type Bilingual, type MessageCode } from '../messages.ts';
@@ -13,20 +13,14 @@ import type { ReaderItem } from '../readers/index.ts';
 import { getScheme, type StoredLegacyHash } from '../schemes/index.ts';
 import { loginNameIndex, sealLegacyHash, sealUnverifiedId } from '../secrets.ts';
 
-export interface PreparedRow {
+/** The personal fields come sealed for a person this row may create (merged rows discard them). */
+export interface PreparedRow extends SealedPersonFields {
   kind: 'row';
   rowNumber: number;
   line: number | null;
   row: NormalisedRow;
   /** `${idType}\u0000${blind index}` of a validated ID number; null for unverified rows. */
   idKey: string | null;
-  idBidx: string | null;
-  /** Sealed for a person this row may create (most rows do; merged rows discard them). */
-  idEnc: string | null;
-  phoneBidx: string | null;
-  phoneEnc: string | null;
-  emailBidx: string | null;
-  emailEnc: string | null;
   loginBidx: string | null;
   unverifiedEnc: string | null;
   pwScheme: string | null;
@@ -52,28 +46,27 @@ export type PreparedItem = PreparedRow | PreparedRejection;
 
 export type Preparer = (item: ReaderItem) => PreparedItem | Promise<PreparedItem>;
 
-/** Blind-index kind of an ID document type: the core's for resident IDs, its own for the others. */
-export const idIndexKind = (idType: string) => idType;
-
 export function createPreparer(app: AppContext, profile: ImportProfile, department: string): Preparer {
   const normalise = createNormaliser(profile);
   const { keyring } = app;
   const usedColumns = Object.values(profile.columns).filter((c): c is string => typeof c === 'string');
 
   const finish = (item: ReaderItem & { ok: true }, row: NormalisedRow, warnings: MessageCode[], password: StoredLegacyHash | null, rehashed: boolean): PreparedRow => {
-    const idBidx = row.idValid && row.idNumber ? keyring.blindIndex(idIndexKind(row.idType), row.idNumber) : null;
+    // sealed as a new person's fields: most rows create one (merged rows only use the indexes)
+    const sealed = sealPersonFields(keyring, { idType: row.idType, idNumber: row.idValid ? row.idNumber : null, phone: row.phone, email: row.email });
     return {
       kind: 'row',
       rowNumber: item.rowNumber,
       line: item.line ?? null,
       row,
-      idKey: idBidx ? `${row.idType}\u0000${idBidx}` : null,
-      idBidx,
-      idEnc: row.idValid && row.idNumber ? keyring.seal(row.idNumber, AAD.idNumber) : null,
-      phoneBidx: row.phone ? keyring.blindIndex('phone', row.phone) : null,
-      phoneEnc: row.phone ? keyring.seal(row.phone, AAD.phone) : null,
-      emailBidx: row.email ? keyring.blindIndex('email', row.email) : null,
-      emailEnc: row.email ? keyring.seal(row.email, AAD.email) : null,
+      idKey: sealed.idBidx ? `${row.idType}\u0000${sealed.idBidx}` : null,
+      // listed, not spread: built once per source row, and the spread measured ~3 % slower
+      idBidx: sealed.idBidx,
+      idEnc: sealed.idEnc,
+      phoneBidx: sealed.phoneBidx,
+      phoneEnc: sealed.phoneEnc,
+      emailBidx: sealed.emailBidx,
+      emailEnc: sealed.emailEnc,
       loginBidx: row.loginName ? loginNameIndex(keyring, department, row.loginName) : null,
       unverifiedEnc: row.idNumberUnverified ? sealUnverifiedId(keyring, department, row.legacyUid, row.idNumberUnverified) : null,
       pwScheme: password?.scheme ?? null,

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import type { Bilingual } from '../messages.ts';
-import { conflictStore, legacyAccountStore, rejectionStore, type ConflictRow, type JobRow, type RejectionRow } from '../store.ts';
-import { emptyCounters, type ImportCounters } from './plan.ts';
+import { legacyAccountStore } from '../account-store.ts';
+import { conflictStore, rejectionStore, type ConflictRow, type JobRow, type RejectionRow } from '../store.ts';
+import { emptyCounters, type ImportCounters } from './counters.ts';
 
 export interface JobError {
   code: string;

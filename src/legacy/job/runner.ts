@@ -5,39 +5,31 @@
 // conflicts and rejections AND moves the job's checkpoint (the last source row handled) and
 // counters. A process killed at any point leaves whole batches only; `import resume` re-reads the
 // source, skips rows up to the checkpoint and carries on with the same batch boundaries and the
-// same decisions, ending in the state an uninterrupted run reaches. Batch k+1 is read and prepared
-// while batch k is being written.
-//
-// A dry run writes every batch into one transaction that is rolled back at the end, so its report
-// predicts merges and conflicts exactly; only the job record (status dry_run, with the report) is
-// kept.
+// same decisions, ending in the state an uninterrupted run reaches (the batch loop: pump.ts).
+// A dry run does the same in one transaction rolled back at the end (dry-run.ts).
 import crypto from 'node:crypto';
-import path from 'node:path';
 import type { AppContext } from '../../context.ts';
 import { requireDepartment } from '../../departments/service.ts';
 import { UserError } from '../../i18n/messages.ts';
+import { orgStore } from '../../orgs/store.ts';
 import { ImportFailed } from '../errors.ts';
-import { locate, type Bilingual } from '../messages.ts';
 import type { ImportProfile } from '../profile.ts';
-import { openReader, ReaderError, type ReaderItem, type SqlReaderFactory } from '../readers/index.ts';
-import { openSqlReader } from '../sql-source.ts';
-import { openSourceUrl, redactUrl, sealSourceUrl } from '../secrets.ts';
+import { openSourceUrl } from '../secrets.ts';
 import { jobStore, type JobRow, type NewJob } from '../store.ts';
+import { auditCounts, emptyCounters, type ImportCounters } from './counters.ts';
+import { dryRun } from './dry-run.ts';
+import { asJobError } from './failures.ts';
 import { fingerprintFile, sameFingerprint, type FileFingerprint } from './fingerprint.ts';
-import { emptyCounters, type ImportCounters } from './plan.ts';
-import { createPreparer, type PreparedItem } from './prepare.ts';
-import { silentProgress, type ProgressSink } from './progress.ts';
+import { pump, type JobState, type PumpOptions } from './pump.ts';
 import { buildReport, writeReportFile, type ImportReport, type JobError, type RunStats } from './report.ts';
-import { openImportSession, type BatchTx, type ImportSession } from './session.ts';
-import { isRetryable, StopImport, writeBatch, type BatchJob } from './write.ts';
+import { openImportSession, type ImportSession } from './session.ts';
+import { describeSource, storedProfile } from './source.ts';
 
-export interface ImportRunOptions {
+export interface ImportRunOptions extends PumpOptions {
   actor: string;
   dryRun?: boolean;
   /** write the full report (every rejection and conflict) here */
   reportFile?: string;
-  progress?: ProgressSink;
-  sqlReader?: SqlReaderFactory;
   /** rejections and conflicts listed in the returned report (the report file lists all) */
   reportLimit?: number;
 }
@@ -47,117 +39,6 @@ export interface ImportInput {
   profile: ImportProfile;
   /** the file, for csv and jsonl sources */
   file?: string;
-}
-
-interface JobState extends BatchJob {
-  source: string;
-  file: string | undefined;
-  /** the file's size, for progress */
-  fileSize?: number;
-  /** the profile with the SQL source's real URL, for opening the reader */
-  readProfile: ImportProfile;
-  checkpoint: number;
-  counters: ImportCounters;
-}
-
-/** The profile as stored with the job: an SQL source's password is not kept in clear. */
-function storedProfile(profile: ImportProfile): Record<string, unknown> {
-  if (profile.source.type !== 'sql') return profile as unknown as Record<string, unknown>;
-  return { ...profile, source: { ...profile.source, url: redactUrl(profile.source.url) } };
-}
-
-function readerFailure(err: ReaderError): JobError {
-  const loc = err.location;
-  return {
-    code: err.code,
-    message: err.localized,
-    ...(loc.file !== undefined ? { file: loc.file } : {}),
-    ...(loc.rowNumber !== undefined ? { row: loc.rowNumber } : {}),
-    ...(loc.line !== undefined ? { line: loc.line } : {}),
-    ...(loc.column !== undefined ? { column: loc.column } : {}),
-    ...(loc.byteOffset !== undefined ? { byte_offset: loc.byteOffset } : {}),
-  };
-}
-
-function stopFailure(err: StopImport, source: string): JobError {
-  const r = err.rejection;
-  const where = locate({ file: source, rowNumber: r.rowNumber, line: r.line ?? undefined, column: r.column ?? undefined });
-  const message: Bilingual = { zh: `${where.zh}：${r.message.zh}`, en: `${where.en}: ${r.message.en}` };
-  return { code: r.code, message, file: source, row: r.rowNumber, ...(r.line !== null ? { line: r.line } : {}), ...(r.column !== null ? { column: r.column } : {}) };
-}
-
-/** Bad input that ends a job (as opposed to a fault of ours or of the database). */
-function asJobError(err: unknown, source: string): JobError | null {
-  if (err instanceof ReaderError) return readerFailure(err);
-  if (err instanceof StopImport) return stopFailure(err, source);
-  return null;
-}
-
-/** Reads, prepares and writes every batch after the job's checkpoint. */
-async function pump(app: AppContext, job: JobState, opts: ImportRunOptions, withTx: <T>(fn: (tx: BatchTx) => Promise<T>) => Promise<T>): Promise<RunStats> {
-  const started = performance.now();
-  const runFrom = job.checkpoint;
-  const progress = opts.progress ?? silentProgress;
-  const reader = openReader(job.readProfile, { file: job.file, sql: opts.sqlReader ?? openSqlReader });
-  if (job.fileSize !== undefined) reader.meta.totalBytes = job.fileSize;
-  const prepare = createPreparer(app, job.profile, job.department);
-  const size = job.profile.batch_size;
-  const skipThrough = job.checkpoint;
-
-  const write = async (pending: (PreparedItem | Promise<PreparedItem>)[], bytesRead: number | undefined) => {
-    const items = await Promise.all(pending);
-    const range = { from: job.checkpoint, to: items[items.length - 1].rowNumber };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const r = await withTx((tx) => writeBatch(app, tx, job, items, range, job.counters));
-        job.checkpoint = range.to;
-        job.counters = r.counters;
-        break;
-      } catch (err) {
-        // lost a race for a new ID number or USCC with another writer: redo with fresh lookups
-        if (attempt < 3 && !job.dryRun && isRetryable(err)) continue;
-        throw err;
-      }
-    }
-    progress.update({ rows: job.checkpoint, rowsThisRun: job.checkpoint - runFrom, bytesRead, totalBytes: reader.meta.totalBytes });
-  };
-
-  let batch: (PreparedItem | Promise<PreparedItem>)[] = [];
-  let inflight: Promise<void> = Promise.resolve();
-  let failure = null as { err: unknown } | null;
-  const submit = (items: typeof batch, bytesRead: number | undefined) => {
-    inflight = inflight
-      .then(() => (failure ? undefined : write(items, bytesRead)))
-      .catch((err: unknown) => {
-        failure ??= { err };
-      });
-  };
-
-  try {
-    for await (const item of reader as AsyncIterable<ReaderItem>) {
-      if (item.rowNumber <= skipThrough) continue;
-      const prepared = prepare(item);
-      if (prepared instanceof Promise) prepared.catch(() => {}); // awaited with its batch
-      batch.push(prepared);
-      if (batch.length >= size) {
-        // at most one batch in the database while the next one is prepared
-        await inflight;
-        if (failure) break;
-        submit(batch, reader.meta.bytesRead);
-        batch = [];
-      }
-    }
-  } catch (err) {
-    // The source cannot be read on. Batches already handed over are whole: let them commit; the
-    // rows read since are not written (no half batch), and the checkpoint says where it ended.
-    await inflight;
-    throw failure ? failure.err : err;
-  }
-  await inflight;
-  if (failure) throw failure.err;
-  if (batch.length) await write(batch, reader.meta.bytesRead);
-  progress.done({ rows: job.checkpoint, rowsThisRun: job.checkpoint - runFrom, bytesRead: reader.meta.bytesRead, totalBytes: reader.meta.totalBytes });
-  return { rows: job.checkpoint - runFrom, elapsed_ms: performance.now() - started };
 }
 
 function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, source: string, file: string | undefined): JobState {
@@ -173,25 +54,6 @@ function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, sou
     checkpoint: 0,
     counters: emptyCounters(),
   };
-}
-
-async function describeSource(app: AppContext, input: ImportInput): Promise<{ source: string; file?: string; fingerprint: FileFingerprint | null; secret: string | null; kind: string }> {
-  const src = input.profile.source;
-  if (src.type === 'sql') {
-    if (input.file) throw new UserError('import.file_not_allowed');
-    return { source: redactUrl(src.url), fingerprint: null, secret: sealSourceUrl(app.keyring, src.url), kind: 'sql' };
-  }
-  if (!input.file) throw new UserError('import.file_required');
-  const file = path.resolve(input.file);
-  let fingerprint: FileFingerprint;
-  try {
-    fingerprint = await fingerprintFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const where = locate({ file });
-    throw new ImportFailed('file.unreadable', null, { zh: `${where.zh}：无法读取文件（${e.code ?? e.message}）`, en: `${where.en}: cannot read the file (${e.code ?? e.message})` });
-  }
-  return { source: file, file, fingerprint, secret: null, kind: src.type };
 }
 
 /** Starts an import job (or a dry run) and runs it to the end. */
@@ -271,11 +133,6 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
   }
 }
 
-const auditCounts = (c: ImportCounters) => {
-  const { warnings: _w, rejections_by_code: _r, ...numbers } = c;
-  return numbers;
-};
-
 async function runToEnd(app: AppContext, session: ImportSession, job: JobState, opts: ImportRunOptions): Promise<ImportReport> {
   let stats: RunStats | null = null;
   let failure: JobError | null = null;
@@ -314,51 +171,3 @@ async function finishJob(app: AppContext, job: JobState, failure: JobError | nul
   });
 }
 
-class RollBack extends Error {}
-
-async function dryRun(app: AppContext, session: ImportSession, job: JobState, record: Omit<NewJob, 'status'>, opts: ImportRunOptions): Promise<ImportReport> {
-  let report: ImportReport | null = null;
-  let failure: JobError | null = null;
-  let stats: RunStats | null = null;
-  let finalRow: JobRow | null = null;
-  try {
-    await session.transaction(async (tx) => {
-      await jobStore.insert(tx.trx, { ...record, status: 'dry_run' });
-      try {
-        stats = await pump(app, job, opts, (fn) => fn(tx));
-      } catch (err) {
-        failure = asJobError(err, job.source);
-        if (!failure) throw err;
-      }
-      await jobStore.setStatus(tx.trx, job.id, { status: 'dry_run', error: failure as Record<string, unknown> | null, finished_at: new Date() });
-      finalRow = (await jobStore.byId(tx.trx, job.id))!;
-      // The report is read inside the transaction, before everything is rolled back.
-      report = await buildReport(tx.trx, finalRow, stats, opts.reportLimit);
-      if (opts.reportFile) await writeReportFile(tx.trx, finalRow, stats, opts.reportFile);
-      throw new RollBack();
-    });
-  } catch (err) {
-    if (!(err instanceof RollBack)) throw err;
-  }
-  const done = report as ImportReport | null;
-  const row = finalRow as JobRow | null;
-  if (!done || !row) throw new Error('dry run ended without a report');
-  // Only the record that a dry run took place survives, with its report (lists capped).
-  await app.db.transaction().execute(async (trx) => {
-    await jobStore.insert(trx, {
-      ...record,
-      status: 'dry_run',
-      checkpoint: row.checkpoint,
-      counters: row.counters,
-      error: (row.error as Record<string, unknown> | null) ?? null,
-      report: { ...done, rejections: done.rejections.slice(0, 100), conflicts: done.conflicts.slice(0, 100) } as unknown as Record<string, unknown>,
-      finished_at: new Date(),
-    });
-    await app.audit.append(
-      { event: 'import.dry_run', outcome: 'info', actor: job.actor, detail: { job_id: job.id, department: job.department, ...auditCounts(job.counters) } },
-      trx,
-    );
-  });
-  if (failure) throw new ImportFailed((failure as JobError).code, job.id, (failure as JobError).message);
-  return done;
-}

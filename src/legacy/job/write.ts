@@ -2,13 +2,22 @@
 // plan, write everything the plan says, and advance the job's checkpoint and counters. All of it
 // commits together or not at all.
 import crypto from 'node:crypto';
+import type { Transaction } from 'kysely';
 import type { AppContext } from '../../context.ts';
-import { newSub } from '../../accounts/service.ts';
+import { insertPersons, newSub } from '../../accounts/service.ts';
+import { personStore } from '../../accounts/store.ts';
+import type { BulkTx } from '../../db/bulk.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
+import type { Database } from '../../db/schema.ts';
+import { orgStore } from '../../orgs/store.ts';
 import { sealConflictRow } from '../secrets.ts';
 import type { ImportProfile } from '../profile.ts';
-import { addCounters, planBatch, type BatchLookup, type BatchPlan, type ExistingPerson, type ImportCounters, type NewRejection, type PriorUse } from './plan.ts';
+import { legacyAccountStore, type UidUse } from '../account-store.ts';
+import { conflictStore, jobStore, rejectionStore } from '../store.ts';
+import { addCounters, type ImportCounters } from './counters.ts';
+import { planBatch, type BatchLookup, type BatchPlan, type NewRejection, type PriorUse } from './plan.ts';
+import type { ExistingPerson } from './plan-persons.ts';
 import type { PreparedItem } from './prepare.ts';
-import type { BatchTx } from './session.ts';
 
 export interface BatchJob {
   id: string;
@@ -36,120 +45,89 @@ export class CheckpointMoved extends Error {
   }
 }
 
-const json = (v: unknown) => JSON.stringify(v);
-
-async function lookup(tx: BatchTx, job: BatchJob, items: readonly PreparedItem[]): Promise<BatchLookup> {
+async function lookup(trx: Transaction<Database>, job: BatchJob, items: readonly PreparedItem[]): Promise<BatchLookup> {
   const uids: string[] = [];
-  const ids = new Map<string, { t: string; b: string }>();
+  const ids = new Map<string, { idType: string; bidx: string }>();
   const usccs = new Set<string>();
   for (const item of items) {
     if (item.kind !== 'row') continue;
     uids.push(item.row.legacyUid);
-    if (item.idKey) ids.set(item.idKey, { t: item.row.idType, b: item.idBidx! });
+    if (item.idKey) ids.set(item.idKey, { idType: item.row.idType, bidx: item.idBidx! });
     if (item.row.uscc) usccs.add(item.row.uscc);
   }
   const out: BatchLookup = { links: new Map(), pending: new Map(), persons: new Map(), orgs: new Map() };
   if (!uids.length) return out;
-  const prior = (rows: { legacy_uid: string; job_id: string; row_number: number }[], into: Map<string, PriorUse>) => {
+  const prior = (rows: UidUse[], into: Map<string, PriorUse>) => {
     for (const r of rows) into.set(r.legacy_uid, { jobId: r.job_id, rowNumber: Number(r.row_number) });
   };
-  const uidList = json(uids);
-  prior(
-    await tx.query(
-      `select legacy_uid, job_id, row_number from legacy_accounts
-        where department_code = $1 and legacy_uid in (select value from json_array_elements_text($2::json) as v(value))`,
-      [job.department, uidList],
-    ),
-    out.links,
-  );
-  prior(
-    await tx.query(
-      `select legacy_uid, job_id, row_number from import_conflicts
-        where department_code = $1 and status = 'pending' and legacy_uid in (select value from json_array_elements_text($2::json) as v(value))`,
-      [job.department, uidList],
-    ),
-    out.pending,
-  );
-  if (ids.size) {
-    const rows = await tx.query<{ id: string; id_type: string; id_number_bidx: string; name: string; has_phone: boolean; has_email: boolean }>(
-      `select p.id, p.id_type, p.id_number_bidx, p.name, p.phone_bidx is not null as has_phone, p.email_bidx is not null as has_email
-         from json_to_recordset($1::json) as k(t text, b text)
-         join persons p on p.id_type = k.t and p.id_number_bidx = k.b and p.id_number_bidx is not null`,
-      [json([...ids.values()])],
-    );
-    for (const r of rows) {
-      const person: ExistingPerson = { id: r.id, name: r.name, hasPhone: r.has_phone, hasEmail: r.has_email };
-      out.persons.set(`${r.id_type}\u0000${r.id_number_bidx}`, person);
-    }
+  prior(await legacyAccountStore.linkedUids(trx, job.department, uids), out.links);
+  prior(await conflictStore.pendingUids(trx, job.department, uids), out.pending);
+  for (const r of await personStore.byIdNumberIndexes(trx, [...ids.values()])) {
+    const person: ExistingPerson = { id: r.id, name: r.name, hasPhone: r.has_phone, hasEmail: r.has_email };
+    out.persons.set(`${r.id_type}\u0000${r.id_number_bidx}`, person);
   }
-  if (usccs.size) {
-    const rows = await tx.query<{ id: string; uscc: string }>(`select id, uscc from orgs where uscc in (select value from json_array_elements_text($1::json) as v(value))`, [
-      json([...usccs]),
-    ]);
-    for (const r of rows) out.orgs.set(r.uscc, r.id);
-  }
+  for (const r of await orgStore.idsByUscc(trx, [...usccs])) out.orgs.set(r.uscc, r.id);
   return out;
 }
 
-const PERSON_COLUMNS = ['id', 'sub', 'id_type', 'id_number_enc', 'id_number_bidx', 'name', 'phone_enc', 'phone_bidx', 'email_enc', 'email_bidx'] as const;
-const ACCOUNT_COLUMNS = [
-  'department_code',
-  'legacy_uid',
-  'person_id',
-  'login_name_bidx',
-  'password_scheme',
-  'password_enc',
-  'id_number_unverified_enc',
-  'uscc',
-  'org_name',
-  'org_id',
-  'job_id',
-  'row_number',
-] as const;
-const REJECTION_COLUMNS = ['job_id', 'row_number', 'line', 'code', 'reason_zh', 'reason_en', 'column_name', 'masked_values'] as const;
-const CONFLICT_COLUMNS = ['id', 'job_id', 'row_number', 'department_code', 'legacy_uid', 'person_id', 'code', 'reason_zh', 'reason_en', 'column_name', 'masked_values', 'row_enc'] as const;
-const ORG_COLUMNS = ['id', 'sub', 'uscc', 'org_code', 'name', 'type', 'legal_rep_person_id'] as const;
+const json = (v: unknown) => JSON.stringify(v);
 
-async function apply(app: AppContext, tx: BatchTx, job: BatchJob, plan: BatchPlan): Promise<void> {
-  await tx.insert(
-    'persons',
-    PERSON_COLUMNS,
-    plan.persons.map((p) => [p.id, p.sub, p.idType, p.idEnc, p.idBidx, p.name, p.phoneEnc, p.phoneBidx, p.emailEnc, p.emailBidx]),
+async function apply(app: AppContext, tx: BulkTx, job: BatchJob, plan: BatchPlan): Promise<void> {
+  await insertPersons(tx, plan.persons);
+  await personStore.fillEmpty(
+    tx.trx,
+    plan.fills.map((f) => ({ id: f.id, name: f.name, phone_enc: f.phoneEnc, phone_bidx: f.phoneBidx, email_enc: f.emailEnc, email_bidx: f.emailBidx })),
   );
-  if (plan.fills.length) {
-    // Only empty fields are filled, re-checked here against the row as it is now.
-    await tx.query(
-      `update persons p set
-          name = case when p.name = '' and v.name is not null then v.name else p.name end,
-          phone_enc = case when p.phone_bidx is null and v.phone_bidx is not null then v.phone_enc else p.phone_enc end,
-          phone_bidx = coalesce(p.phone_bidx, v.phone_bidx),
-          email_enc = case when p.email_bidx is null and v.email_bidx is not null then v.email_enc else p.email_enc end,
-          email_bidx = coalesce(p.email_bidx, v.email_bidx),
-          updated_at = now()
-        from json_to_recordset($1::json) as v(id uuid, name text, phone_enc text, phone_bidx text, email_enc text, email_bidx text)
-       where p.id = v.id`,
-      [json(plan.fills.map((f) => ({ id: f.id, name: f.name, phone_enc: f.phoneEnc, phone_bidx: f.phoneBidx, email_enc: f.emailEnc, email_bidx: f.emailBidx })))],
-    );
-  }
-  await tx.insert(
-    'orgs',
-    ORG_COLUMNS,
-    plan.orgs.map((o) => [o.id, o.sub, o.uscc, o.orgCode, o.name, o.type, o.legalRepPersonId]),
+  await orgStore.insertMany(
+    tx,
+    plan.orgs.map((o) => ({ id: o.id, sub: o.sub, uscc: o.uscc, org_code: o.orgCode, name: o.name, type: o.type, legal_rep_person_id: o.legalRepPersonId })),
   );
-  await tx.insert(
-    'legacy_accounts',
-    ACCOUNT_COLUMNS,
-    plan.accounts.map((a) => [job.department, a.legacyUid, a.personId, a.loginBidx, a.pwScheme, a.pwEnc, a.unverifiedEnc, a.uscc, a.orgName, a.orgId, job.id, a.rowNumber]),
+  await legacyAccountStore.insertMany(
+    tx,
+    plan.accounts.map((a) => ({
+      department_code: job.department,
+      legacy_uid: a.legacyUid,
+      person_id: a.personId,
+      login_name_bidx: a.loginBidx,
+      password_scheme: a.pwScheme,
+      password_enc: a.pwEnc,
+      id_number_unverified_enc: a.unverifiedEnc,
+      uscc: a.uscc,
+      org_name: a.orgName,
+      org_id: a.orgId,
+      job_id: job.id,
+      row_number: a.rowNumber,
+    })),
   );
-  await tx.insert(
-    'import_conflicts',
-    CONFLICT_COLUMNS,
-    plan.conflicts.map((c) => [c.id, job.id, c.rowNumber, job.department, c.legacyUid, c.personId, c.code, c.message.zh, c.message.en, c.column, json(c.values), c.rowEnc]),
+  await conflictStore.insertMany(
+    tx,
+    plan.conflicts.map((c) => ({
+      id: c.id,
+      job_id: job.id,
+      row_number: c.rowNumber,
+      department_code: job.department,
+      legacy_uid: c.legacyUid,
+      person_id: c.personId,
+      code: c.code,
+      reason_zh: c.message.zh,
+      reason_en: c.message.en,
+      column_name: c.column,
+      masked_values: json(c.values),
+      row_enc: c.rowEnc,
+    })),
   );
-  await tx.insert(
-    'import_rejections',
-    REJECTION_COLUMNS,
-    plan.rejections.map((r) => [job.id, r.rowNumber, r.line, r.code, r.message.zh, r.message.en, r.column, json(r.values)]),
+  await rejectionStore.insertMany(
+    tx,
+    plan.rejections.map((r) => ({
+      job_id: job.id,
+      row_number: r.rowNumber,
+      line: r.line,
+      code: r.code,
+      reason_zh: r.message.zh,
+      reason_en: r.message.en,
+      column_name: r.column,
+      masked_values: json(r.values),
+    })),
   );
   if (plan.orgs.length && !job.dryRun) {
     // Appended last: the audit chain's head stays locked only until this batch commits.
@@ -176,13 +154,13 @@ export interface BatchResult {
  */
 export async function writeBatch(
   app: AppContext,
-  tx: BatchTx,
+  tx: BulkTx,
   job: BatchJob,
   items: readonly PreparedItem[],
   range: { from: number; to: number },
   totals: ImportCounters,
 ): Promise<BatchResult> {
-  const found = await lookup(tx, job, items);
+  const found = await lookup(tx.trx, job, items);
   const plan = planBatch(items, found, {
     jobId: job.id,
     profile: job.profile,
@@ -193,16 +171,13 @@ export async function writeBatch(
   if (plan.stop) throw new StopImport(plan.stop);
   await apply(app, tx, job, plan);
   const counters = addCounters(totals, plan.counters);
-  const moved = await tx.query(
-    `update import_jobs set checkpoint = $1, counters = $2::jsonb, updated_at = now() where id = $3 and checkpoint = $4 returning id`,
-    [range.to, json(counters), job.id, range.from],
-  );
-  if (moved.length !== 1) throw new CheckpointMoved(job.id);
+  const moved = await jobStore.advance(tx.trx, job.id, { from: range.from, to: range.to, counters: counters as unknown as Record<string, unknown> });
+  if (!moved) throw new CheckpointMoved(job.id);
   return { plan, counters };
 }
 
 /** A batch that lost a race (the same new ID number or USCC committed meanwhile) is redone. */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
-  return code === '23505' || code === '40001' || code === '40P01';
+  return isUniqueViolation(err) || code === '40001' || code === '40P01';
 }

@@ -9,7 +9,7 @@ import { unlockPersonBySub } from '../../../interactions/unlock.ts';
 import { parseIdNumber } from '../../../identity/id-number.ts';
 import { parseMobile } from '../../../identity/contact.ts';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../../identity/mask.ts';
-import { legacyAccountStore } from '../../../legacy/store.ts';
+import { legacyAccountStore } from '../../../legacy/account-store.ts';
 import { payloadStore } from '../../../oidc/payload-store.ts';
 import { endSessions } from '../../../logout/service.ts';
 import { AdminError, notFound, op, type OpContext } from '../op.ts';
