@@ -2,14 +2,16 @@
 // person's sub; an index serves it). Nobody else's records: only rows whose actor is this person.
 import type { AppContext } from '../context.ts';
 import type { AuditRecord } from '../audit/service.ts';
+import type { AuditEventName } from '../audit/events.ts';
 import { clientStore } from '../clients/store.ts';
 import { maskNetwork } from './devices.ts';
 
 /** What a person is shown of their own records (protocol noise such as token issuance is left out). */
 export const ACTIVITY_EVENTS = [
-  'login',
+  'login.success',
+  'login.failure',
   'login.lockout',
-  'logout',
+  'logout.success',
   'password.change',
   'password.upgrade',
   'password.reset',
@@ -17,7 +19,7 @@ export const ACTIVITY_EVENTS = [
   'email.change.code',
   'session.end',
   'grant.revoke',
-  'consent',
+  'consent.grant',
   'account.export',
   'account.cancel.request',
   'account.cancel.withdraw',
@@ -28,7 +30,7 @@ export const ACTIVITY_EVENTS = [
   'mfa.totp.disable',
   'mfa.passkey.register',
   'mfa.passkey.remove',
-] as const;
+] as const satisfies readonly AuditEventName[];
 
 export interface ActivityView {
   at: Date;

@@ -1,6 +1,7 @@
 // `yitong audit ...`: list and verify the audit trail.
 import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
+import { AUDIT_EVENTS, isAuditEventName } from './events.ts';
 
 export const auditCommands: Record<string, Command> = {
   'audit list': {
@@ -14,7 +15,11 @@ export const auditCommands: Record<string, Command> = {
         const limit = one(v, 'limit', false);
         if (since && Number.isNaN(Date.parse(since))) throw new CliUsageError(`--since: 日期格式应为 YYYY-MM-DD / expected YYYY-MM-DD, got ${since}`);
         if (limit && !/^\d+$/.test(limit)) throw new CliUsageError(`--limit: 应为正整数 / expected a positive integer, got ${limit}`);
-        const records = await app.audit.list({ event: one(v, 'event', false), since: since ? new Date(since) : undefined, limit: limit ? Number(limit) : undefined });
+        const event = one(v, 'event', false);
+        if (event !== undefined && !isAuditEventName(event)) {
+          throw new CliUsageError(`--event: 未知的审计事件 / unknown audit event "${event}"; one of:\n  ${AUDIT_EVENTS.join('\n  ')}`);
+        }
+        const records = await app.audit.list({ event, since: since ? new Date(since) : undefined, limit: limit ? Number(limit) : undefined });
         return {
           json: { records },
           text: records.map((r) => `${r.seq}\t${r.at.toISOString()}\t${r.event}\t${r.outcome}\t${r.actor ?? '-'}\t${r.clientId ?? '-'}\t${r.ip ?? '-'}\t${JSON.stringify(r.detail)}`).join('\n') || '(none)',

@@ -23,17 +23,18 @@ import { GENESIS_HASH, chainHash } from './chain.ts';
 import { scrubDetail, scrubText } from './scrub.ts';
 import * as store from './store.ts';
 import { logger } from '../log.ts';
+import type { AuditEventName } from './events.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
-export const PURGE_EVENT = 'audit.purge';
-export const SUPPRESSED_EVENT = 'audit.suppressed';
+export const PURGE_EVENT: AuditEventName = 'audit.purge';
+export const SUPPRESSED_EVENT: AuditEventName = 'audit.suppressed';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
 const OUTCOMES: ReadonlySet<string> = new Set(['success', 'failure', 'denied', 'info']);
 
 export interface AuditEvent {
-  /** dotted name, e.g. `login.failure`, `token.revoke`, `client.create` */
-  event: string;
+  /** one of AUDIT_EVENTS (src/audit/events.ts), e.g. `login.failure`, `token.revoke`, `client.create` */
+  event: AuditEventName;
   outcome: AuditOutcome;
   /** who acted: a person's sub, `admin:NAME`, `cli`, a client id ... never a raw identifier */
   actor?: string | null;
@@ -257,7 +258,7 @@ export class AuditLog {
 
   /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events. */
   async list(
-    opts: { since?: Date; until?: Date; limit?: number; event?: string; events?: readonly string[]; outcome?: string; actor?: string; beforeSeq?: number } = {},
+    opts: { since?: Date; until?: Date; limit?: number; event?: AuditEventName; events?: readonly AuditEventName[]; outcome?: string; actor?: string; beforeSeq?: number } = {},
   ): Promise<AuditRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
     const rows = await store.listRecords(this.#db, { ...opts, limit });

@@ -211,7 +211,7 @@ export function citizenRouter(app: AppContext, getProvider: () => Provider, deps
     const person = await findPersonBySub(app, sub);
     if (!person || person.status !== 'active') return messagePage(ctx, 400, 'interaction.expired');
     const clientId = String(details.params.client_id);
-    await app.audit.append({ event: 'login', outcome: 'success', actor: sub, clientId, ip: ctx.ip, detail: { method: 'sms', via: 'register' } });
+    await app.audit.append({ event: 'login.success', outcome: 'success', actor: sub, clientId, ip: ctx.ip, detail: { method: 'sms', via: 'register' } });
     await finishLogin(ctx, provider, clientId, sub);
   });
 

@@ -41,13 +41,13 @@ export async function smsAuthenticate(
   // the keys password login uses for this person, or for this number typed as an identifier
   const account = person ? `p:${person.id}` : `i:${app.keyring.blindIndex('login-identifier', phone.value)}`;
   const keys = { account, ip: who.ip };
-  const auditBase = { event: 'login', actor: person?.sub ?? null, clientId: who.clientId, ip: who.ip };
+  const auditBase = { actor: person?.sub ?? null, clientId: who.clientId, ip: who.ip };
   const masked = maskPhone(phone.value);
 
   const state = await deps.throttle.check(keys);
   if (state.locked) {
     loginMetric.inc({ outcome: 'locked' });
-    await app.audit.append({ ...auditBase, outcome: 'denied', detail: { identifier: masked, method: 'sms', reason: 'locked' } });
+    await app.audit.append({ ...auditBase, event: 'login.failure', outcome: 'denied', detail: { identifier: masked, method: 'sms', reason: 'locked' } });
     return { ok: false, fields: {}, message: { key: 'login.throttled' } };
   }
   if (state.delayMs > 0) await sleep(state.delayMs);
@@ -57,12 +57,12 @@ export async function smsAuthenticate(
   if (!good) {
     const { lockedNow } = await deps.throttle.recordFailure(keys);
     loginMetric.inc({ outcome: 'failure' });
-    await app.audit.append({ ...auditBase, outcome: 'failure', detail: { identifier: masked, method: 'sms', reason: checked.ok ? 'no_account' : `code_${checked.reason}` } });
+    await app.audit.append({ ...auditBase, event: 'login.failure', outcome: 'failure', detail: { identifier: masked, method: 'sms', reason: checked.ok ? 'no_account' : `code_${checked.reason}` } });
     if (lockedNow) await app.audit.append({ ...auditBase, event: 'login.lockout', outcome: 'info', detail: { identifier: masked } });
     return { ok: false, fields: { sms_code: checked.ok ? { key: 'code.invalid' } : checkMessage(checked) } };
   }
   await deps.throttle.recordSuccess(keys);
   loginMetric.inc({ outcome: 'success' });
-  await app.audit.append({ ...auditBase, outcome: 'success', detail: { identifier: masked, method: 'sms' } });
+  await app.audit.append({ ...auditBase, event: 'login.success', outcome: 'success', detail: { identifier: masked, method: 'sms' } });
   return { ok: true, person: person! };
 }

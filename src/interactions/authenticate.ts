@@ -79,13 +79,13 @@ export async function authenticate(
   const asTyped: ThrottleKeys = { account: typed, ip: input.ip };
   const reportable = (s: ThrottleState) => s.reportableRetryAfterSeconds ?? s.retryAfterSeconds;
   const state = await throttle.check(keys);
-  const auditBase = { event: 'login', actor: person?.sub ?? null, clientId: input.clientId, ip: input.ip };
+  const auditBase = { actor: person?.sub ?? null, clientId: input.clientId, ip: input.ip };
   const masked = maskIdentifier(identifier);
 
   if (reportable(state) > 0) {
     await burnVerify(input.password);
     loginMetric.inc({ outcome: 'locked' });
-    await app.audit.append({ ...auditBase, outcome: 'denied', detail: { identifier: masked, reason: 'locked' } });
+    await app.audit.append({ ...auditBase, event: 'login.failure', outcome: 'denied', detail: { identifier: masked, reason: 'locked' } });
     return { ok: false, code: 'login.locked', retryAfterSeconds: reportable(state) };
   }
   if (state.delayMs > 0) await sleep(state.delayMs);
@@ -94,7 +94,7 @@ export async function authenticate(
   const refuse = async (counted: ThrottleKeys, reason: string): Promise<AuthResult> => {
     const { lockedNow } = await throttle.recordFailure(counted);
     loginMetric.inc({ outcome: reason === 'locked' ? 'locked' : 'failure' });
-    await app.audit.append({ ...auditBase, outcome: reason === 'locked' ? 'denied' : 'failure', detail: { identifier: masked, reason } });
+    await app.audit.append({ ...auditBase, event: 'login.failure', outcome: reason === 'locked' ? 'denied' : 'failure', detail: { identifier: masked, reason } });
     if (lockedNow) await app.audit.append({ ...auditBase, event: 'login.lockout', outcome: 'info', detail: { identifier: masked } });
     const after = reportable(await throttle.check(keys));
     return after > 0 ? { ok: false, code: 'login.locked', retryAfterSeconds: after } : { ok: false, code: 'login.failed' };
@@ -109,6 +109,6 @@ export async function authenticate(
   if (!ok) return refuse(keys, person ? 'password' : 'unknown_identifier');
   await throttle.recordSuccess(keys);
   loginMetric.inc({ outcome: 'success' });
-  await app.audit.append({ ...auditBase, outcome: 'success', detail: { identifier: masked, method: 'pwd' } });
+  await app.audit.append({ ...auditBase, event: 'login.success', outcome: 'success', detail: { identifier: masked, method: 'pwd' } });
   return { ok: true, person: person! };
 }

@@ -134,7 +134,7 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
     if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
-    await app.audit.append({ event: 'consent', outcome: 'success', actor: accountId, clientId, ip: ctx.ip, detail: { scopes: d.missingOIDCScope ?? [], auto } });
+    await app.audit.append({ event: 'consent.grant', outcome: 'success', actor: accountId, clientId, ip: ctx.ip, detail: { scopes: d.missingOIDCScope ?? [], auto } });
     await provider.interactionFinished(ctx.req, ctx.res, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
   };
 
@@ -190,7 +190,7 @@ export function interactionRouter(app: AppContext, getProvider: () => Provider, 
     const accountId = details.session!.accountId;
     const clientId = String(details.params.client_id);
     if (field(ctx, 'consent') !== 'yes') {
-      await app.audit.append({ event: 'consent', outcome: 'denied', actor: accountId, clientId, ip: ctx.ip });
+      await app.audit.append({ event: 'consent.deny', outcome: 'denied', actor: accountId, clientId, ip: ctx.ip });
       return provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'End-User denied consent' }, { mergeWithLastSubmission: false });
     }
     await finishConsent(ctx, provider, details, false);

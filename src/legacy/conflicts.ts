@@ -52,7 +52,7 @@ export async function listConflicts(
     out.push(entry);
   }
   if (opts.reveal && out.length) {
-    await app.audit.append({ event: 'import.conflicts_reveal', outcome: 'info', actor: opts.actor, detail: { conflicts: out.map((c) => c.id) } });
+    await app.audit.append({ event: 'import.conflicts.reveal', outcome: 'info', actor: opts.actor, detail: { conflicts: out.map((c) => c.id) } });
   }
   return out;
 }
@@ -121,7 +121,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
     await conflictStore.decide(trx, c.id, { status, decided_by: actor, resolved_person_id: personId });
     await app.audit.append(
       {
-        event: 'import.conflict_resolve',
+        event: 'import.conflict.resolve',
         outcome: 'success',
         actor,
         detail: { conflict_id: c.id, job_id: c.job_id, department: c.department_code, legacy_uid: c.legacy_uid, decision: status, sub },

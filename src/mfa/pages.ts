@@ -35,6 +35,7 @@ import { groupSecret, qrDataUri } from './qr.ts';
 import { allowPasskeyScript } from './csp.ts';
 import { MFA_PROMPT, REAL_NAME_PROMPT } from './prompt.ts';
 import { REAL_NAME_LEVELS } from '../accounts/service.ts';
+import type { AuditEventName } from '../audit/events.ts';
 
 type Details = InteractionDetails;
 
@@ -294,7 +295,7 @@ export function mfaInteractionRouter(app: AppContext, getProvider: () => Provide
     return phr ? s.passkeys === 0 : !(s.totp || s.passkeys);
   };
 
-  const withCodes = async (ctx: Context, provider: Provider, details: Details, person: Person, acr: Acr, methods: string[], event: string) => {
+  const withCodes = async (ctx: Context, provider: Provider, details: Details, person: Person, acr: Acr, methods: string[], event: AuditEventName) => {
     const codes = await app.db.transaction().execute(async (trx) => {
       await app.audit.append({ event, outcome: 'success', actor: person.sub, clientId: String(details.params.client_id), ip: ctx.ip, detail: { in_login: true } }, trx);
       return generateRecoveryCodes(app, trx, person, person.sub);
@@ -391,13 +392,13 @@ export function mfaInteractionRouter(app: AppContext, getProvider: () => Provide
     const person = r.ok ? await findPersonById(app, r.personId) : null;
     if (!r.ok || !person || person.status !== 'active') {
       const { lockedNow } = await deps.throttle.recordFailure(keys);
-      await app.audit.append({ event: 'login', outcome: 'failure', actor: null, clientId, ip: ctx.ip, detail: { method: 'passkey', reason: r.ok ? 'inactive' : r.reason } });
+      await app.audit.append({ event: 'login.failure', outcome: 'failure', actor: null, clientId, ip: ctx.ip, detail: { method: 'passkey', reason: r.ok ? 'inactive' : r.reason } });
       if (lockedNow && person) await app.audit.append({ event: 'login.lockout', outcome: 'info', actor: person.sub, clientId, ip: ctx.ip, detail: { after: 'passkey' } });
       ctx.status = 401;
       return passwordlessPage(ctx, provider, details, { error: tr(locale, 'mfa.failed') });
     }
     await deps.throttle.recordSuccess(keys);
-    await app.audit.append({ event: 'login', outcome: 'success', actor: person.sub, clientId, ip: ctx.ip, detail: { method: 'passkey', acr: ACR_PHR } });
+    await app.audit.append({ event: 'login.success', outcome: 'success', actor: person.sub, clientId, ip: ctx.ip, detail: { method: 'passkey', acr: ACR_PHR } });
     const login = { accountId: person.sub, acr: ACR_PHR, amr: [r.amr, 'mfa'], remember: false };
     await provider.interactionFinished(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false });
   });

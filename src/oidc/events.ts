@@ -50,7 +50,7 @@ export function attachAuditListeners(app: AppContext, provider: Provider): void 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
     const signedOut = Boolean(ctx.oidc.params?.logout);
     record({
-      event: signedOut ? 'logout' : 'logout.declined',
+      event: signedOut ? 'logout.success' : 'logout.declined',
       outcome: signedOut ? 'success' : 'info',
       actor: ctx.oidc.session?.accountId ?? null,
       clientId: ctx.oidc.client?.clientId ?? null,

@@ -127,7 +127,7 @@ export async function grantAuthorization(
     }
     await app.audit.append(
       {
-        event: 'org.grant',
+        event: 'org.grant.create',
         outcome: 'success',
         actor: grantor.actor,
         ip: grantor.ip ?? null,
@@ -150,7 +150,7 @@ export async function grantAuthorization(
   });
   if (outcome.kind === 'denied') {
     await app.audit.append({
-      event: 'org.grant',
+      event: 'org.grant.create',
       outcome: 'denied',
       actor: grantor.actor,
       ip: grantor.ip ?? null,
@@ -284,7 +284,7 @@ export async function revokeAuthorization(
     const person = agent ?? (await personStore.byId(trx, live.person_id));
     await app.audit.append(
       {
-        event: 'org.revoke',
+        event: 'org.grant.revoke',
         outcome: 'success',
         actor: revoker.actor,
         ip: revoker.ip ?? null,
@@ -304,7 +304,7 @@ export async function revokeAuthorization(
   });
   if (outcome.kind === 'denied') {
     await app.audit.append({
-      event: 'org.revoke',
+      event: 'org.grant.revoke',
       outcome: 'denied',
       actor: revoker.actor,
       ip: revoker.ip ?? null,

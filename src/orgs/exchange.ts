@@ -50,7 +50,7 @@ export async function tokenExchange(app: AppContext, ctx: KoaContextWithOIDC): P
   const client = oidc.client!;
   const params = oidc.params as Record<string, string | undefined>;
   const audit = (outcome: 'success' | 'denied', actor: string, detail: Record<string, unknown>) =>
-    app.audit.append({ event: 'org.token_exchange', outcome, actor, clientId: client.clientId, ip: ctx.ip, detail });
+    app.audit.append({ event: 'org.token.exchange', outcome, actor, clientId: client.clientId, ip: ctx.ip, detail });
 
   if (client.clientAuthMethod === 'none') throw new errors.UnauthorizedClient('public clients cannot exchange tokens');
   for (const p of ['subject_token', 'subject_token_type', 'uscc'] as const) {

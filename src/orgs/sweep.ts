@@ -38,7 +38,7 @@ export async function sweepOrgs(app: AppContext, provider: Provider, now = new D
         if (reason === 'expired') {
           await app.audit.append(
             {
-              event: 'org.authorization.expire',
+              event: 'org.grant.expire',
               outcome: 'info',
               actor: 'system:orgs',
               detail: { authorization_id: row.id, org_id: row.org_id, valid_until: lastDayCst(row.valid_until) },

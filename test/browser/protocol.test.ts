@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { client, department, person, PASSWORD, ID_A } from '../helpers/fixtures.ts';
 import { startDepartmentalApp, type DepartmentalApp } from './rp.ts';
 import { launchChromium, skipBrowser, watchedPage } from './chromium.ts';
+import type { AuditEventName } from '../../src/audit/events.ts';
 
 describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
   let s: TestServer;
@@ -30,7 +31,7 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     expect((await page.textContent('#who'))?.trim()).toBe('张三');
   }
 
-  const auditCount = async (event: string) => (await s.app.audit.list({ event, limit: 100 })).length;
+  const auditCount = async (event: AuditEventName) => (await s.app.audit.list({ event, limit: 100 })).length;
 
   beforeAll(async () => {
     s = await startTestServer();
@@ -107,7 +108,7 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     await signIn(page, appA);
     await page.goto(`${appX.base}/login`);
     await page.waitForURL(`${appX.base}/callback?**`);
-    const logouts = await auditCount('logout');
+    const logouts = await auditCount('logout.success');
 
     await page.goto(`${appA.base}/logout`);
     await page.waitForURL(`${s.issuer}/session/end?**`);
@@ -124,7 +125,7 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     }
     expect(shown.slice(before).filter((u) => u.startsWith(s.issuer))).toEqual([]);
     await expect.poll(() => auditCount('logout.declined')).toBe(1);
-    expect(await auditCount('logout')).toBe(logouts);
+    expect(await auditCount('logout.success')).toBe(logouts);
 
     // without a post_logout_redirect_uri the page says so and leads back to the app
     await page.goto(`${s.issuer}/session/end?client_id=${clientA}`);
@@ -138,7 +139,7 @@ describe.skipIf(skipBrowser)('protocol paths in a real browser', () => {
     await Promise.all([page.waitForURL(`${s.issuer}/session/end/success**`), page.click('button[name=logout][value=yes]')]);
     expect(await page.textContent('main')).toContain('您已安全退出');
     await Promise.all([page.waitForURL(`${appA.postLogoutUri}**`), page.click('a.onward')]);
-    await expect.poll(() => auditCount('logout')).toBe(logouts + 1);
+    await expect.poll(() => auditCount('logout.success')).toBe(logouts + 1);
     await page.goto(`${appX.base}/login`);
     await page.waitForURL(interactionPage);
     expect(problems).toEqual([]);

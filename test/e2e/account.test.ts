@@ -283,7 +283,7 @@ describe('the account centre', () => {
     expect(html).toMatch(/登录[\s\S]*?成功/);
     expect(html).toContain('失败'); // the wrong current password
     const mine = await s.app.audit.list({ actor: sub, limit: 1000 });
-    const others = await s.app.audit.list({ event: 'login', limit: 1000 });
+    const others = await s.app.audit.list({ event: 'login.success', limit: 1000 });
     const theirs = others.filter((e) => e.actor && e.actor !== sub);
     expect(theirs.length).toBeGreaterThan(0);
     expect(mine.every((e) => e.actor === sub)).toBe(true);

@@ -30,6 +30,7 @@ import { personStore } from '../../src/accounts/store.ts';
 import { startImport } from '../../src/legacy/job/runner.ts';
 import { activeLegacyHashes } from '../../src/legacy/login.ts';
 import { findPersonBySub } from '../../src/accounts/service.ts';
+import type { AuditEventName } from '../../src/audit/events.ts';
 
 const REDIRECT = 'https://ga.example.gov.cn/cb';
 const NEW_PASSWORD = 'Hz-7Lq!xPw';
@@ -106,7 +107,7 @@ async function claimsOf(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointR
   return tokens.claims()!;
 }
 
-async function audits(event: string) {
+async function audits(event: AuditEventName) {
   await s.app.audit.drain();
   return s.app.db.selectFrom('audit_log').selectAll().where('event', '=', event).orderBy('seq').execute();
 }
@@ -294,7 +295,7 @@ describe('SMS login', () => {
     expect(done.url.startsWith(REDIRECT)).toBe(true);
     const claims = await claimsOf(await redeem(done.url, login.verifier, login.state));
     expect(claims).toMatchObject({ sub: p.sub, acr: 'urn:yitong:acr:pwd', amr: ['sms'], name: '郑十一' });
-    expect((await audits('login')).at(-1)).toMatchObject({ outcome: 'success', actor: p.sub, detail: { method: 'sms' } });
+    expect((await audits('login.success')).at(-1)).toMatchObject({ outcome: 'success', actor: p.sub, detail: { method: 'sms' } });
   });
 
   it('wrong codes count toward the same lockout as wrong passwords; a locked account refuses even the right code', async () => {

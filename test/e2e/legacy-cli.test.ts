@@ -166,7 +166,7 @@ describe('the review queue from the command line', () => {
     expect(jsonError(twice).error).toBe('import.conflict_decided');
     const both = await yitong(a, ['import', 'resolve', listed[2]?.id ?? listed[0].id, '--merge', '--keep-apart', '--json']);
     expect(jsonError(both).error).toBe('import.decision_required');
-    const audit = json(await yitong(a, ['audit', 'list', '--event', 'import.conflict_resolve', '--json'])).records as { actor: string; detail: Record<string, unknown> }[];
+    const audit = json(await yitong(a, ['audit', 'list', '--event', 'import.conflict.resolve', '--json'])).records as { actor: string; detail: Record<string, unknown> }[];
     expect(audit.map((r) => r.detail.decision).sort()).toEqual(['kept_apart', 'merged']);
     expect(audit[0].actor).toBe('cli:tester');
     const remaining = json(await yitong(a, ['import', 'conflicts', '--json'])).conflicts as unknown[];

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD, ID_A } from '../helpers/fixtures.ts';
+import type { AuditEventName } from '../../src/audit/events.ts';
 
 const A = { redirect: 'https://ga.example.gov.cn/callback', bye: 'https://ga.example.gov.cn/bye' };
 const B = { redirect: 'https://rs.example.gov.cn/callback' };
@@ -54,14 +55,14 @@ async function answerLogout(user: HttpUser, params: Record<string, string>, logo
   return { confirmHtml: html, url: done.url, body: stopAt && done.url.startsWith(stopAt) ? '' : await done.res.text() };
 }
 
-const audits = async (event: string) => (await s.app.audit.list({ event, limit: 100 })).length;
+const audits = async (event: AuditEventName) => (await s.app.audit.list({ event, limit: 100 })).length;
 
 describe('RP-initiated logout: the person declines', () => {
   it('returns to the app with its state, keeps the session for every app, and audits no logout', async () => {
     const user = new HttpUser();
     const { idToken } = await signIn(user, rpA, A.redirect);
     expect((await signIn(user, rpB, B.redirect)).sawForm).toBe(false);
-    const logouts = await audits('logout');
+    const logouts = await audits('logout.success');
 
     const r = await answerLogout(user, { id_token_hint: idToken, post_logout_redirect_uri: A.bye, state: 'bye' }, undefined, A.bye);
     expect(r.confirmHtml).toContain('选择“保持登录”只退出“公安局业务系统”');
@@ -70,7 +71,7 @@ describe('RP-initiated logout: the person declines', () => {
     expect((await signIn(user, rpB, B.redirect)).sawForm).toBe(false);
     expect((await signIn(user, rpA, A.redirect)).sawForm).toBe(false);
     await expect.poll(() => audits('logout.declined')).toBe(1);
-    expect(await audits('logout')).toBe(logouts);
+    expect(await audits('logout.success')).toBe(logouts);
   });
 
   it('without a post_logout_redirect_uri says the person is still signed in and leads back to the app', async () => {
@@ -99,13 +100,13 @@ describe('RP-initiated logout: the person signs out', () => {
   it('without a post_logout_redirect_uri says so, leads back to the app, ends the session and is audited', async () => {
     const user = new HttpUser();
     const { idToken } = await signIn(user, rpA, A.redirect);
-    const logouts = await audits('logout');
+    const logouts = await audits('logout.success');
     const r = await answerLogout(user, { id_token_hint: idToken }, 'yes');
     expect(r.body).toContain('您已安全退出');
     expect(r.body).not.toContain('仍处于登录状态');
     expect(r.body).toContain(`href="${A.bye}"`);
     expect((await signIn(user, rpB, B.redirect)).sawForm).toBe(true);
-    await expect.poll(() => audits('logout')).toBe(logouts + 1);
+    await expect.poll(() => audits('logout.success')).toBe(logouts + 1);
   });
 
   it('speaks the language the app asked for (ui_locales)', async () => {

@@ -399,7 +399,7 @@ describe('expiry ends the org context by itself', () => {
     expect(r2.ended).toBe(0);
     expect((await oidc.tokenIntrospection(rpA, tokens.access_token)).active).toBe(false);
     const [{ id }] = await s.app.db.selectFrom('org_authorizations').select('id').where('person_id', '=', await personId(EXPIREE)).execute();
-    const events = (await s.app.audit.list({ event: 'org.authorization.expire' })).filter((e) => e.detail.authorization_id === id);
+    const events = (await s.app.audit.list({ event: 'org.grant.expire' })).filter((e) => e.detail.authorization_id === id);
     expect(events).toHaveLength(1);
     expect(backchannel.tokens.filter((t) => jose.decodeJwt(t).sub === subs[EXPIREE])).toHaveLength(1);
   });
@@ -455,13 +455,13 @@ describe('token exchange (RFC 8693)', () => {
       client_id: appA.client_id,
       scope: 'openid legal_person',
     });
-    const audit = await s.app.audit.list({ event: 'org.token_exchange' });
+    const audit = await s.app.audit.list({ event: 'org.token.exchange' });
     expect(audit[0]).toMatchObject({ outcome: 'success', actor: subs[AGENT] });
   });
 
   it('refuses an org the person is not authorised for', async () => {
     await expect(exchange(rpA, personToken, { uscc: ORG3 })).rejects.toMatchObject({ error: 'invalid_grant' });
-    const audit = await s.app.audit.list({ event: 'org.token_exchange' });
+    const audit = await s.app.audit.list({ event: 'org.token.exchange' });
     expect(audit[0]).toMatchObject({ outcome: 'denied', actor: subs[AGENT] });
   });
 
@@ -499,7 +499,7 @@ describe('audit', () => {
     const rows = await s.app.audit.list({ limit: 1000 });
     const text = JSON.stringify(rows);
     for (const id of [REP1, AGENT, REP2, LONER, LAPSED, REVOKEE, EXPIREE, SUCCESSOR]) expect(text).not.toContain(id);
-    for (const e of ['org.create', 'org.grant', 'org.revoke', 'org.legal_rep.change', 'org.entity.select', 'org.context.end', 'org.token_exchange', 'org.authorization.expire']) {
+    for (const e of ['org.create', 'org.grant.create', 'org.grant.revoke', 'org.legal_rep.change', 'org.entity.select', 'org.context.end', 'org.token.exchange', 'org.grant.expire'] as const) {
       expect(rows.some((r) => r.event === e), e).toBe(true);
     }
   });

@@ -106,7 +106,7 @@ describe('self-service pages', () => {
     const revoke = await other.postForm(`${s.issuer}/orgs/${ORG}/agents/${pendingId}/revoke`, { csrf });
     expect(revoke.res.status).toBe(403);
     expect(await rows()).toEqual(before);
-    const audit = await s.app.audit.list({ event: 'org.grant' });
+    const audit = await s.app.audit.list({ event: 'org.grant.create' });
     expect(audit[0]).toMatchObject({ outcome: 'denied' });
   });
 

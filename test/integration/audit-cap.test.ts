@@ -30,7 +30,7 @@ describe('audit rate cap for anonymous failures', () => {
     await Promise.all(flood());
     // accountable records are never capped
     await Promise.all(Array.from({ length: 8 }, (_, i) => audit.append({ event: 'token.issue', outcome: 'failure', clientId: `app-${i}`, detail: {} })));
-    await Promise.all(Array.from({ length: 8 }, () => audit.append({ event: 'login', outcome: 'failure', actor: 'sub-1', detail: {} })));
+    await Promise.all(Array.from({ length: 8 }, () => audit.append({ event: 'login.failure', outcome: 'failure', actor: 'sub-1', detail: {} })));
     // anonymous token failures have their own allowance
     await Promise.all(Array.from({ length: 7 }, () => audit.append({ event: 'token.issue', outcome: 'failure', detail: {} })));
     // the next minute starts afresh, after the previous one's drops are recorded
@@ -40,7 +40,7 @@ describe('audit rate cap for anonymous failures', () => {
     expect(await counts(t)).toEqual({
       'server.error failure': 10,
       'token.issue failure': 8 + 5,
-      'login failure': 8,
+      'login.failure failure': 8,
       'audit.suppressed info': 3,
     });
     const suppressed = await sql<{ detail: { event: string; suppressed: number } }>`select detail from audit_log where event = 'audit.suppressed' order by seq`.execute(t.db);

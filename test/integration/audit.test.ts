@@ -51,7 +51,7 @@ describe('audit chain', () => {
   it('appends records that verify and can be listed', async () => {
     await audit.append({ event: 'login.success', outcome: 'success', actor: 'sub-1', clientId: 'app-1', ip: '10.0.0.1', detail: { amr: ['pwd'], acr: 'urn:yitong:loa:2' } });
     await audit.append({ event: 'login.failure', outcome: 'failure', ip: '10.0.0.2', detail: { reason: 'bad_credentials', nested: { z: 1, a: [true, null, 0.1] } } });
-    await audit.append({ event: 'key.rotate', outcome: 'info', actor: 'cli' });
+    await audit.append({ event: 'keys.rotate', outcome: 'info', actor: 'cli' });
     expect(await audit.verify()).toEqual({ ok: true, records: 3 });
 
     const listed = await audit.list({});
@@ -67,14 +67,14 @@ describe('audit chain', () => {
   });
 
   it('rejects malformed events instead of writing them', async () => {
-    await expect(audit.append({ event: '', outcome: 'success' })).rejects.toThrow(TypeError);
+    await expect(audit.append({ event: '' as never, outcome: 'success' })).rejects.toThrow(TypeError);
     await expect(audit.append({ event: 'login.success', outcome: 'maybe' as 'success' })).rejects.toThrow(TypeError);
     expect(await audit.verify()).toEqual({ ok: true, records: 3 });
   });
 
   it('masks ID and mobile numbers in detail, actor and client before writing', async () => {
     await audit.append({
-      event: 'person.update',
+      event: 'person.enable',
       outcome: 'success',
       actor: '11010519491231002X',
       detail: { note: '用户 11010519491231002X 手机 13812348000 修改', phone: '+86 138 1234 8000', list: ['440524188001010014'], password: 'hunter2', n: 13812348000 },
@@ -101,7 +101,7 @@ describe('audit chain', () => {
       const nodeB = new AuditLog(other.db, keyring);
       const before = (await audit.list({ limit: 1 }))[0].seq;
       await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeB : audit).append({ event: 'token.refresh', outcome: 'success', detail: { node: i % 2 ? 'b' : 'a', i } })),
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeB : audit).append({ event: 'token.issue', outcome: 'success', detail: { node: i % 2 ? 'b' : 'a', i } })),
       );
       expect(await seqs(t)).toEqual(Array.from({ length: before + 40 }, (_, i) => i + 1));
       expect(await nodeB.verify()).toEqual({ ok: true, records: before + 40 });

@@ -133,9 +133,9 @@ describe('three departments with overlapping people', () => {
     expect(p).toMatchObject({ name: '王小五', idNumber: null, sub: r.sub });
     await expect(resolveConflict(t.app, c.id, 'merge', 'cli:reviewer')).rejects.toMatchObject({ code: 'import.conflict_decided' });
     expect(await listConflicts(t.app, { limit: 10 }, { actor: 'cli:test' })).toEqual([]);
-    const audit = await t.app.audit.list({ event: 'import.conflict_resolve' });
+    const audit = await t.app.audit.list({ event: 'import.conflict.resolve' });
     expect(audit[0]).toMatchObject({ actor: 'cli:reviewer', detail: expect.objectContaining({ decision: 'kept_apart', conflict_id: c.id }) });
-    expect(await t.app.audit.list({ event: 'import.conflicts_reveal' })).toHaveLength(1);
+    expect(await t.app.audit.list({ event: 'import.conflicts.reveal' })).toHaveLength(1);
   });
 
   it('merges a conflict into the person on record when told to', async () => {

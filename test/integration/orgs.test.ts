@@ -143,7 +143,7 @@ describe('grants', () => {
     await rejects(grantAuthorization(s.app, { uscc: ORG, agentIdNumber: OTHER, agentName: '赵某' }, { actor: rep.sub, legalRep: rep, activate: false }), 'org.agent_not_found', 404);
     await rejects(grantAuthorization(s.app, { uscc: ORG, agentIdNumber: STRANGER, agentName: '赵旁人' }, { actor: rep.sub, legalRep: rep, activate: false }), 'org.agent_not_found', 404);
     expect(await snapshot()).toEqual(before);
-    const denied = await s.app.audit.list({ event: 'org.grant' });
+    const denied = await s.app.audit.list({ event: 'org.grant.create' });
     expect(denied.some((a) => a.outcome === 'denied' && a.actor === agent.sub)).toBe(true);
   });
 
@@ -227,7 +227,7 @@ describe('the expiry sweep', () => {
     const results = await Promise.all([sweepOrgs(s.app, s.provider()), sweepOrgs(s.app, s.provider()), sweepOrgs(s.app, s.provider())]);
     // at most one of them (or the server's own sweep) carried it out, exactly once
     expect(results.reduce((n, x) => n + x.ended, 0)).toBeLessThanOrEqual(1);
-    const events = (await s.app.audit.list({ event: 'org.authorization.expire' })).filter((e) => e.detail.authorization_id === r.authorization.id);
+    const events = (await s.app.audit.list({ event: 'org.grant.expire' })).filter((e) => e.detail.authorization_id === r.authorization.id);
     expect(events).toHaveLength(1);
     const row = await s.app.db.selectFrom('org_authorizations').selectAll().where('id', '=', r.authorization.id).executeTakeFirstOrThrow();
     expect(row.ended_at).not.toBeNull();

@@ -133,7 +133,7 @@ async function apply(app: AppContext, tx: BulkTx, job: BatchJob, plan: BatchPlan
     // Appended last: the audit chain's head stays locked only until this batch commits.
     await app.audit.append(
       {
-        event: 'import.orgs_create',
+        event: 'import.orgs.create',
         outcome: 'success',
         actor: job.actor,
         detail: { job_id: job.id, department: job.department, count: plan.orgs.length, uscc: plan.orgs.map((o) => o.uscc) },
