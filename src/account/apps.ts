@@ -6,7 +6,7 @@ import { payloadStore } from '../oidc/payload-store.ts';
 import { clientStore } from '../clients/store.ts';
 import { departmentStore } from '../departments/store.ts';
 import { endPersonClientGrants } from '../logout/service.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { portalClientId } from '../selfservice/portal.ts';
 import type { SignedIn } from '../selfservice/portal.ts';
 
@@ -43,7 +43,7 @@ export async function listApps(app: AppContext, s: SignedIn): Promise<AppView[]>
 }
 
 export async function revokeApp(app: AppContext, s: SignedIn, clientId: string, ip: string): Promise<void> {
-  if (!(await listApps(app, s)).some((a) => a.clientId === clientId)) throw new UserError('account.app.unknown', 404);
+  if (!(await listApps(app, s)).some((a) => a.clientId === clientId)) throw new AppError('account.app.unknown', 'not_found');
   await app.db.transaction().execute(async (trx) => {
     const ended = await endPersonClientGrants(app, trx, s.person.sub, clientId, 'grant.revoke', s.person.sub);
     await app.audit.append({ event: 'grant.revoke', outcome: 'success', actor: s.person.sub, clientId, ip, detail: { by: 'person', grants: ended.grants, event_id: ended.eventId } }, trx);

@@ -14,7 +14,8 @@ import type { AppContext } from '../context.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr, trf } from '../i18n/ui.ts';
-import { UserError, type Locale } from '../i18n/messages.ts';
+import { type Locale } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from '../identity/mask.ts';
 import { personStore } from '../accounts/store.ts';
 import type { LoginThrottle } from '../interactions/throttle.ts';
@@ -227,7 +228,7 @@ export function accountRouter(app: AppContext, getProvider: () => Provider, deps
     try {
       await endOneSession(app, s, ctx.params.handle);
     } catch (err) {
-      if (err instanceof UserError) return messagePage(ctx, err.status, err.code);
+      if (err instanceof AppError) return messagePage(ctx, err.status, err.code);
       throw err;
     }
     seeOther(ctx, '/account/sessions?done=session');
@@ -263,7 +264,7 @@ export function accountRouter(app: AppContext, getProvider: () => Provider, deps
     try {
       await revokeApp(app, s, ctx.params.clientId, ctx.ip);
     } catch (err) {
-      if (err instanceof UserError) return messagePage(ctx, err.status, err.code);
+      if (err instanceof AppError) return messagePage(ctx, err.status, err.code);
       throw err;
     }
     seeOther(ctx, '/account/apps?done=app');

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.ts';
 import { payloadStore, type SessionRow } from '../oidc/payload-store.ts';
 import { clientStore } from '../clients/store.ts';
 import { endSessions } from '../logout/service.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import type { SignedIn } from '../selfservice/portal.ts';
 import { parseUserAgent, type Device } from './devices.ts';
 import { deviceStore } from './store.ts';
@@ -56,9 +56,9 @@ async function end(app: AppContext, s: SignedIn, pick: (rows: SessionRow[]) => S
 
 /** Ends one other session; the current one is ended by signing out. */
 export async function endOneSession(app: AppContext, s: SignedIn, handle: string): Promise<void> {
-  if (handle === handleOf(app, s.session.uid)) throw new UserError('account.session.current', 400);
+  if (handle === handleOf(app, s.session.uid)) throw new AppError('account.session.current', 'invalid_input');
   const n = await end(app, s, (rows) => rows.filter((r) => r.uid !== s.session.uid && handleOf(app, r.uid) === handle));
-  if (!n) throw new UserError('account.session.unknown', 404);
+  if (!n) throw new AppError('account.session.unknown', 'not_found');
 }
 
 export function endOtherSessions(app: AppContext, s: SignedIn): Promise<number> {

@@ -2,15 +2,15 @@
 // again starts no session; the person signs in anew.
 import type { AppContext } from '../context.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
 import { personStore, type PersonRow } from './store.ts';
 
 async function personByIdNumber(app: AppContext, idNumber: string): Promise<PersonRow> {
   const id = parseIdNumber(idNumber);
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
-  if (!row) throw new UserError('person.unknown', 404);
+  if (!row) throw new AppError('person.unknown', 'not_found');
   return row;
 }
 
@@ -23,7 +23,7 @@ export interface StatusChange {
 
 async function personBySub(app: AppContext, sub: string): Promise<PersonRow> {
   const row = await personStore.bySub(app.db, sub);
-  if (!row) throw new UserError('person.unknown', 404);
+  if (!row) throw new AppError('person.unknown', 'not_found');
   return row;
 }
 

@@ -5,7 +5,7 @@ import { parseIdNumber } from '../identity/id-number.ts';
 import { parseEmail, parseMobile } from '../identity/contact.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { hashPassword, passwordPolicyError, verifyArgon2, needsRehash } from '../crypto/password.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { bulkTx, type BulkTx } from '../db/bulk.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -88,36 +88,36 @@ export async function insertPersons(tx: BulkTx, drafts: readonly PersonDraft[]):
 
 export async function createPerson(ctx: AppContext, input: NewPerson, actor: string): Promise<Person> {
   const id = parseIdNumber(input.idNumber);
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const name = input.name?.normalize('NFKC').trim();
-  if (!name || [...name].length > 64) throw new UserError('name.invalid');
+  if (!name || [...name].length > 64) throw new AppError('name.invalid');
   let phone: string | null = null;
   if (input.phone) {
     const p = parseMobile(input.phone);
-    if (!p.ok) throw new UserError(p.error);
+    if (!p.ok) throw new AppError(p.error);
     phone = p.value;
   }
   let email: string | null = null;
   if (input.email) {
     const e = parseEmail(input.email);
-    if (!e.ok) throw new UserError(e.error);
+    if (!e.ok) throw new AppError(e.error);
     email = e.value;
   }
   if (input.password != null) {
     const policy = passwordPolicyError(input.password);
-    if (policy) throw new UserError(policy);
+    if (policy) throw new AppError(policy);
   }
   const level = input.realNameLevel ?? 1;
-  if (!REAL_NAME_LEVELS.includes(level as 1)) throw new UserError('person.real_name_level');
+  if (!REAL_NAME_LEVELS.includes(level as 1)) throw new AppError('person.real_name_level');
 
   const { keyring, db } = ctx;
   const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level, phoneVerified: input.phoneVerified });
-  if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new UserError('person.exists', 409);
+  if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new AppError('person.exists', 'conflict');
   draft.passwordHash = input.password != null ? await hashPassword(input.password) : null;
 
   const row = await db.transaction().execute(async (trx) => {
     await insertPersons(bulkTx(trx), [draft]).catch((err: unknown) => {
-      if (isUniqueViolation(err)) throw new UserError('person.exists', 409);
+      if (isUniqueViolation(err)) throw new AppError('person.exists', 'conflict');
       throw err;
     });
     const inserted = (await personStore.byId(trx, draft.id))!;

@@ -4,7 +4,7 @@
 // exclusions (default: system and audit never together) hold under concurrent grants.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
 import { maskIdNumber, maskName } from '../identity/mask.ts';
 import { personStore, type PersonRow } from '../accounts/store.ts';
@@ -15,22 +15,22 @@ import { adminRoleStore, type AdminRoleRow, type Holder } from './store.ts';
 import { exclusionBroken, isRole, type Role, type RoleGrant } from './roles.ts';
 
 export function parseRole(raw: string | undefined): Role {
-  if (!isRole(raw)) throw new UserError('admin.role_invalid', 400, raw);
+  if (!isRole(raw)) throw new AppError('admin.role_invalid', 'invalid_input', raw);
   return raw;
 }
 
 /** `--department` goes with the department role and with no other. */
 function departmentFor(role: Role, department: string | null | undefined): string | null {
-  if (role === 'department' && !department) throw new UserError('admin.department_required');
-  if (role !== 'department' && department) throw new UserError('admin.department_unexpected', 400, role);
+  if (role === 'department' && !department) throw new AppError('admin.department_required');
+  if (role !== 'department' && department) throw new AppError('admin.department_unexpected', 'invalid_input', role);
   return role === 'department' ? department! : null;
 }
 
 async function personByIdNumber(app: AppContext, idNumber: string): Promise<PersonRow> {
   const id = parseIdNumber(idNumber);
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
-  if (!row) throw new UserError('person.unknown', 404, maskIdNumber(id.value));
+  if (!row) throw new AppError('person.unknown', 'not_found', maskIdNumber(id.value));
   return row;
 }
 
@@ -42,7 +42,7 @@ async function grant(app: AppContext, holder: Holder, role: Role, department: st
     await adminRoleStore.lockHolder(trx, holder);
     const held = grantsOf(await adminRoleStore.of(trx, holder)).map((g) => g.role);
     const broken = exclusionBroken(held, role, app.config.admin.roleExclusions);
-    if (broken) throw new UserError('admin.role_exclusive', 409, broken.join('+'));
+    if (broken) throw new AppError('admin.role_exclusive', 'conflict', broken.join('+'));
     const changed = await adminRoleStore.insert(trx, {
       id: crypto.randomUUID(),
       person_id: 'personId' in holder ? holder.personId : null,
@@ -72,7 +72,7 @@ export async function revokePersonRole(app: AppContext, idNumber: string, roleRa
   const person = await personByIdNumber(app, idNumber);
   return app.db.transaction().execute(async (trx) => {
     const n = await adminRoleStore.remove(trx, { personId: person.id }, role, department);
-    if (!n) throw new UserError('admin.role_not_held', 404, role);
+    if (!n) throw new AppError('admin.role_not_held', 'not_found', role);
     await app.audit.append({ event: 'admin.role.revoke', outcome: 'success', actor, detail: { sub: person.sub, role, department } }, trx);
     return { sub: person.sub, role, department };
   });
@@ -84,19 +84,19 @@ export async function revokePersonRole(app: AppContext, idNumber: string, roleRa
  */
 export async function grantClientRole(app: AppContext, clientId: string, role: Role, actor: string) {
   const client = await clientStore.byId(app.db, clientId);
-  if (!client) throw new UserError('client.unknown', 404, clientId);
+  if (!client) throw new AppError('client.unknown', 'not_found', clientId);
   const grantTypes = (client.metadata.grant_types ?? []) as string[];
-  if (!grantTypes.includes('client_credentials') || !client.secret_enc) throw new UserError('admin.client_not_automation', 400, clientId);
+  if (!grantTypes.includes('client_credentials') || !client.secret_enc) throw new AppError('admin.client_not_automation', 'invalid_input', clientId);
   const department = role === 'department' ? client.department_code : null;
-  if (role === 'department' && !department) throw new UserError('admin.department_required');
+  if (role === 'department' && !department) throw new AppError('admin.department_required');
   return grant(app, { clientId }, role, department, actor, { client_id: clientId });
 }
 
 /** Checked before a client is created with --admin-role, so a bad role creates nothing. */
 export function checkClientRole(roleRaw: string, input: { grantTypes: string[]; department: string | null; public: boolean }): Role {
   const role = parseRole(roleRaw);
-  if (input.public || !input.grantTypes.includes('client_credentials')) throw new UserError('admin.client_not_automation', 400, '--grant-type client_credentials');
-  if (role === 'department' && !input.department) throw new UserError('admin.department_required');
+  if (input.public || !input.grantTypes.includes('client_credentials')) throw new AppError('admin.client_not_automation', 'invalid_input', '--grant-type client_credentials');
+  if (role === 'department' && !input.department) throw new AppError('admin.department_required');
   return role;
 }
 

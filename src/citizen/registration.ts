@@ -16,7 +16,7 @@ import type { AppContext } from '../context.ts';
 import type { Person } from '../accounts/person.ts';
 import { createPerson, findPersonByIdentifier } from '../accounts/service.ts';
 import { verifiedPhoneTaken } from '../accounts/phone.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { maskIdNumber, maskPhone } from '../identity/mask.ts';
 import type { OneTimeCodes } from '../codes/service.ts';
 import { checkMessage, sendMessage } from '../codes/messages.ts';
@@ -115,7 +115,7 @@ export async function register(app: AppContext, deps: CitizenDeps, form: Registr
       'self:register',
     );
   } catch (err) {
-    if (err instanceof UserError && err.code === 'person.exists') {
+    if (err instanceof AppError && err.code === 'person.exists') {
       await audit('denied', { reason: 'id_number_taken' });
       return { ok: false, fields: {}, message: { key: 'register.exists' }, offerRecovery: true };
     }

@@ -3,7 +3,7 @@
 // a CLI on the same embedded database (cli/host.ts), so both answer alike.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/env.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { DataDirInUseError } from '../db/dir-lock.ts';
 import { WrongMasterKeyError } from '../bootstrap.ts';
 import type { CliEnv, Command } from './commands.ts';
@@ -42,7 +42,7 @@ export function helpText(commands: Record<string, Command>, group?: string): str
 }
 
 function errorCode(err: unknown): string {
-  if (err instanceof UserError) return err.code;
+  if (err instanceof AppError) return err.code;
   if (err instanceof DataDirInUseError) return 'data_dir.in_use';
   if (err instanceof WrongMasterKeyError) return 'master_key.mismatch';
   if (err instanceof ConfigError) return 'config.invalid';

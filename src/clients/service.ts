@@ -1,7 +1,7 @@
 // Departmental apps (OIDC clients): registered by admins, stored in the database, secrets sealed.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { clientStore, type ClientRow } from './store.ts';
 import { requireDepartment } from '../departments/service.ts';
 import { endClientGrants } from '../logout/service.ts';
@@ -45,10 +45,10 @@ const isAuthMethod = (m: string): m is TokenEndpointAuthMethod => (TOKEN_ENDPOIN
  */
 function authMethodOf(input: NewClient): { method: TokenEndpointAuthMethod; secretBytes: number } {
   const method = input.tokenEndpointAuthMethod ?? (input.public ? 'none' : 'client_secret_basic');
-  if (!isAuthMethod(method)) throw new UserError('client.auth_method_invalid', 400, method);
-  if (input.public && method !== 'none') throw new UserError('client.invalid', 400, `--public authenticates with none, not ${method}`);
-  if (method === 'private_key_jwt' && !input.jwksUri) throw new UserError('client.jwks_uri_required');
-  if (method !== 'private_key_jwt' && input.jwksUri) throw new UserError('client.jwks_uri_unused', 400, method);
+  if (!isAuthMethod(method)) throw new AppError('client.auth_method_invalid', 'invalid_input', method);
+  if (input.public && method !== 'none') throw new AppError('client.invalid', 'invalid_input', `--public authenticates with none, not ${method}`);
+  if (method === 'private_key_jwt' && !input.jwksUri) throw new AppError('client.jwks_uri_required');
+  if (method !== 'private_key_jwt' && input.jwksUri) throw new AppError('client.jwks_uri_unused', 'invalid_input', method);
   const secretBytes = method === 'client_secret_jwt' ? 64 : method.startsWith('client_secret_') ? 32 : 0;
   return { method, secretBytes };
 }
@@ -64,25 +64,25 @@ function checkUri(uri: string, production: boolean, code = 'client.redirect_uri_
   try {
     u = new URL(uri);
   } catch {
-    throw new UserError(code, 400, uri);
+    throw new AppError(code, 'invalid_input', uri);
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
   if (u.hash || !['https:', 'http:'].includes(u.protocol) || (production && u.protocol === 'http:' && !loopback)) {
-    throw new UserError(code, 400, uri);
+    throw new AppError(code, 'invalid_input', uri);
   }
   return uri;
 }
 
 export async function addClient(ctx: AppContext, input: NewClient, actor: string, rules: ClientRules) {
   const name = input.name?.normalize('NFKC').trim();
-  if (!name || name.length > 128) throw new UserError('name.invalid');
+  if (!name || name.length > 128) throw new AppError('name.invalid');
   const grantTypes = input.grantTypes?.length ? [...new Set(input.grantTypes)] : ['authorization_code', 'refresh_token'];
-  for (const g of grantTypes) if (!rules.grantTypes.includes(g)) throw new UserError('client.invalid', 400, `grant_type ${g}`);
+  for (const g of grantTypes) if (!rules.grantTypes.includes(g)) throw new AppError('client.invalid', 'invalid_input', `grant_type ${g}`);
   const usesCode = grantTypes.includes('authorization_code');
-  if (usesCode && !input.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, '--redirect-uri');
+  if (usesCode && !input.redirectUris.length) throw new AppError('client.redirect_uri_invalid', 'invalid_input', '--redirect-uri');
   const { method, secretBytes } = authMethodOf(input);
   const isPublic = method === 'none';
-  if (isPublic && grantTypes.includes('client_credentials')) throw new UserError('client.invalid', 400, 'a public client cannot use client_credentials');
+  if (isPublic && grantTypes.includes('client_credentials')) throw new AppError('client.invalid', 'invalid_input', 'a public client cannot use client_credentials');
   const production = ctx.config.production;
   if (input.department) await requireDepartment(ctx, input.department);
 
@@ -99,14 +99,14 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
     id_token_signed_response_alg: input.idTokenAlg ?? 'ES256',
   };
   if (input.jwksUri) metadata.jwks_uri = checkUri(input.jwksUri, production, 'client.jwks_uri_invalid');
-  if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new UserError('client.invalid', 400, `id token alg ${input.idTokenAlg}`);
+  if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new AppError('client.invalid', 'invalid_input', `id token alg ${input.idTokenAlg}`);
   if (input.scope) metadata.scope = input.scope;
   if (input.minAcr) {
-    if (!isAcr(input.minAcr)) throw new UserError('client.min_acr_invalid', 400, input.minAcr);
+    if (!isAcr(input.minAcr)) throw new AppError('client.min_acr_invalid', 'invalid_input', input.minAcr);
     metadata.yitong_min_acr = input.minAcr;
   }
   if (input.minRealNameLevel !== undefined && input.minRealNameLevel !== null) {
-    if (!Number.isInteger(input.minRealNameLevel) || input.minRealNameLevel < 1 || input.minRealNameLevel > 4) throw new UserError('client.min_real_name_level_invalid', 400, String(input.minRealNameLevel));
+    if (!Number.isInteger(input.minRealNameLevel) || input.minRealNameLevel < 1 || input.minRealNameLevel > 4) throw new AppError('client.min_real_name_level_invalid', 'invalid_input', String(input.minRealNameLevel));
     metadata.yitong_min_real_name_level = input.minRealNameLevel;
   }
   if (input.backchannelLogoutUri) {
@@ -117,7 +117,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
     await rules.validate({ ...metadata, ...(secret ? { client_secret: secret } : {}) });
   } catch (err) {
     const e = err as { error_description?: string; message?: string };
-    throw new UserError('client.invalid', 400, e.error_description ?? e.message);
+    throw new AppError('client.invalid', 'invalid_input', e.error_description ?? e.message);
   }
   const firstParty = Boolean(input.department) && !input.consent;
   await ctx.db.transaction().execute(async (trx) => {
@@ -140,7 +140,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
 /** Disabling an app ends its users' sessions there at once (grants revoked, the app told). */
 export async function setClientStatus(ctx: AppContext, clientId: string, status: 'active' | 'disabled', actor: string) {
   return ctx.db.transaction().execute(async (trx) => {
-    if (!(await clientStore.setStatus(trx, clientId, status))) throw new UserError('client.unknown', 404, clientId);
+    if (!(await clientStore.setStatus(trx, clientId, status))) throw new AppError('client.unknown', 'not_found', clientId);
     const ended = status === 'disabled' ? await endClientGrants(ctx, trx, clientId, 'client.disable', actor) : null;
     await ctx.audit.append({ event: status === 'active' ? 'client.enable' : 'client.disable', outcome: 'success', actor, clientId }, trx);
     cache.delete(clientId);
@@ -179,20 +179,20 @@ export async function updateClient(ctx: AppContext, clientId: string, patch: Cli
   const production = ctx.config.production;
   const updated = await ctx.db.transaction().execute(async (trx) => {
     const row = await clientStore.byIdForUpdate(trx, clientId);
-    if (!row) throw new UserError('client.unknown', 404, clientId);
-    if (clientVersion(row) !== version) throw new UserError('admin.version_conflict', 409);
+    if (!row) throw new AppError('client.unknown', 'not_found', clientId);
+    if (clientVersion(row) !== version) throw new AppError('admin.version_conflict', 'conflict');
     const metadata: Record<string, unknown> = { ...row.metadata };
     const changed: string[] = [];
     let name = row.name;
     if (patch.name !== undefined) {
       name = patch.name.normalize('NFKC').trim();
-      if (!name || name.length > 128) throw new UserError('name.invalid');
+      if (!name || name.length > 128) throw new AppError('name.invalid');
       metadata.client_name = name;
       changed.push('name');
     }
     if (patch.redirectUris !== undefined) {
       const usesCode = ((metadata.grant_types ?? []) as string[]).includes('authorization_code');
-      if (usesCode && !patch.redirectUris.length) throw new UserError('client.redirect_uri_invalid', 400, 'redirect_uris');
+      if (usesCode && !patch.redirectUris.length) throw new AppError('client.redirect_uri_invalid', 'invalid_input', 'redirect_uris');
       metadata.redirect_uris = patch.redirectUris.map((u) => checkUri(u, production));
       changed.push('redirect_uris');
     }
@@ -214,7 +214,7 @@ export async function updateClient(ctx: AppContext, clientId: string, patch: Cli
       await rules.validate({ ...metadata, ...(row.secret_enc ? { client_secret: ctx.keyring.open(row.secret_enc, SECRET_AAD) } : {}) });
     } catch (err) {
       const e = err as { error_description?: string; message?: string };
-      throw new UserError('client.invalid', 400, e.error_description ?? e.message);
+      throw new AppError('client.invalid', 'invalid_input', e.error_description ?? e.message);
     }
     await clientStore.updateMetadata(trx, clientId, name, JSON.stringify(metadata));
     await ctx.audit.append({ event: 'client.update', outcome: 'success', actor, clientId, detail: { changed } }, trx);
@@ -228,10 +228,10 @@ export async function updateClient(ctx: AppContext, clientId: string, patch: Cli
 export async function rotateClientSecret(ctx: AppContext, clientId: string, version: string | undefined, actor: string): Promise<{ row: ClientRow; secret: string }> {
   const out = await ctx.db.transaction().execute(async (trx) => {
     const row = await clientStore.byIdForUpdate(trx, clientId);
-    if (!row) throw new UserError('client.unknown', 404, clientId);
-    if (version !== undefined && clientVersion(row) !== version) throw new UserError('admin.version_conflict', 409);
+    if (!row) throw new AppError('client.unknown', 'not_found', clientId);
+    if (version !== undefined && clientVersion(row) !== version) throw new AppError('admin.version_conflict', 'conflict');
     const method = String(row.metadata.token_endpoint_auth_method ?? 'client_secret_basic');
-    if (!row.secret_enc || !method.startsWith('client_secret_')) throw new UserError('client.invalid', 400, `${method} uses no shared secret`);
+    if (!row.secret_enc || !method.startsWith('client_secret_')) throw new AppError('client.invalid', 'invalid_input', `${method} uses no shared secret`);
     const secret = crypto.randomBytes(method === 'client_secret_jwt' ? 64 : 32).toString('base64url');
     await clientStore.setSecret(trx, clientId, ctx.keyring.seal(secret, SECRET_AAD));
     await ctx.audit.append({ event: 'client.secret.rotate', outcome: 'success', actor, clientId }, trx);

@@ -14,7 +14,7 @@ import { pageSettings, renderPage } from './views.ts';
 import { homeRouter, notFound } from './pages.ts';
 import { localeOf } from './locale.ts';
 import { tr } from '../i18n/ui.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { interactionRouter } from '../interactions/routes.ts';
 import type { LoginThrottle } from '../interactions/throttle.ts';
@@ -74,7 +74,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
       await next();
     } catch (err) {
       const e = err as { status?: number; code?: string; type?: string; message?: string; stack?: string; error?: string };
-      if (err instanceof UserError) return errorPage(ctx, err.status, err.code);
+      if (err instanceof AppError) return errorPage(ctx, err.status, err.code);
       // The adapter already turned an outage inside oidc-provider calls into temporarily_unavailable.
       if (isDatabaseUnavailable(err) || e.error === 'temporarily_unavailable') {
         logger.warn({ err: e.message, path: ctx.path }, 'database unavailable');

@@ -3,7 +3,7 @@
 // body's coding. A malformed value is the client's mistake (4xx), never a 500 deeper down.
 import net from 'node:net';
 import type { Middleware } from 'koa';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 
 // RFC 3986 host: a registered name or a bracketed IPv6 literal, with an optional port. No userinfo.
 const REG_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._~-]{0,252})$/;
@@ -45,7 +45,7 @@ export function requestEdge(proxyHops: number): Middleware {
   return async (ctx, next) => {
     if (!METHODS.has(ctx.method)) {
       ctx.set('allow', 'GET, HEAD, POST, OPTIONS');
-      throw new UserError('request.method_not_allowed', 405);
+      throw new AppError('request.method_not_allowed', 'method_not_allowed');
     }
     // Compressed bodies are not accepted: oidc-provider would read them as garbage and the form
     // parser fails on a bad stream; unknown codings cannot be read at all (RFC 7694: 415).
@@ -53,21 +53,21 @@ export function requestEdge(proxyHops: number): Middleware {
     const hasBody = ctx.get('transfer-encoding') !== '' || (ctx.request.length ?? 0) > 0;
     if (coding && coding !== 'identity' && hasBody) {
       ctx.set('accept-encoding', 'identity');
-      throw new UserError('request.unsupported_encoding', 415);
+      throw new AppError('request.unsupported_encoding', 'unsupported');
     }
 
     // Koa takes the first value of X-Forwarded-Host (when trusted) or Host; every absolute URL
     // (discovery, redirects) is built from it. An absent Host (HTTP/1.0) is left to the defaults.
     const host = (proxyHops > 0 && ctx.get('x-forwarded-host')) || ctx.get('host');
-    if (host && !isValidHost(first(host))) throw new UserError('request.bad_host', 400);
+    if (host && !isValidHost(first(host))) throw new AppError('request.bad_host', 'invalid_input');
 
     if (proxyHops > 0) {
       const proto = ctx.get('x-forwarded-proto');
-      if (proto && !['http', 'https'].includes(first(proto).toLowerCase())) throw new UserError('request.bad_forwarded', 400);
+      if (proto && !['http', 'https'].includes(first(proto).toLowerCase())) throw new AppError('request.bad_forwarded', 'invalid_input');
       // koa's maxIpsCount = proxyHops: ctx.ip is the entry the outermost trusted proxy appended
       // (or the socket's address when there is no header). Anything else is not an address.
       const ip = parseForwardedAddress(ctx.ip);
-      if (!ip) throw new UserError('request.bad_forwarded', 400);
+      if (!ip) throw new AppError('request.bad_forwarded', 'invalid_input');
       ctx.request.ip = ip;
     }
     await next();

@@ -118,16 +118,3 @@ export function pickLocale(query: string | undefined, cookie: string | undefined
   if (acceptLanguage && /^en\b/i.test(acceptLanguage.trim()) && !/zh/i.test(acceptLanguage)) return 'en';
   return 'zh-CN';
 }
-
-/** A domain error with a message key; pages and the CLI render it in both languages. */
-export class UserError extends Error {
-  code: string;
-  status: number;
-  detail?: string;
-  constructor(code: string, status = 400, detail?: string) {
-    super(detail ? `${bilingual(code)} (${detail})` : bilingual(code));
-    this.code = code;
-    this.status = status;
-    this.detail = detail;
-  }
-}

@@ -2,7 +2,7 @@
 // and work through the review queue. Progress goes to stderr; --json prints one object on stdout.
 import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { listConflicts, resolveConflict } from './conflicts.ts';
 import { buildReport, writeReportFile, type ImportReport } from './job/report.ts';
 import { createProgress, silentProgress } from './job/progress.ts';
@@ -69,7 +69,7 @@ export const legacyCommands: Record<string, Command> = {
       const department = one(v, 'department')!;
       const profileFile = env.path(one(v, 'profile')!);
       const loaded = await loadProfile(profileFile);
-      if (!loaded.ok) throw new UserError('import.profile_invalid', 400, `\n${formatProfileIssues(loaded.issues, profileFile)}`);
+      if (!loaded.ok) throw new AppError('import.profile_invalid', 'invalid_input', `\n${formatProfileIssues(loaded.issues, profileFile)}`);
       const report = await runImport(
         env,
         { kind: 'start', department, profile: loaded.profile, file: positionals[0] === undefined ? undefined : env.path(positionals[0]), dryRun: Boolean(v['dry-run']), reportFile: optionalPath(env, one(v, 'report', false)), actor: env.actor },
@@ -88,11 +88,11 @@ export const legacyCommands: Record<string, Command> = {
     async run(env, v, positionals) {
       const id = positionals[0];
       if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resume JOB_ID');
-      if (!UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
+      if (!UUID.test(id)) throw new AppError('import.job_unknown', 'not_found', id);
       const progress = progressFor(env, v);
       // the job's batch size sets the worker's memory; the database is closed again before it starts
       const job = await withApp(env, (app) => jobStore.byId(app.db, id));
-      if (!job) throw new UserError('import.job_unknown', 404, id);
+      if (!job) throw new AppError('import.job_unknown', 'not_found', id);
       const batchSize = (job.profile as { batch_size?: number }).batch_size ?? 1000;
       const report = await runImport(env, { kind: 'resume', jobId: id, reportFile: optionalPath(env, one(v, 'report', false)), actor: env.actor }, progress, batchSize);
       return { json: report as unknown as Record<string, unknown>, text: summary(report) };
@@ -132,10 +132,10 @@ export const legacyCommands: Record<string, Command> = {
     options: { report: { type: 'string' } },
     async run(env, v, positionals) {
       const id = positionals[0];
-      if (!id || !UUID.test(id)) throw new UserError('import.job_unknown', 404, id);
+      if (!id || !UUID.test(id)) throw new AppError('import.job_unknown', 'not_found', id);
       return withApp(env, async (app) => {
         const job = await jobStore.byId(app.db, id);
-        if (!job) throw new UserError('import.job_unknown', 404, id);
+        if (!job) throw new AppError('import.job_unknown', 'not_found', id);
         // A dry run's rows were rolled back: its stored report is all there is.
         const report = job.status === 'dry_run' && job.report ? (job.report as unknown as ImportReport) : await buildReport(app.db, job, null);
         const file = optionalPath(env, one(v, 'report', false));
@@ -153,7 +153,7 @@ export const legacyCommands: Record<string, Command> = {
     run: (env, v) =>
       withApp(env, async (app) => {
         const jobId = one(v, 'job', false);
-        if (jobId && !UUID.test(jobId)) throw new UserError('import.job_unknown', 404, jobId);
+        if (jobId && !UUID.test(jobId)) throw new AppError('import.job_unknown', 'not_found', jobId);
         const conflicts = await listConflicts(
           app,
           { jobId, all: Boolean(v.all), limit: positiveInt(one(v, 'limit', false), 'limit', 100) },
@@ -178,7 +178,7 @@ export const legacyCommands: Record<string, Command> = {
     async run(env, v, positionals) {
       const id = positionals[0];
       if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resolve CONFLICT_ID --merge|--keep-apart');
-      if (Boolean(v.merge) === Boolean(v['keep-apart'])) throw new UserError('import.decision_required');
+      if (Boolean(v.merge) === Boolean(v['keep-apart'])) throw new AppError('import.decision_required');
       return withApp(env, async (app) => {
         const r = await resolveConflict(app, id, v.merge ? 'merge' : 'keep_apart', env.actor);
         return { json: r as unknown as Record<string, unknown>, text: `${r.conflict_id}: ${r.status} (${r.department}/${r.legacy_uid} -> sub ${r.sub})` };

@@ -8,7 +8,7 @@ import { draftPerson, insertPersons } from '../accounts/service.ts';
 import { personStore } from '../accounts/store.ts';
 import { bulkTx } from '../db/bulk.ts';
 import { orgStore } from '../orgs/store.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import type { ConflictRecord } from './job/plan.ts';
 import { conflictEntry, type ConflictEntry } from './job/report.ts';
@@ -66,13 +66,13 @@ export interface Resolution {
 }
 
 export async function resolveConflict(app: AppContext, conflictId: string, decision: Decision, actor: string): Promise<Resolution> {
-  if (!/^[0-9a-f-]{36}$/i.test(conflictId)) throw new UserError('import.conflict_unknown', 404, conflictId);
+  if (!/^[0-9a-f-]{36}$/i.test(conflictId)) throw new AppError('import.conflict_unknown', 'not_found', conflictId);
   const { keyring } = app;
   return app.db.transaction().execute(async (trx) => {
     const c = await conflictStore.byId(trx, conflictId, { forUpdate: true });
-    if (!c) throw new UserError('import.conflict_unknown', 404, conflictId);
-    if (c.status !== 'pending') throw new UserError('import.conflict_decided', 409, c.status);
-    if (await legacyAccountStore.exists(trx, c.department_code, c.legacy_uid)) throw new UserError('import.account_exists', 409, `${c.department_code}/${c.legacy_uid}`);
+    if (!c) throw new AppError('import.conflict_unknown', 'not_found', conflictId);
+    if (c.status !== 'pending') throw new AppError('import.conflict_decided', 'conflict', c.status);
+    if (await legacyAccountStore.exists(trx, c.department_code, c.legacy_uid)) throw new AppError('import.account_exists', 'conflict', `${c.department_code}/${c.legacy_uid}`);
     const { row } = openConflictRow<ConflictRecord>(keyring, c.id, c.row_enc);
     // sealed as the person's own fields; the ID number stays with the person on record
     const contact = sealPersonFields(keyring, { idType: row.idType, idNumber: null, phone: row.phone, email: row.email });
@@ -81,7 +81,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
     let sub: string;
     if (decision === 'merge') {
       const person = await personStore.byId(trx, c.person_id);
-      if (!person) throw new UserError('import.conflict_unknown', 404, conflictId);
+      if (!person) throw new AppError('import.conflict_unknown', 'not_found', conflictId);
       personId = person.id;
       sub = person.sub;
       // Contact data fills empty fields only, as in the import.

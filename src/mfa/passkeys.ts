@@ -7,6 +7,7 @@
 // amr (RFC 8176): a device-bound credential is `hwk`, a synced one (backed up, multi-device) `swk`.
 // Only an assertion with user verification (PIN, fingerprint, face) reaches `phr`.
 import crypto from 'node:crypto';
+import { isUniqueViolation } from '../db/errors.ts';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -102,8 +103,7 @@ export async function registerPasskey(app: AppContext, person: Person, binding: 
     const stored = (await passkeyStore.byCredentialId(app.db, row.credential_id))!;
     return { ok: true, passkey: stored, userVerified: info.userVerified };
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === '23505') return { ok: false, reason: 'duplicate' };
+    if (isUniqueViolation(err)) return { ok: false, reason: 'duplicate' };
     logger.debug({ err: (err as Error).message }, 'passkey registration refused');
     return { ok: false, reason: 'invalid' };
   }

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.ts';
 import { findPersonByIdentifier } from '../accounts/service.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
 import { levelStore, passkeyStore, recoveryStore, totpStore } from './store.ts';
 
@@ -20,10 +20,10 @@ export interface MfaReset {
 
 export async function resetMfa(app: AppContext, idNumber: string, actor: string, reason?: string): Promise<MfaReset> {
   const id = parseIdNumber(idNumber);
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const maskedId = maskIdNumber(id.value);
   const person = await findPersonByIdentifier(app, id.value);
-  if (!person) throw new UserError('person.unknown', 404, maskedId);
+  if (!person) throw new AppError('person.unknown', 'not_found', maskedId);
   return app.db.transaction().execute(async (trx) => {
     const totp = await totpStore.remove(trx, person.id);
     const passkeys = await passkeyStore.removeAll(trx, person.id);

@@ -6,7 +6,7 @@ import { generateSecret, generateURI, verify, type VerifyResult as TotpVerifyRes
 import type { AppContext } from '../context.ts';
 import type { Person } from '../accounts/person.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { totpStore } from './store.ts';
 
 export const TOTP_AAD = 'mfa_totp.secret';
@@ -52,7 +52,7 @@ export async function pendingEnrolment(app: AppContext, person: Person): Promise
 /** Starts (or restarts) an enrolment with a fresh secret; refused while an authenticator is active. */
 export async function startEnrolment(app: AppContext, person: Person): Promise<Enrolment> {
   const secret = generateSecret({ length: 20 });
-  if (!(await totpStore.putPending(app.db, person.id, app.keyring.seal(secret, TOTP_AAD)))) throw new UserError('mfa.totp.active', 409);
+  if (!(await totpStore.putPending(app.db, person.id, app.keyring.seal(secret, TOTP_AAD)))) throw new AppError('mfa.totp.active', 'conflict');
   return enrolmentOf(app, person, secret);
 }
 

@@ -13,7 +13,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 
 /** oidc-provider's routes that accept the POST binding (set in its configuration from here). */
 export const POST_BINDING_ROUTES = { authorization: '/auth', end_session: '/session/end' } as const;
@@ -25,7 +25,7 @@ const form = bodyParser({ enableTypes: ['form'], formLimit: FORM_LIMIT, encoding
 
 function redirectAsGet(ctx: Context) {
   if (ctx.request.length && !ctx.request.is('application/x-www-form-urlencoded')) {
-    throw new UserError('request.malformed', 415, 'expected application/x-www-form-urlencoded');
+    throw new AppError('request.malformed', 'unsupported', 'expected application/x-www-form-urlencoded');
   }
   // Query and body together, duplicates and order kept: oidc-provider judges them as it would a GET
   // (a parameter given twice is its invalid_request, not our silent choice).

@@ -5,7 +5,7 @@
 // (sweep.ts) ends the contexts afterwards.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { personStore } from '../accounts/store.ts';
 import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
@@ -39,21 +39,21 @@ interface Grantor {
 function untilOrThrow(raw: string | null | undefined, now: Date): Date {
   if (raw === undefined || raw === null || raw.trim() === '') return defaultUntil(now);
   const until = endOfDayCst(raw);
-  if (!until) throw new UserError('org.until_invalid');
-  if (until.getTime() <= now.getTime()) throw new UserError('org.until_past');
-  if (until.getTime() - now.getTime() > MAX_VALIDITY_DAYS * DAY_MS) throw new UserError('org.until_too_far');
+  if (!until) throw new AppError('org.until_invalid');
+  if (until.getTime() <= now.getTime()) throw new AppError('org.until_past');
+  if (until.getTime() - now.getTime() > MAX_VALIDITY_DAYS * DAY_MS) throw new AppError('org.until_too_far');
   return until;
 }
 
 /** Self-service names the agent by ID number and name: an unknown number and a wrong name give one answer. */
 async function agentByIdNumberAndName(app: AppContext, idNumber: string, rawName: string): Promise<Person> {
   const name = rawName.normalize('NFKC').trim();
-  if (!name) throw new UserError('org.agent_name_missing');
+  if (!name) throw new AppError('org.agent_name_missing');
   const found = await personByIdNumber(app, idNumber).catch((err: unknown) => {
-    if (err instanceof UserError && err.code === 'org.person_unknown') return null;
+    if (err instanceof AppError && err.code === 'org.person_unknown') return null;
     throw err;
   });
-  if (!found || found.name !== name) throw new UserError('org.agent_not_found', 404);
+  if (!found || found.name !== name) throw new AppError('org.agent_not_found', 'not_found');
   return found;
 }
 
@@ -72,7 +72,7 @@ export function grantFormErrors(input: { agentIdNumber: string; agentName: strin
   try {
     untilOrThrow(input.until, now);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    if (!(err instanceof AppError)) throw err;
     errors.until = err.code;
   }
   return errors;
@@ -90,20 +90,20 @@ export async function grantAuthorization(
 ): Promise<{ authorization: Authorization; org: Org; agent: Person; updated: boolean }> {
   const uscc = usccOrThrow(input.uscc);
   const role = input.role?.trim() || 'agent';
-  if (!isGrantableRole(role)) throw new UserError('org.role_invalid');
+  if (!isGrantableRole(role)) throw new AppError('org.role_invalid');
   const until = untilOrThrow(input.until, now);
   const agent =
     input.agentName !== undefined && input.agentName !== null
       ? await agentByIdNumberAndName(app, input.agentIdNumber, input.agentName)
       : await personByIdNumber(app, input.agentIdNumber);
-  if (agent.status !== 'active') throw new UserError('org.person_inactive');
+  if (agent.status !== 'active') throw new AppError('org.person_inactive');
 
   const outcome = await app.db.transaction().execute(async (trx) => {
     const orgRow = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!orgRow) throw unknownOrg();
     if (grantor.legalRep && orgRow.legal_rep_person_id !== grantor.legalRep.id) return { kind: 'denied', denied: orgRow } as const;
-    if (orgRow.status !== 'active') throw new UserError('org.inactive', 409);
-    if (orgRow.legal_rep_person_id === agent.id) throw new UserError('org.agent_is_legal_rep', 409);
+    if (orgRow.status !== 'active') throw new AppError('org.inactive', 'conflict');
+    if (orgRow.legal_rep_person_id === agent.id) throw new AppError('org.agent_is_legal_rep', 'conflict');
     const live = await authorizationStore.live(trx, orgRow.id, agent.id, { forUpdate: true });
     let row: AuthorizationRow;
     if (live) {
@@ -173,15 +173,15 @@ export async function answerAuthorization(
   meta: { ip?: string | null } = {},
   now = new Date(),
 ): Promise<{ authorization: Authorization; org: Org }> {
-  if (!isUuid(authorizationId)) throw new UserError('org.authorization_unknown', 404);
+  if (!isUuid(authorizationId)) throw new AppError('org.authorization_unknown', 'not_found');
   return app.db.transaction().execute(async (trx) => {
     const row = await authorizationStore.byId(trx, authorizationId, { forUpdate: true });
-    if (!row || row.person_id !== person.id) throw new UserError('org.authorization_unknown', 404);
-    if (row.status !== 'pending') throw new UserError('org.authorization_not_pending', 409);
+    if (!row || row.person_id !== person.id) throw new AppError('org.authorization_unknown', 'not_found');
+    if (row.status !== 'pending') throw new AppError('org.authorization_not_pending', 'conflict');
     const orgRow = (await orgStore.byId(trx, row.org_id))!;
     if (answer === 'accept') {
-      if (row.valid_until.getTime() <= now.getTime()) throw new UserError('org.authorization_expired', 409);
-      if (orgRow.status !== 'active') throw new UserError('org.inactive', 409);
+      if (row.valid_until.getTime() <= now.getTime()) throw new AppError('org.authorization_expired', 'conflict');
+      if (orgRow.status !== 'active') throw new AppError('org.inactive', 'conflict');
     }
     const updated = (await authorizationStore.update(
       trx,
@@ -215,12 +215,12 @@ export async function relinquishAuthorization(
   meta: { ip?: string | null } = {},
   now = new Date(),
 ): Promise<{ authorization: Authorization; org: Org; ended: EndResult }> {
-  if (!isUuid(authorizationId)) throw new UserError('org.authorization_unknown', 404);
+  if (!isUuid(authorizationId)) throw new AppError('org.authorization_unknown', 'not_found');
   const outcome = await app.db.transaction().execute(async (trx) => {
     const row = await authorizationStore.byId(trx, authorizationId, { forUpdate: true });
-    if (!row) throw new UserError('org.authorization_unknown', 404);
+    if (!row) throw new AppError('org.authorization_unknown', 'not_found');
     if (row.person_id !== person.id) return { kind: 'denied', orgId: row.org_id } as const;
-    if (row.status !== 'active') throw new UserError('org.authorization_not_active', 409);
+    if (row.status !== 'active') throw new AppError('org.authorization_not_active', 'conflict');
     const orgRow = (await orgStore.byId(trx, row.org_id))!;
     const updated = (await authorizationStore.update(trx, row.id, { status: 'relinquished', ended_at: now }))!;
     await app.audit.append(
@@ -245,7 +245,7 @@ export async function relinquishAuthorization(
       ip: meta.ip ?? null,
       detail: { org_id: outcome.orgId, authorization_id: authorizationId, reason: 'not_the_agent' },
     });
-    throw new UserError('org.authorization_unknown', 404);
+    throw new AppError('org.authorization_unknown', 'not_found');
   }
   return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended: outcome.ended };
 }
@@ -279,7 +279,7 @@ export async function revokeAuthorization(
       const row = await authorizationStore.byId(trx, sel.authorizationId, { forUpdate: true });
       live = row && row.org_id === orgRow.id && (row.status === 'pending' || row.status === 'active') ? row : undefined;
     }
-    if (!live) throw new UserError('org.authorization_unknown', 404);
+    if (!live) throw new AppError('org.authorization_unknown', 'not_found');
     const row = (await authorizationStore.update(trx, live.id, { status: 'revoked', revoked_at: now, revoked_by: revoker.actor, ended_at: now }))!;
     const person = agent ?? (await personStore.byId(trx, live.person_id));
     await app.audit.append(

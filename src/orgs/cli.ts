@@ -5,7 +5,7 @@
 // sends back-channel logout from this process, with the signing keys in the database.
 import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, one } from '../cli/io.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { addOrg, setLegalRep, setOrgStatus } from './org-lifecycle.ts';
 import { grantAuthorization, revokeAuthorization } from './authorizations.ts';
@@ -116,7 +116,7 @@ export const orgsCommands: Record<string, Command> = {
         const orgCode = one(v, 'org-code', false);
         if (!uscc && orgCode) {
           const found = await findOrgsByOrgCode(app, orgCode);
-          if (found.length !== 1) throw new UserError('org.unknown', 404, found.length ? `${found.length} orgs share this code: ${found.map((o) => o.uscc).join(', ')}` : orgCode);
+          if (found.length !== 1) throw new AppError('org.unknown', 'not_found', found.length ? `${found.length} orgs share this code: ${found.map((o) => o.uscc).join(', ')}` : orgCode);
           uscc = found[0].uscc;
         }
         if (!uscc) throw new CliUsageError('缺少参数 / missing option --uscc (or --org-code)');

@@ -1,7 +1,7 @@
 // Finding the orgs and persons that org commands and pages name: by USCC, by the pre-2015
 // organisation code, by ID number. Shared by the lifecycle, authorisation and view services.
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { parseUscc } from '../identity/uscc.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
 import { maskIdNumber } from '../identity/mask.ts';
@@ -15,7 +15,7 @@ import { toOrg, type Org } from './org.ts';
  * not its legal representative. The self-service pages show it as the page's answer, not as an
  * error of the form that was posted.
  */
-export class OrgUnavailableError extends UserError {}
+export class OrgUnavailableError extends AppError {}
 
 export function usccOrThrow(raw: string | null | undefined): string {
   const r = parseUscc(raw);
@@ -23,15 +23,15 @@ export function usccOrThrow(raw: string | null | undefined): string {
   return r.value;
 }
 
-export const unknownOrg = () => new OrgUnavailableError('org.unknown', 404);
-export const notLegalRep = () => new OrgUnavailableError('org.not_legal_rep', 403);
+export const unknownOrg = () => new OrgUnavailableError('org.unknown', 'not_found');
+export const notLegalRep = () => new OrgUnavailableError('org.not_legal_rep', 'forbidden');
 
 /** The person with this ID number, or a `org.person_unknown` error. */
 export async function personByIdNumber(app: AppContext, raw: string | null | undefined): Promise<Person> {
   const id = parseIdNumber(raw ?? '');
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
-  if (!row) throw new UserError('org.person_unknown', 404, maskIdNumber(id.value));
+  if (!row) throw new AppError('org.person_unknown', 'not_found', maskIdNumber(id.value));
   return openPerson(app.keyring, row);
 }
 

@@ -4,7 +4,7 @@
 // the change is committed, so no caller can forget it.
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { parseUscc } from '../identity/uscc.ts';
 import { personStore } from '../accounts/store.ts';
 import { newSub } from '../accounts/service.ts';
@@ -12,6 +12,7 @@ import { orgStore } from './store.ts';
 import { isOrgType, ORG_STATUSES, orgTypeFromUscc, toOrg, type Org, type OrgStatus } from './org.ts';
 import { maskedId, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endLegalRepContexts, endOrgContexts, NOTHING_ENDED, type EndResult } from './contexts.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 
 interface NewOrg {
   uscc: string;
@@ -22,14 +23,14 @@ interface NewOrg {
 
 export async function addOrg(app: AppContext, input: NewOrg, actor: string): Promise<Org> {
   const parsed = parseUscc(input.uscc);
-  if (!parsed.ok) throw new UserError(parsed.error);
+  if (!parsed.ok) throw new AppError(parsed.error);
   const name = input.name?.normalize('NFKC').trim();
-  if (!name || [...name].length > 128) throw new UserError('org.name_invalid');
+  if (!name || [...name].length > 128) throw new AppError('org.name_invalid');
   const type = input.type ? input.type.trim() : orgTypeFromUscc(parsed.value);
-  if (!isOrgType(type)) throw new UserError('org.type_invalid');
+  if (!isOrgType(type)) throw new AppError('org.type_invalid');
   const rep = await personByIdNumber(app, input.legalRepIdNumber);
-  if (rep.status !== 'active') throw new UserError('org.person_inactive');
-  if (await orgStore.byUscc(app.db, parsed.value)) throw new UserError('org.exists', 409, parsed.value);
+  if (rep.status !== 'active') throw new AppError('org.person_inactive');
+  if (await orgStore.byUscc(app.db, parsed.value)) throw new AppError('org.exists', 'conflict', parsed.value);
 
   const row = await app.db.transaction().execute(async (trx) => {
     const inserted = await orgStore
@@ -42,8 +43,8 @@ export async function addOrg(app: AppContext, input: NewOrg, actor: string): Pro
         type,
         legal_rep_person_id: rep.id,
       })
-      .catch((err: { code?: string }) => {
-        if (err.code === '23505') throw new UserError('org.exists', 409, parsed.value);
+      .catch((err: unknown) => {
+        if (isUniqueViolation(err)) throw new AppError('org.exists', 'conflict', parsed.value);
         throw err;
       });
     await app.audit.append(
@@ -67,11 +68,11 @@ export async function setLegalRep(
 ): Promise<{ org: Org; previousPersonId: string; ended: EndResult }> {
   const uscc = usccOrThrow(usccRaw);
   const rep = await personByIdNumber(app, idNumber);
-  if (rep.status !== 'active') throw new UserError('org.person_inactive');
+  if (rep.status !== 'active') throw new AppError('org.person_inactive');
   return app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw unknownOrg();
-    if (row.legal_rep_person_id === rep.id) throw new UserError('org.legal_rep_unchanged', 409);
+    if (row.legal_rep_person_id === rep.id) throw new AppError('org.legal_rep_unchanged', 'conflict');
     const previous = await personStore.byId(trx, row.legal_rep_person_id);
     await orgStore.update(trx, row.id, { legal_rep_person_id: rep.id });
     await app.audit.append(
@@ -91,7 +92,7 @@ export async function setOrgStatus(
   actor: string,
 ): Promise<{ org: Org; changed: boolean; ended: EndResult }> {
   const uscc = usccOrThrow(usccRaw);
-  if (!(ORG_STATUSES as readonly string[]).includes(status)) throw new UserError('org.status_invalid');
+  if (!(ORG_STATUSES as readonly string[]).includes(status)) throw new AppError('org.status_invalid');
   return app.db.transaction().execute(async (trx) => {
     const row = await orgStore.byUscc(trx, uscc, { forUpdate: true });
     if (!row) throw unknownOrg();

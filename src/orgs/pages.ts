@@ -18,7 +18,8 @@ import type { AppContext } from '../context.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr, trf } from '../i18n/ui.ts';
-import { UserError, type Locale } from '../i18n/messages.ts';
+import { type Locale } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { csrfToken, csrfValid } from '../interactions/csrf.ts';
 import { maskName } from '../identity/mask.ts';
 import type { InteractionDetails } from '../feature.ts';
@@ -298,7 +299,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     try {
       await relinquishAuthorization(app, s.person, ctx.params.id, { ip: ctx.ip });
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       ctx.status = err.status;
       return renderHome(ctx, s, { error: err.code });
     }
@@ -314,7 +315,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     try {
       await answerAuthorization(app, s.person, ctx.params.id, answer, { ip: ctx.ip });
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       ctx.status = err.status;
       return renderHome(ctx, s, { error: err.code });
     }
@@ -326,7 +327,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     try {
       await renderAgents(ctx, s, uscc, extra);
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       errorPage(ctx, s, err.status, err.code);
     }
   };
@@ -356,7 +357,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
       );
     } catch (err) {
       if (err instanceof OrgUnavailableError) return errorPage(ctx, s, err.status, err.code);
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       ctx.status = err.status;
       const at = grantErrorField(err.code);
       return agentsPage(ctx, s, uscc, { grant: at ? { values, fieldErrors: { [at]: err.code } } : { values, formError: err.code } });
@@ -374,7 +375,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
     try {
       found = await orgAgents(app, s.person, ctx.params.uscc);
     } catch (err) {
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       return errorPage(ctx, s, err.status, err.code);
     }
     const { org, agents } = found;
@@ -408,7 +409,7 @@ function selfServiceRoutes(app: AppContext, getProvider: () => Provider, router:
       await revokeAuthorization(app, { uscc, authorizationId: ctx.params.id }, { actor: s.person.sub, legalRep: s.person, ip: ctx.ip });
     } catch (err) {
       if (err instanceof OrgUnavailableError) return errorPage(ctx, s, err.status, err.code);
-      if (!(err instanceof UserError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       ctx.status = err.status;
       return agentsPage(ctx, s, uscc, { error: err.code });
     }

@@ -11,7 +11,7 @@ import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
 import { maskIdNumber } from '../identity/mask.ts';
-import { UserError } from '../i18n/messages.ts';
+import { AppError } from '../errors.ts';
 import { personStore, type PersonRow } from '../accounts/store.ts';
 import { REAL_NAME_LEVELS } from '../accounts/service.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
@@ -31,7 +31,7 @@ export interface LevelChange {
 }
 
 function checkLevel(level: number): void {
-  if (!Number.isInteger(level) || !REAL_NAME_LEVELS.includes(level as 1)) throw new UserError('person.real_name_level');
+  if (!Number.isInteger(level) || !REAL_NAME_LEVELS.includes(level as 1)) throw new AppError('person.real_name_level');
 }
 
 /** The level a person was created with (registration, `person add`), recorded as its first history row. */
@@ -59,7 +59,7 @@ async function change(app: AppContext, trx: Transaction<Database>, personId: str
 /** Sets a person's level (counter staff: `yitong person set-level`). A downgrade ends their sessions. */
 export async function setRealNameLevel(app: AppContext, idNumber: string, level: number, method: LevelMethod, actor: string, note?: string): Promise<LevelChange> {
   checkLevel(level);
-  if (!LEVEL_METHODS.includes(method)) throw new UserError('real_name.method_invalid');
+  if (!LEVEL_METHODS.includes(method)) throw new AppError('real_name.method_invalid');
   const found = await personByIdNumber(app, idNumber);
   const r = await app.db.transaction().execute((trx) => change(app, trx, found.id, level, method, actor, { note }));
   return r!;
@@ -89,8 +89,8 @@ export async function realNameHistory(app: AppContext, idNumber: string): Promis
 
 async function personByIdNumber(app: AppContext, idNumber: string): Promise<PersonRow> {
   const id = parseIdNumber(idNumber);
-  if (!id.ok) throw new UserError(id.error);
+  if (!id.ok) throw new AppError(id.error);
   const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
-  if (!row) throw new UserError('person.unknown', 404, maskIdNumber(id.value));
+  if (!row) throw new AppError('person.unknown', 'not_found', maskIdNumber(id.value));
   return row;
 }

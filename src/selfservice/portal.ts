@@ -20,6 +20,7 @@ import type { Person } from '../accounts/person.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 
 export const SIGN_IN_PATH = '/selfservice/login';
 const CALLBACK_PATH = '/selfservice/callback';
@@ -67,8 +68,8 @@ export async function ensurePortalClient(app: AppContext): Promise<string> {
         trx,
       );
     })
-    .catch((err: { code?: string }) => {
-      if (err.code !== '23505') throw err; // another node registered it first
+    .catch((err: unknown) => {
+      if (!isUniqueViolation(err)) throw err; // another node registered it first
     });
   return clientId;
 }

@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD, ID_A } from '../helpers/fixtures.ts';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '../../src/clients/service.ts';
-import { UserError } from '../../src/i18n/messages.ts';
+import { AppError } from '../../src/errors.ts';
 
 const REDIRECT = 'https://ga.example.gov.cn/callback';
 
@@ -109,7 +109,7 @@ describe('token endpoint authentication', () => {
 
   it('refuses registrations that cannot work', async () => {
     const add = (input: Record<string, unknown>) => client(s, { redirectUris: [REDIRECT], ...input });
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof UserError ? e.code : String(e)));
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : String(e)));
     expect(await code(add({ tokenEndpointAuthMethod: 'private_key_jwt' }))).toBe('client.jwks_uri_required');
     expect(await code(add({ tokenEndpointAuthMethod: 'client_secret_post', jwksUri }))).toBe('client.jwks_uri_unused');
     expect(await code(add({ tokenEndpointAuthMethod: 'tls_client_auth' }))).toBe('client.auth_method_invalid');

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { TEST_MASTER_KEY } from '../helpers/db.ts';
 import { resetMfa } from '../../src/mfa/reset.ts';
-import { UserError } from '../../src/i18n/messages.ts';
+import { AppError } from '../../src/errors.ts';
 import { grantPersonRole } from '../../src/admin/service.ts';
 
 const ACR_PWD = 'urn:yitong:acr:pwd';
@@ -123,7 +123,7 @@ afterAll(async () => {
 describe('app policies at registration', () => {
   it('refuses an unknown acr and a real-name level outside 1-4', async () => {
     await expect(client(s, { redirectUris: ['https://x.example/cb'], minAcr: 'urn:other:acr' })).rejects.toMatchObject({ code: 'client.min_acr_invalid' });
-    await expect(client(s, { redirectUris: ['https://x.example/cb'], minRealNameLevel: 5 })).rejects.toBeInstanceOf(UserError);
+    await expect(client(s, { redirectUris: ['https://x.example/cb'], minRealNameLevel: 5 })).rejects.toBeInstanceOf(AppError);
   });
 
   it('discovery advertises the three levels', async () => {
@@ -449,6 +449,6 @@ describe('reset MFA', () => {
     // the password alone signs in again (and an app with --min-acr leads through enrolment)
     const again = await password(await start(new HttpUser(), plain), IDS[1]);
     expect((await tokens(again)).claims()!.acr).toBe(ACR_PWD);
-    await expect(resetMfa(s.app, '110101199003070000', 'cli:x')).rejects.toBeInstanceOf(UserError);
+    await expect(resetMfa(s.app, '110101199003070000', 'cli:x')).rejects.toBeInstanceOf(AppError);
   });
 });

@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
-import { UserError } from '../../src/i18n/messages.ts';
+import { AppError } from '../../src/errors.ts';
 import { addOrg } from '../../src/orgs/org-lifecycle.ts';
 import { grantAuthorization, relinquishAuthorization } from '../../src/orgs/authorizations.ts';
 import { entityOptions } from '../../src/orgs/entity-options.ts';
@@ -88,7 +88,7 @@ async function rejects(p: Promise<unknown>, code: string, status: number) {
     () => new Error(`expected ${code}`),
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(UserError);
+  expect(err).toBeInstanceOf(AppError);
   expect(err).toMatchObject({ code, status });
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { person } from '../helpers/fixtures.ts';
-import { UserError } from '../../src/i18n/messages.ts';
+import { AppError } from '../../src/errors.ts';
 import type { Person } from '../../src/accounts/person.ts';
 import { addOrg, setLegalRep, setOrgStatus } from '../../src/orgs/org-lifecycle.ts';
 import { answerAuthorization, grantAuthorization, revokeAuthorization } from '../../src/orgs/authorizations.ts';
@@ -36,19 +36,19 @@ async function snapshot() {
   return { orgs: await count('orgs'), auths: await count('org_authorizations'), rows: await s.app.db.selectFrom('org_authorizations').selectAll().orderBy('id').execute() };
 }
 
-async function rejects(p: Promise<unknown>, code: string, status?: number): Promise<UserError> {
+async function rejects(p: Promise<unknown>, code: string, status?: number): Promise<AppError> {
   const err = await p.then(
     () => {
       throw new Error(`expected ${code}`);
     },
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(UserError);
-  expect((err as UserError).code).toBe(code);
-  if (status) expect((err as UserError).status).toBe(status);
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).code).toBe(code);
+  if (status) expect((err as AppError).status).toBe(status);
   // bilingual: zh-CN / en
-  expect((err as UserError).message).toMatch(/[\u4e00-\u9fff].* \/ [A-Za-z]/);
-  return err as UserError;
+  expect((err as AppError).message).toMatch(/[\u4e00-\u9fff].* \/ [A-Za-z]/);
+  return err as AppError;
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Koa from 'koa';
 import { isValidHost, parseForwardedAddress, requestEdge } from '../../src/http/edge.ts';
-import { UserError } from '../../src/i18n/messages.ts';
+import { AppError } from '../../src/errors.ts';
 
 const servers: http.Server[] = [];
 const urls = new Map<number, string>();
@@ -15,8 +15,8 @@ async function serve(hops: number): Promise<string> {
     try {
       await next();
     } catch (err) {
-      ctx.status = err instanceof UserError ? err.status : 500;
-      ctx.body = err instanceof UserError ? err.code : 'boom';
+      ctx.status = err instanceof AppError ? err.status : 500;
+      ctx.body = err instanceof AppError ? err.code : 'boom';
     }
   });
   koa.use(requestEdge(hops));

@@ -5,9 +5,9 @@ import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Locale } from '../../i18n/messages.ts';
-import { UserError } from '../../i18n/messages.ts';
+import { AppError } from '../../errors.ts';
 import type { ClientRules } from '../../clients/service.ts';
-import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { isDatabaseUnavailable, isUniqueViolation } from '../../db/errors.ts';
 import { accessFor } from '../roles.ts';
 import type { Principal } from '../auth.ts';
 import { AdminError, type CsvAnswer, type Operation, type OpContext } from './op.ts';
@@ -37,7 +37,7 @@ export function issues(err: z.ZodError) {
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new AdminError('admin.invalid_request', 400, issues(r.error).map((i) => ({ ...i, path: i.path ? `${where}.${i.path}` : where })));
+  if (!r.success) throw new AdminError('admin.invalid_request', 'invalid_input', issues(r.error).map((i) => ({ ...i, path: i.path ? `${where}.${i.path}` : where })));
   return r.data;
 }
 
@@ -52,7 +52,7 @@ export async function invoke(app: AppContext, provider: Provider, principal: Pri
   let error: string | undefined;
   try {
     const access = accessFor(principal.grants, op.roles);
-    if (!access) throw new AdminError('admin.forbidden', 403);
+    if (!access) throw new AdminError('admin.forbidden', 'forbidden');
     c.access = access;
     const input = {
       params: parse(op.params ?? EMPTY, call.params, 'params'),
@@ -93,9 +93,8 @@ export async function invoke(app: AppContext, provider: Provider, principal: Pri
 /** Domain errors keep their code and status; anything unexpected is a 500 (logged by the caller). */
 export function toAdminError(err: unknown): AdminError {
   if (err instanceof AdminError) return err;
-  if (err instanceof UserError) return new AdminError(err.code, err.status >= 400 && err.status < 500 ? err.status : 400, err.detail ? [{ path: '', message: err.detail }] : undefined);
-  if (isDatabaseUnavailable(err) || isDatabaseUnavailable((err as { cause?: unknown })?.cause)) return new AdminError('admin.unavailable', 503);
-  const e = err as { status?: number; code?: string };
-  if (e?.code === '23505') return new AdminError('admin.conflict', 409);
-  return Object.assign(new AdminError('admin.server_error', 500), { cause: err });
+  if (err instanceof AppError) return new AdminError(err.code, err.status >= 400 && err.status < 500 ? err.kind : 'invalid_input', err.detail ? [{ path: '', message: err.detail }] : undefined);
+  if (isDatabaseUnavailable(err) || isDatabaseUnavailable((err as { cause?: unknown })?.cause)) return new AdminError('admin.unavailable', 'unavailable');
+  if (isUniqueViolation(err)) return new AdminError('admin.conflict', 'conflict');
+  return Object.assign(new AdminError('admin.server_error', 'internal'), { cause: err });
 }

@@ -8,6 +8,7 @@ import type { Locale } from '../../i18n/messages.ts';
 import type { Access, Role } from '../roles.ts';
 import type { Principal } from '../auth.ts';
 import type { ClientRules } from '../../clients/service.ts';
+import { AppError, type ErrorKind } from '../../errors.ts';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -27,19 +28,16 @@ export interface OpContext {
 }
 
 /** A refusal or failure with a message key (the API's `error`) and an HTTP status. */
-export class AdminError extends Error {
-  readonly code: string;
-  readonly status: number;
+/** The admin API's error: the one typed error, with the field-level details of invalid input. */
+export class AdminError extends AppError {
   readonly details?: unknown;
-  constructor(code: string, status: number, details?: unknown) {
-    super(code);
-    this.code = code;
-    this.status = status;
+  constructor(code: string, kind: ErrorKind, details?: unknown) {
+    super(code, kind);
     this.details = details;
   }
 }
 
-export const notFound = () => new AdminError('admin.not_found', 404);
+export const notFound = () => new AdminError('admin.not_found', 'not_found');
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 

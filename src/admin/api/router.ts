@@ -35,20 +35,20 @@ function sendError(ctx: Context, e: AdminError) {
 /** The JSON body, or an error for a body that is too large, not JSON, or not declared as JSON. */
 async function readJson(ctx: Context): Promise<unknown> {
   const declared = Number(ctx.get('content-length') || 0);
-  if (declared > BODY_LIMIT) throw new AdminError('admin.payload_too_large', 413);
+  if (declared > BODY_LIMIT) throw new AdminError('admin.payload_too_large', 'too_large');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > BODY_LIMIT) throw new AdminError('admin.payload_too_large', 413);
+    if (size > BODY_LIMIT) throw new AdminError('admin.payload_too_large', 'too_large');
     chunks.push(chunk);
   }
   if (!size) return undefined;
-  if (!ctx.is('application/json')) throw new AdminError('admin.unsupported_media_type', 415);
+  if (!ctx.is('application/json')) throw new AdminError('admin.unsupported_media_type', 'unsupported');
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new AdminError('admin.malformed_json', 400);
+    throw new AdminError('admin.malformed_json', 'invalid_input');
   }
 }
 
@@ -79,11 +79,11 @@ function match(routes: Route[], method: string, path: string): { op: Operation; 
     try {
       r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
     } catch {
-      throw new AdminError('admin.invalid_request', 400);
+      throw new AdminError('admin.invalid_request', 'invalid_input');
     }
     return { op: r.op, params };
   }
-  throw pathMatched ? new AdminError('admin.method_not_allowed', 405) : new AdminError('admin.not_found', 404);
+  throw pathMatched ? new AdminError('admin.method_not_allowed', 'method_not_allowed') : new AdminError('admin.not_found', 'not_found');
 }
 
 function csvCell(v: string): string {
@@ -118,7 +118,7 @@ export function adminApiRouter(app: AppContext, getProvider: () => Provider, rul
       const who = await authenticate(app, getProvider(), bearer);
       if (!who.ok) {
         await auditRefusal(app, { actor: who.actor, clientId: who.clientId, ip, detail: { operation: op.id, method: ctx.method, path: ctx.path.slice(0, 300), status: who.code === 'admin.acr_too_weak' ? 403 : 401, error: who.code } });
-        throw new AdminError(who.code, who.code === 'admin.acr_too_weak' ? 403 : 401);
+        throw new AdminError(who.code, who.code === 'admin.acr_too_weak' ? 'forbidden' : 'unauthorized');
       }
       const body = await readJson(ctx);
       const { lang: _lang, ...query } = ctx.query;

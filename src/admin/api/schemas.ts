@@ -49,7 +49,7 @@ export function decodeCursor<T extends z.ZodType>(raw: string | undefined, shape
     const parsed = shape.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString()));
     if (parsed.success) return parsed.data;
   } catch {}
-  throw new AdminError('admin.invalid_request', 400, [{ path: 'cursor', message: 'not a cursor of this list' }]);
+  throw new AdminError('admin.invalid_request', 'invalid_input', [{ path: 'cursor', message: 'not a cursor of this list' }]);
 }
 
 /** The next page's cursor: the last item's keyset when the page is full. */

@@ -10,6 +10,7 @@ import type Provider from 'oidc-provider';
 import type { AppContext } from '../../context.ts';
 import { clientStore } from '../../clients/store.ts';
 import { authenticate, consoleClientId, type Authenticated } from '../auth.ts';
+import { isUniqueViolation } from '../../db/errors.ts';
 
 export const CALLBACK_PATH = '/admin/callback';
 const STATE_COOKIE = 'yt_admin_state';
@@ -41,8 +42,8 @@ export async function ensureConsoleClient(app: AppContext): Promise<string> {
       await clientStore.insert(trx, { client_id: clientId, name: metadata.client_name, department_code: null, first_party: true, metadata: JSON.stringify(metadata), secret_enc: null });
       await app.audit.append({ event: 'client.create', outcome: 'success', actor: 'system:admin', clientId, detail: { name: metadata.client_name, purpose: 'admin console' } }, trx);
     })
-    .catch((err: { code?: string }) => {
-      if (err.code !== '23505') throw err; // another node registered it first
+    .catch((err: unknown) => {
+      if (!isUniqueViolation(err)) throw err; // another node registered it first
     });
   return clientId;
 }

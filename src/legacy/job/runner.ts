@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import { requireDepartment } from '../../departments/service.ts';
-import { UserError } from '../../i18n/messages.ts';
+import { AppError } from '../../errors.ts';
 import { orgStore } from '../../orgs/store.ts';
 import { ImportFailed } from '../errors.ts';
 import type { ImportProfile } from '../profile.ts';
@@ -76,7 +76,7 @@ export async function startImport(app: AppContext, input: ImportInput, opts: Imp
   };
   const session = await openImportSession(app);
   try {
-    if (!(await session.lockDepartment(input.department))) throw new UserError('import.busy', 409, input.department);
+    if (!(await session.lockDepartment(input.department))) throw new AppError('import.busy', 'conflict', input.department);
     if (job.dryRun) return await dryRun(app, session, job, record, opts);
     await app.db.transaction().execute(async (trx) => {
       await jobStore.insert(trx, { ...record, status: 'running' });
@@ -94,19 +94,19 @@ export async function startImport(app: AppContext, input: ImportInput, opts: Imp
 /** Continues a job that was killed or failed, from its checkpoint, with its stored profile and source. */
 export async function resumeImport(app: AppContext, jobId: string, opts: Omit<ImportRunOptions, 'dryRun'>): Promise<ImportReport> {
   const row = await jobStore.byId(app.db, jobId).catch(() => undefined);
-  if (!row) throw new UserError('import.job_unknown', 404, jobId);
-  if (row.status !== 'running' && row.status !== 'failed') throw new UserError('import.not_resumable', 409, row.status);
+  if (!row) throw new AppError('import.job_unknown', 'not_found', jobId);
+  if (row.status !== 'running' && row.status !== 'failed') throw new AppError('import.not_resumable', 'conflict', row.status);
   const profile = row.profile as unknown as ImportProfile;
   let readProfile = profile;
   if (profile.source.type === 'sql') {
     readProfile = { ...profile, source: { ...profile.source, url: openSourceUrl(app.keyring, row.source_secret_enc!) } };
   } else {
     const now = await fingerprintFile(row.source).catch(() => null);
-    if (!now || !sameFingerprint(now, row.source_fingerprint as unknown as FileFingerprint)) throw new UserError('import.source_changed', 409, row.source);
+    if (!now || !sameFingerprint(now, row.source_fingerprint as unknown as FileFingerprint)) throw new AppError('import.source_changed', 'conflict', row.source);
   }
   const session = await openImportSession(app);
   try {
-    if (!(await session.lockDepartment(row.department_code))) throw new UserError('import.busy', 409, row.department_code);
+    if (!(await session.lockDepartment(row.department_code))) throw new AppError('import.busy', 'conflict', row.department_code);
     const job: JobState = {
       id: row.id,
       department: row.department_code,

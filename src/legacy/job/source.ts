@@ -2,7 +2,7 @@
 // file), or an SQL source whose URL is kept sealed and shown without its password.
 import path from 'node:path';
 import type { AppContext } from '../../context.ts';
-import { UserError } from '../../i18n/messages.ts';
+import { AppError } from '../../errors.ts';
 import { ImportFailed } from '../errors.ts';
 import { locate } from '../messages.ts';
 import type { ImportProfile } from '../profile.ts';
@@ -28,10 +28,10 @@ export interface SourceRecord {
 export async function describeSource(app: AppContext, input: { profile: ImportProfile; file?: string }): Promise<SourceRecord> {
   const src = input.profile.source;
   if (src.type === 'sql') {
-    if (input.file) throw new UserError('import.file_not_allowed');
+    if (input.file) throw new AppError('import.file_not_allowed');
     return { source: redactUrl(src.url), fingerprint: null, secret: sealSourceUrl(app.keyring, src.url), kind: 'sql' };
   }
-  if (!input.file) throw new UserError('import.file_required');
+  if (!input.file) throw new AppError('import.file_required');
   const file = path.resolve(input.file);
   let fingerprint: FileFingerprint;
   try {

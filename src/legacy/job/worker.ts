@@ -7,7 +7,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Config } from '../../config/env.ts';
 import type { AppContext } from '../../context.ts';
-import { UserError } from '../../i18n/messages.ts';
+import { AppError, type ErrorKind } from '../../errors.ts';
 import { DataDirInUseError } from '../../db/dir-lock.ts';
 import type { ImportProfile } from '../profile.ts';
 import type { ProgressSink, ProgressState } from './progress.ts';
@@ -20,7 +20,7 @@ export type WorkerTask =
 type Message =
   | { type: 'progress'; state: ProgressState; final: boolean }
   | { type: 'done'; report: ImportReport }
-  | { type: 'error'; error: { known: boolean; code?: string; status?: number; message: string } };
+  | { type: 'error'; error: { known: boolean; code?: string; kind?: ErrorKind; message: string } };
 
 /** Heap limits for a batch size: room for two batches in flight beside the worker's own code. */
 export function heapLimits(batchSize: number): { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } {
@@ -41,7 +41,7 @@ export function runImportInWorker(config: Config, task: WorkerTask, progress: Pr
         settled = true;
         const e = m.error;
         if (!e.known) return reject(new Error(e.message));
-        const err = new UserError(e.code ?? 'import.failed', e.status ?? 400);
+        const err = new AppError(e.code ?? 'import.failed', e.kind ?? 'invalid_input');
         err.message = e.message;
         reject(err);
       }
@@ -80,11 +80,11 @@ async function work(): Promise<void> {
       await opened.close();
     }
   } catch (err) {
-    const e = err as Error & { code?: string; status?: number };
+    const e = err as Error & { code?: string; kind?: ErrorKind };
     // the codes the CLI gives these errors in the main thread (cli/main.ts)
     const code = err instanceof DataDirInUseError ? 'data_dir.in_use' : err instanceof WrongMasterKeyError ? 'master_key.mismatch' : e.code;
-    const known = err instanceof UserError || err instanceof DataDirInUseError || err instanceof WrongMasterKeyError;
-    post({ type: 'error', error: { known, code, status: e.status, message: e.message } });
+    const known = err instanceof AppError || err instanceof DataDirInUseError || err instanceof WrongMasterKeyError;
+    post({ type: 'error', error: { known, code, kind: e.kind, message: e.message } });
   }
 }
 

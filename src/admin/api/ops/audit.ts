@@ -150,7 +150,7 @@ export const auditOps = [
       const entry = await outboxEntry(c.app, params.delivery_id);
       const clients = await visibleClients(c);
       if (!entry || (clients && !clients.includes(entry.client_id))) throw notFound();
-      if (!(await retryDelivery(c.app, params.delivery_id, c.principal.actor))) throw new AdminError('admin.delivery_done', 409);
+      if (!(await retryDelivery(c.app, params.delivery_id, c.principal.actor))) throw new AdminError('admin.delivery_done', 'conflict');
       return (await outboxEntry(c.app, params.delivery_id))!;
     },
   }),

@@ -57,7 +57,7 @@ async function visibleClient(c: OpContext, clientId: string, opts: { change?: bo
   c.target = { type: 'client', id: clientId };
   const row = await clientStore.byId(c.app.db, clientId);
   if (!row || !reaches(c.access, row.department_code)) throw notFound();
-  if (opts.change && isBuiltin(row)) throw new AdminError('admin.builtin_client', 409);
+  if (opts.change && isBuiltin(row)) throw new AdminError('admin.builtin_client', 'conflict');
   return row;
 }
 
@@ -112,7 +112,7 @@ export const clientOps = [
       let department = body.department ?? null;
       if (!c.access.all) {
         department ??= c.access.departments.length === 1 ? c.access.departments[0] : null;
-        if (!department) throw new AdminError('admin.department_required', 400);
+        if (!department) throw new AdminError('admin.department_required', 'invalid_input');
         if (!reaches(c.access, department)) throw notFound();
       }
       const created = await addClient(

@@ -24,7 +24,7 @@ const orgView = (o: Org) => ({ org_sub: o.sub, uscc: o.uscc, name: o.name, type:
 
 function usccParam(raw: string): string {
   const r = parseUscc(raw);
-  if (!r.ok) throw new AdminError(r.error, 400);
+  if (!r.ok) throw new AdminError(r.error, 'invalid_input');
   return r.value;
 }
 

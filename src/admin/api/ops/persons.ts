@@ -54,15 +54,15 @@ async function visiblePerson(c: OpContext, sub: string): Promise<{ row: PersonRo
 }
 
 async function search(app: AppContext, q: { id_number?: string; phone?: string; limit: number }): Promise<PersonRow[]> {
-  if (Boolean(q.id_number) === Boolean(q.phone)) throw new AdminError('admin.search_one', 400);
+  if (Boolean(q.id_number) === Boolean(q.phone)) throw new AdminError('admin.search_one', 'invalid_input');
   if (q.id_number) {
     const id = parseIdNumber(q.id_number);
-    if (!id.ok) throw new AdminError(id.error, 400);
+    if (!id.ok) throw new AdminError(id.error, 'invalid_input');
     const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
     return row ? [row] : [];
   }
   const phone = parseMobile(q.phone);
-  if (!phone.ok) throw new AdminError(phone.error, 400);
+  if (!phone.ok) throw new AdminError(phone.error, 'invalid_input');
   return personStore.listByContactIndex(app.db, 'phone_bidx', app.keyring.blindIndex('phone', phone.value), q.limit);
 }
 
@@ -135,7 +135,7 @@ export const personOps = [
     async run(c, { params, body }) {
       const { person } = await visiblePerson(c, params.sub);
       const value = { name: person.name, id_number: person.idNumber, phone: person.phone, email: person.email }[body.field];
-      if (!value) throw new AdminError('admin.field_empty', 404);
+      if (!value) throw new AdminError('admin.field_empty', 'not_found');
       await c.app.audit.append({ event: 'person.reveal', outcome: 'info', actor: c.principal.actor, clientId: c.principal.clientId, ip: c.ip, detail: { sub: person.sub, field: body.field, reason: body.reason } });
       return { sub: person.sub, field: body.field, value };
     },
