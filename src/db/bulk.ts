@@ -1,5 +1,5 @@
-// Set-based inserts for the stores' bulk methods. A store names its table and columns and hands over
-// rows as arrays; how they travel is decided here:
+// Set-based inserts for the stores' bulk methods. A store names its table and its row layout
+// (rowLayout); how the rows travel is decided here:
 //
 // - on a connection opened with openCopyConnection (an import's own PostgreSQL connection), with
 //   COPY FROM STDIN inside the caller's transaction: several times faster than INSERT for large
@@ -25,7 +25,7 @@ export function bulkTx(trx: Transaction<Database>, copy: CopyRows | null = null)
 }
 
 /** Inserts rows given as arrays in `columns` order. JSON columns take strings. */
-export async function insertRows(tx: BulkTx, table: Table, columns: readonly string[], rows: Rows): Promise<void> {
+async function insertRows(tx: BulkTx, table: Table, columns: readonly string[], rows: Rows): Promise<void> {
   if (!rows.length) return;
   if (tx.copy) return tx.copy(table, columns, rows);
   await insertValues(tx.trx, table, columns, rows);
@@ -51,7 +51,7 @@ export function rowLayout<C extends string, R extends { readonly [K in C]: unkno
   return { columns, values };
 }
 
-/** Inserts rows of a store's layout. */
+/** Inserts rows of a store's layout, in one statement per chunk or one COPY. */
 export function insertLaidOut<R>(tx: BulkTx, table: Table, layout: RowLayout<R>, rows: readonly R[]): Promise<void> {
   return insertRows(tx, table, layout.columns, rows.map(layout.values));
 }
