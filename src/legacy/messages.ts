@@ -33,6 +33,10 @@ const CATALOGUE = {
     'zh-CN': '文件在引号内结束，文件可能被截断（未闭合的引号从此行开始）',
     en: 'the file ends inside a quoted field: it may be truncated (the unclosed quote starts in this row)',
   },
+  'csv.truncated_row': {
+    'zh-CN': '最后一条记录只有 {found} 个字段，少于表头的 {expected} 列：文件可能被截断（修正文件后可继续导入）',
+    en: 'the last record has {found} fields, fewer than the {expected} header columns: the file may be truncated (fix the file, then resume)',
+  },
   'csv.record_too_large': { 'zh-CN': '单行超过 {limit} 个字符，可能存在未闭合的引号', en: 'a row exceeds {limit} characters: an unclosed quote?' },
   'csv.malformed': { 'zh-CN': 'CSV 格式错误：{reason}', en: 'malformed CSV: {reason}' },
   // JSON Lines

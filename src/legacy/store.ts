@@ -83,6 +83,15 @@ export const jobStore = {
       .execute()
       .then(() => undefined);
   },
+  /** A fixed source file replaces the one the job failed on (resume checked its unchanged prefix). */
+  setFingerprint(db: Q, id: string, fingerprint: Record<string, unknown>): Promise<void> {
+    return db
+      .updateTable('import_jobs')
+      .set({ source_fingerprint: JSON.stringify(fingerprint), updated_at: new Date() })
+      .where('id', '=', id)
+      .execute()
+      .then(() => undefined);
+  },
   /** Moves the checkpoint from `from` to `to` with the new counters; false when it was not at `from`. */
   async advance(db: Q, id: string, move: { from: number; to: number; counters: Record<string, unknown> }): Promise<boolean> {
     const r = await db

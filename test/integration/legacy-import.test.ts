@@ -302,6 +302,31 @@ describe('bad input: a clear message with file, row and column; no half-written 
     expect(missing.message).toContain('header');
   });
 
+  it('fails on a file cut in the middle of its last row whatever on_error says; the fixed file resumes from the checkpoint', async () => {
+    const line = (r: ReturnType<typeof good>) => [r.uid, r.xm, r.sfzh, r.mm].join(',');
+    const rows = [good(71), good(72), good(73), good(74), good(75), good(76)];
+    const head = `uid,xm,sfzh,mm\n${rows.slice(0, 4).map(line).join('\n')}\n`;
+    const f = dir.file('cut.csv', `${head}b75,好人`); // cut after the name, no final newline
+    const err = await failedJob(run('SJ', f, p({ on_error: 'skip' })));
+    expect(err.code).toBe('csv.truncated_row');
+    expect(err.message).toContain('row 5');
+    expect(err.message).toMatch(/truncated/);
+    expect(err.message).toMatch(/截断/);
+    expect(await accountsOf(err.jobId!)).toEqual([1, 2, 3]);
+    const job = await t.app.db.selectFrom('import_jobs').selectAll().where('id', '=', err.jobId!).executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ status: 'failed', checkpoint: 3, error: expect.objectContaining({ code: 'csv.truncated_row', row: 5, line: 6 }) });
+    // an edit before the row that stopped it is another file: refused
+    dir.file('cut.csv', `${head.replace('好人', '坏人')}${line(rows[4])}\n`);
+    await expect(resumeImport(t.app, err.jobId!, { actor: 'cli:test' })).rejects.toMatchObject({ code: 'import.source_changed' });
+    // the file completed from that row on: resumed from the checkpoint, to the end
+    dir.file('cut.csv', `${head}${line(rows[4])}\n${line(rows[5])}\n`);
+    const r = await resumeImport(t.app, err.jobId!, { actor: 'cli:test' });
+    expect(r).toMatchObject({ status: 'done', counts: { rows_read: 6, accounts_linked: 6, rejected: 0 } });
+    expect(await accountsOf(err.jobId!)).toEqual([1, 2, 3, 4, 5, 6]);
+    const resumed = await t.app.audit.list({ event: 'import.resume' });
+    expect(resumed.find((a) => (a.detail as { job_id?: string }).job_id === err.jobId)?.detail).toMatchObject({ source_fixed: true });
+  });
+
   it('rejects a legacy uid the source repeats, in the same batch and across batches', async () => {
     const rows = [good(61), { ...good(62), uid: 'b61' }, good(63), good(64), { ...good(65), uid: 'b63' }];
     const f = dir.file('dups.csv', csv(rows, ['uid', 'xm', 'sfzh', 'mm']));
