@@ -3,7 +3,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
-import type { LegacyAccountTable } from './tables.ts';
+import type { LegacyAccountStatus, LegacyAccountTable } from './tables.ts';
 
 type LegacyAccountRow = Selectable<LegacyAccountTable>;
 
@@ -36,9 +36,15 @@ const NEW_ACCOUNT_COLUMNS = [
   'org_id',
   'job_id',
   'row_number',
+  'status',
 ] as const;
-export type NewLegacyAccountRow = Required<Pick<Insertable<LegacyAccountTable>, (typeof NEW_ACCOUNT_COLUMNS)[number]>>;
-const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: NewLegacyAccountRow) => [
+export type NewLegacyAccountRow = Required<Pick<Insertable<LegacyAccountTable>, Exclude<(typeof NEW_ACCOUNT_COLUMNS)[number], 'status'>>> & {
+  /** active unless the profile's status_map says otherwise */
+  status?: LegacyAccountStatus;
+};
+// status may be left out (active): the layout fills it in
+type LaidOutAccountRow = NewLegacyAccountRow & { readonly status: LegacyAccountStatus | undefined };
+const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: LaidOutAccountRow) => [
   r.department_code,
   r.legacy_uid,
   r.person_id,
@@ -51,12 +57,13 @@ const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: NewLegacyAccountRow) => [
   r.org_id,
   r.job_id,
   r.row_number,
+  r.status ?? 'active',
 ]);
 
 export const legacyAccountStore = {
   /** Set-based insert (COPY on an import's connection); the review queue inserts one. */
   insertMany(tx: BulkTx, rows: readonly NewLegacyAccountRow[]): Promise<void> {
-    return insertLaidOut(tx, 'legacy_accounts', NEW_ACCOUNT, rows);
+    return insertLaidOut(tx, 'legacy_accounts', NEW_ACCOUNT, rows as readonly LaidOutAccountRow[]);
   },
   /** Which of these uids of the department are linked already, and by which job and row. */
   async linkedUids(db: Q, department: string, uids: readonly string[]): Promise<UidUse[]> {
@@ -84,16 +91,19 @@ export const legacyAccountStore = {
       .select('person_id')
       .distinct()
       .where('login_name_bidx', '=', loginBidx)
+      // a link disabled in the old system signs nobody in (nor makes the name ambiguous)
+      .where('status', '=', 'active')
       .limit(2)
       .execute()
       .then((rows) => rows.map((r) => r.person_id));
   },
-  /** The foreign hashes that still let this person in. */
+  /** The foreign hashes that still let this person in: not retired, of links not disabled. */
   activeHashes(db: Q, personId: string): Promise<LegacyHashRow[]> {
     return db
       .selectFrom('legacy_accounts')
       .select(['department_code', 'legacy_uid', 'password_scheme', 'password_enc'])
       .where('person_id', '=', personId)
+      .where('status', '=', 'active')
       .where('password_retired_at', 'is', null)
       .where('password_enc', 'is not', null)
       .orderBy('department_code')

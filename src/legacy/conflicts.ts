@@ -115,6 +115,7 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
         org_id: orgId,
         job_id: c.job_id,
         row_number: c.row_number,
+        status: row.status ?? 'active',
       },
     ]);
     const status = decision === 'merge' ? 'merged' : 'kept_apart';

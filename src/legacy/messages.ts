@@ -46,6 +46,10 @@ const CATALOGUE = {
   'jsonl.line_too_long': { 'zh-CN': '单行超过 {limit} 个字符', en: 'a line exceeds {limit} characters' },
   'source.unsupported': { 'zh-CN': '此处不支持数据源类型“{type}”', en: 'source type "{type}" is not supported here' },
   // Row normalisation: rejections
+  'status.unmapped': {
+    'zh-CN': '账号状态“{value}”未在 status_map 中映射（已映射：{known}）',
+    en: 'account status "{value}" is not mapped by status_map (mapped: {known})',
+  },
   'legacy_uid.empty': { 'zh-CN': '原系统用户 ID 为空', en: 'the legacy user id is empty' },
   'legacy_uid.too_long': { 'zh-CN': '原系统用户 ID 超过 {limit} 个字符', en: 'the legacy user id exceeds {limit} characters' },
   'login_name.too_long': { 'zh-CN': '登录名超过 {limit} 个字符', en: 'the login name exceeds {limit} characters' },

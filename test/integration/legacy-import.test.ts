@@ -8,7 +8,9 @@ import { ImportFailed } from '../../src/legacy/errors.ts';
 import { listConflicts, resolveConflict } from '../../src/legacy/conflicts.ts';
 import { verifyLegacyHash } from '../../src/legacy/schemes/index.ts';
 import { openLegacyHash } from '../../src/legacy/secrets.ts';
-import { findPersonByLegacyLogin } from '../../src/legacy/login.ts';
+import { activeLegacyHashes, findPersonByLegacyLogin, legacyPasswordVerifier } from '../../src/legacy/login.ts';
+import { openPerson } from '../../src/accounts/person.ts';
+import { personStore } from '../../src/accounts/store.ts';
 import { PEOPLE, USCC, canonicalState, count, csv, departments, hashes, openTestApp, profile, residentIdFor, tempDir, threeDepartments, type Scenario, type TestApp } from '../fixtures/legacy/support.ts';
 
 let t: TestApp;
@@ -335,5 +337,41 @@ describe('bad input: a clear message with file, row and column; no half-written 
       [2, 'legacy_uid.duplicate', expect.stringContaining('row 1')],
       [5, 'legacy_uid.duplicate', expect.stringContaining('row 3')],
     ]);
+  });
+});
+
+describe('the old system’s account status (columns.status with status_map)', () => {
+  it('imports disabled accounts as disabled links: they resolve nobody and their hash never counts; an unmapped status is rejected', async () => {
+    const p = profile({
+      source: { type: 'csv' },
+      columns: { legacy_uid: 'uid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm', status: 'zt' },
+      password: { scheme: 'md5' },
+      status_map: { '0': 'active', '1': 'disabled' },
+      on_error: 'skip',
+    });
+    const rows = [
+      { uid: 'st1', dlm: 'zt-on', xm: '启用', sfzh: residentIdFor(6001), mm: hashes.md5('on-pw'), zt: '0' },
+      { uid: 'st2', dlm: 'zt-off', xm: '停用', sfzh: residentIdFor(6002), mm: hashes.md5('off-pw'), zt: ' 1 ' },
+      { uid: 'st3', dlm: 'zt-odd', xm: '未知', sfzh: residentIdFor(6003), mm: hashes.md5('odd-pw'), zt: '9' },
+    ];
+    const r = await run('SJ', dir.file('status.csv', csv(rows, ['uid', 'dlm', 'xm', 'sfzh', 'mm', 'zt'])), p);
+    expect(r.counts).toMatchObject({ accounts_linked: 2, rejected: 1 });
+    expect(r.rejections).toEqual([expect.objectContaining({ row: 3, code: 'status.unmapped', column: 'zt' })]);
+    expect(r.rejections[0].reason.en).toContain('"9"');
+    const links = await t.app.db.selectFrom('legacy_accounts').select(['legacy_uid', 'status', 'person_id']).where('job_id', '=', r.job_id).orderBy('legacy_uid').execute();
+    expect(links.map((l) => [l.legacy_uid, l.status])).toEqual([
+      ['st1', 'active'],
+      ['st2', 'disabled'],
+    ]);
+    expect(await findPersonByLegacyLogin(t.app, 'SJ', 'zt-on')).not.toBeNull();
+    expect(await findPersonByLegacyLogin(t.app, 'SJ', 'zt-off')).toBeNull();
+    const verify = legacyPasswordVerifier(t.app, async () => false);
+    const personOf = async (uid: string) => openPerson(t.app.keyring, (await personStore.byId(t.app.db, links.find((l) => l.legacy_uid === uid)!.person_id))!);
+    const off = await personOf('st2');
+    expect(await activeLegacyHashes(t.app, off.sub)).toBe(0);
+    expect(await verify(off, 'off-pw')).toBe(false);
+    expect((await personStore.byId(t.app.db, off.id))!.password_hash).toBeNull();
+    const on = await personOf('st1');
+    expect(await verify(on, 'on-pw')).toBe(true);
   });
 });

@@ -97,6 +97,7 @@ async function apply(app: AppContext, tx: BulkTx, job: BatchJob, plan: BatchPlan
       org_id: a.orgId,
       job_id: job.id,
       row_number: a.rowNumber,
+      status: a.status,
     })),
   );
   await conflictStore.insertMany(
