@@ -84,6 +84,38 @@ export const legacyAccountStore = {
       .executeTakeFirst()
       .then((r) => r !== undefined);
   },
+  /** Whether any foreign hash of the person was retired (the person signed in through it). */
+  hasRetired(db: Q, personId: string): Promise<boolean> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select('legacy_uid')
+      .where('person_id', '=', personId)
+      .where('password_retired_at', 'is not', null)
+      .limit(1)
+      .executeTakeFirst()
+      .then((r) => r !== undefined);
+  },
+  /** The person's links, locked: a swap moves them to another person. */
+  linksForUpdate(db: Q, personId: string): Promise<{ department_code: string; legacy_uid: string }[]> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid')
+      .forUpdate()
+      .execute();
+  },
+  /** Moves one link to another person, the ID number it was imported with kept sealed for review. */
+  moveLink(db: Q, link: { department_code: string; legacy_uid: string }, personId: string, unverifiedEnc: string | null): Promise<void> {
+    return db
+      .updateTable('legacy_accounts')
+      .set({ person_id: personId, id_number_unverified_enc: unverifiedEnc })
+      .where('department_code', '=', link.department_code)
+      .where('legacy_uid', '=', link.legacy_uid)
+      .execute()
+      .then(() => undefined);
+  },
   /** Persons behind a login-name index; up to two, so the caller can tell one from ambiguous. */
   personsByLogin(db: Q, loginBidx: string): Promise<string[]> {
     return db

@@ -179,6 +179,10 @@ export const LEGACY_ERRORS = {
   'import.failed': { 'zh-CN': '导入失败', en: 'The import failed' },
   'import.conflict_unknown': { 'zh-CN': '待审核记录不存在', en: 'No such conflict' },
   'import.conflict_decided': { 'zh-CN': '该记录已审核', en: 'This conflict has already been decided' },
-  'import.decision_required': { 'zh-CN': '请选择 --merge 或 --keep-apart 之一', en: 'Choose one of --merge or --keep-apart' },
+  'import.decision_required': { 'zh-CN': '请选择 --merge、--keep-apart 或 --swap 之一', en: 'Choose one of --merge, --keep-apart or --swap' },
+  'import.swap_signed_in': {
+    'zh-CN': '在册人员已登录使用过该账号，不能对调：请改用 --merge 或 --keep-apart，并线下核实身份',
+    en: 'The person of record has already signed in with this account and cannot be swapped: use --merge or --keep-apart and verify the identity offline',
+  },
   'import.account_exists': { 'zh-CN': '该原系统账号已关联', en: 'This legacy account is already linked' },
 };

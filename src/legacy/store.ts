@@ -201,7 +201,7 @@ export const conflictStore = {
     const q = db.selectFrom('import_conflicts').selectAll().where('id', '=', id);
     return (opts.forUpdate ? q.forUpdate() : q).executeTakeFirst();
   },
-  decide(db: Q, id: string, patch: { status: 'merged' | 'kept_apart'; decided_by: string; resolved_person_id: string }): Promise<void> {
+  decide(db: Q, id: string, patch: { status: 'merged' | 'kept_apart' | 'swapped'; decided_by: string; resolved_person_id: string }): Promise<void> {
     return db
       .updateTable('import_conflicts')
       .set({ ...patch, decided_at: new Date() })

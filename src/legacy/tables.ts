@@ -54,7 +54,7 @@ export interface ImportRejectionTable {
   masked_values: JSONColumnType<Record<string, string>>;
 }
 
-export type ConflictStatus = 'pending' | 'merged' | 'kept_apart';
+export type ConflictStatus = 'pending' | 'merged' | 'kept_apart' | 'swapped';
 
 export interface ImportConflictTable {
   id: string;

@@ -7,7 +7,7 @@ import { resumeImport, startImport } from '../../src/legacy/job/runner.ts';
 import { ImportFailed } from '../../src/legacy/errors.ts';
 import { listConflicts, resolveConflict } from '../../src/legacy/conflicts.ts';
 import { verifyLegacyHash } from '../../src/legacy/schemes/index.ts';
-import { openLegacyHash } from '../../src/legacy/secrets.ts';
+import { openLegacyHash, openUnverifiedId } from '../../src/legacy/secrets.ts';
 import { activeLegacyHashes, findPersonByLegacyLogin, legacyPasswordVerifier } from '../../src/legacy/login.ts';
 import { openPerson } from '../../src/accounts/person.ts';
 import { personStore } from '../../src/accounts/store.ts';
@@ -373,5 +373,46 @@ describe('the old system’s account status (columns.status with status_map)', (
     expect((await personStore.byId(t.app.db, off.id))!.password_hash).toBeNull();
     const on = await personOf('st1');
     expect(await verify(on, 'on-pw')).toBe(true);
+  });
+});
+
+describe('resolve --swap: the queued row is the person of record', () => {
+  it('renames the person after the queued row, links it, and keeps the earlier wrong-name links apart as an unverified account; audited', async () => {
+    const p = profile({
+      source: { type: 'csv' },
+      columns: { legacy_uid: 'uid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm' },
+      password: { scheme: 'md5' },
+    });
+    const id = residentIdFor(6101);
+    const cols = ['uid', 'dlm', 'xm', 'sfzh', 'mm'];
+    await run('SJ', dir.file('swap1.csv', csv([{ uid: 'sw1', dlm: 'sw-wrong', xm: '李错', sfzh: id, mm: hashes.md5('wrong-pw') }], cols)), p);
+    const wrong = (await findPersonByLegacyLogin(t.app, 'SJ', 'sw-wrong'))!;
+    expect(wrong).toMatchObject({ name: '李错', idNumber: id });
+    const r = await run('GA', dir.file('swap2.csv', csv([{ uid: 'sw2', dlm: 'sw-right', xm: '李对', sfzh: id, mm: hashes.md5('right-pw') }], cols)), p);
+    expect(r.counts.conflicts).toBe(1);
+
+    const done = await resolveConflict(t.app, r.conflicts[0].id, 'swap', 'cli:reviewer');
+    expect(done).toMatchObject({ status: 'swapped', department: 'GA', legacy_uid: 'sw2', sub: wrong.sub, kept_apart: { links: ['SJ/sw1'] } });
+    // the person of record (sub and ID number unchanged) is the queued row's person now
+    const right = (await findPersonByLegacyLogin(t.app, 'GA', 'sw-right'))!;
+    expect(right).toMatchObject({ id: wrong.id, sub: wrong.sub, name: '李对', idNumber: id });
+    // the earlier row is an account of its own: no ID number, lowest level, the number kept sealed for review
+    const apart = (await findPersonByLegacyLogin(t.app, 'SJ', 'sw-wrong'))!;
+    expect(apart).toMatchObject({ sub: done.kept_apart!.sub, name: '李错', idNumber: null, realNameLevel: 1 });
+    const link = await t.app.db.selectFrom('legacy_accounts').selectAll().where('department_code', '=', 'SJ').where('legacy_uid', '=', 'sw1').executeTakeFirstOrThrow();
+    expect(openUnverifiedId(t.app.keyring, 'SJ', 'sw1', link.id_number_unverified_enc!)).toBe(id);
+    const verify = legacyPasswordVerifier(t.app, async () => false);
+    expect(await activeLegacyHashes(t.app, right.sub)).toBe(1);
+    expect(await activeLegacyHashes(t.app, apart.sub)).toBe(1);
+    const conflict = await t.app.db.selectFrom('import_conflicts').selectAll().where('id', '=', done.conflict_id).executeTakeFirstOrThrow();
+    expect(conflict).toMatchObject({ status: 'swapped', resolved_person_id: wrong.id, decided_by: 'cli:reviewer' });
+    const audit = await t.app.audit.list({ event: 'import.conflict_resolve' });
+    expect(audit[0]).toMatchObject({ actor: 'cli:reviewer', detail: expect.objectContaining({ decision: 'swapped', sub: wrong.sub, kept_apart_sub: apart.sub, moved_links: ['SJ/sw1'] }) });
+
+    // once the person of record has signed in, its sub is in use: no swap
+    const r2 = await run('WJ', dir.file('swap3.csv', csv([{ uid: 'sw3', dlm: 'sw-third', xm: '李三', sfzh: id, mm: hashes.md5('third-pw') }], cols)), p);
+    expect(await verify(right, 'right-pw')).toBe(true);
+    await expect(resolveConflict(t.app, r2.conflicts[0].id, 'swap', 'cli:reviewer')).rejects.toMatchObject({ code: 'import.swap_signed_in' });
+    expect((await findPersonByLegacyLogin(t.app, 'GA', 'sw-right'))!.name).toBe('李对');
   });
 });
