@@ -112,6 +112,17 @@ export const rejectionStore = {
   insertMany(tx: BulkTx, rows: readonly NewRejectionRow[]): Promise<void> {
     return insertLaidOut(tx, 'import_rejections', NEW_REJECTION, rows);
   },
+  /**
+   * Rejections that earlier jobs of the department recorded for these rows of the same source: a
+   * re-run records the row again under its own job, so the review list holds one per source row.
+   */
+  async dropEarlier(db: Q, at: { jobId: string; department: string; source: string; rows: readonly number[] }): Promise<void> {
+    await sql`
+      delete from import_rejections r
+       using import_jobs j
+       where r.job_id = j.id and j.department_code = ${at.department} and j.source = ${at.source} and r.job_id <> ${at.jobId}
+         and r.row_number in (select value::int from json_array_elements_text(${JSON.stringify(at.rows)}::json) as v(value))`.execute(db);
+  },
   /** One page in row order, after `afterRow`. */
   page(db: Q, jobId: string, afterRow: number, limit: number): Promise<RejectionRow[]> {
     return db.selectFrom('import_rejections').selectAll().where('job_id', '=', jobId).where('row_number', '>', afterRow).orderBy('row_number').limit(limit).execute();

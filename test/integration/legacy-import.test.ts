@@ -329,6 +329,33 @@ describe('bad input: a clear message with file, row and column; no half-written 
     expect(resumed.find((a) => (a.detail as { job_id?: string }).job_id === err.jobId)?.detail).toMatchObject({ source_fixed: true });
   });
 
+  it('keeps one rejection per source row and department across re-runs (the latest job’s)', async () => {
+    const rows = [good(81), { ...good(82), sfzh: '110105194912310021' }, good(83), { ...good(84), mm: 'zzz' }];
+    const f = dir.file('rerun.csv', csv(rows, ['uid', 'xm', 'sfzh', 'mm']));
+    const ofSource = () =>
+      t.app.db
+        .selectFrom('import_rejections as r')
+        .innerJoin('import_jobs as j', 'j.id', 'r.job_id')
+        .select(['r.job_id', 'r.row_number', 'r.code'])
+        .where('j.source', '=', f)
+        .where('j.status', '!=', 'dry_run')
+        .orderBy('r.row_number')
+        .execute();
+    const first = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(first.rejections.map((x) => x.row)).toEqual([2, 4]);
+    const second = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(second.counts).toMatchObject({ accounts_unchanged: 2, rejected: 2 });
+    const third = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(third.rejections.map((x) => [x.row, x.code])).toEqual([
+      [2, 'id_number.check_char'],
+      [4, 'hash.shape'],
+    ]);
+    expect(await ofSource()).toEqual([
+      { job_id: third.job_id, row_number: 2, code: 'id_number.check_char' },
+      { job_id: third.job_id, row_number: 4, code: 'hash.shape' },
+    ]);
+  });
+
   it('rejects a legacy uid the source repeats, in the same batch and across batches', async () => {
     const rows = [good(61), { ...good(62), uid: 'b61' }, good(63), good(64), { ...good(65), uid: 'b63' }];
     const f = dir.file('dups.csv', csv(rows, ['uid', 'xm', 'sfzh', 'mm']));
