@@ -162,6 +162,7 @@ export const legacyAccountStore = {
           .select('login_name_bidx')
           .where('department_code', '=', department)
           .where('login_name_bidx', 'is not', null)
+          .where('status', '=', 'active')
           .groupBy('login_name_bidx')
           .having((h) => h.fn.count('person_id').distinct(), '>', 1)
           .as('d'),

@@ -380,17 +380,21 @@ describe('the old system’s account status (columns.status with status_map)', (
       { uid: 'st1', dlm: 'zt-on', xm: '启用', sfzh: residentIdFor(6001), mm: hashes.md5('on-pw'), zt: '0' },
       { uid: 'st2', dlm: 'zt-off', xm: '停用', sfzh: residentIdFor(6002), mm: hashes.md5('off-pw'), zt: ' 1 ' },
       { uid: 'st3', dlm: 'zt-odd', xm: '未知', sfzh: residentIdFor(6003), mm: hashes.md5('odd-pw'), zt: '9' },
+      // another person's disabled account under the same login name: the name stays unambiguous
+      { uid: 'st4', dlm: 'zt-on', xm: '旧号', sfzh: residentIdFor(6004), mm: hashes.md5('old-pw'), zt: '1' },
     ];
     const r = await run('SJ', dir.file('status.csv', csv(rows, ['uid', 'dlm', 'xm', 'sfzh', 'mm', 'zt'])), p);
-    expect(r.counts).toMatchObject({ accounts_linked: 2, rejected: 1 });
+    expect(r.counts).toMatchObject({ accounts_linked: 3, rejected: 1 });
+    expect(r.ambiguous_login_names).toBe(0);
     expect(r.rejections).toEqual([expect.objectContaining({ row: 3, code: 'status.unmapped', column: 'zt' })]);
     expect(r.rejections[0].reason.en).toContain('"9"');
     const links = await t.app.db.selectFrom('legacy_accounts').select(['legacy_uid', 'status', 'person_id']).where('job_id', '=', r.job_id).orderBy('legacy_uid').execute();
     expect(links.map((l) => [l.legacy_uid, l.status])).toEqual([
       ['st1', 'active'],
       ['st2', 'disabled'],
+      ['st4', 'disabled'],
     ]);
-    expect(await findPersonByLegacyLogin(t.app, 'SJ', 'zt-on')).not.toBeNull();
+    expect((await findPersonByLegacyLogin(t.app, 'SJ', 'zt-on'))?.id).toBe(links.find((l) => l.legacy_uid === 'st1')!.person_id);
     expect(await findPersonByLegacyLogin(t.app, 'SJ', 'zt-off')).toBeNull();
     const verify = legacyPasswordVerifier(t.app, async () => false);
     const personOf = async (uid: string) => openPerson(t.app.keyring, (await personStore.byId(t.app.db, links.find((l) => l.legacy_uid === uid)!.person_id))!);
