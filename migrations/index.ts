@@ -10,6 +10,8 @@ import * as m0007 from './0007_codes.ts';
 import * as m0008 from './0008_admin.ts';
 import * as m0009 from './0009_realname.ts';
 import * as m0010 from './0010_mfa.ts';
+import * as m0011 from './0011_legacy_status.ts';
+import * as m0012 from './0012_conflict_swap.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -22,4 +24,6 @@ export const migrations: Record<string, Migration> = {
   '0008_admin': m0008,
   '0009_realname': m0009,
   '0010_mfa': m0010,
+  '0011_legacy_status': m0011,
+  '0012_conflict_swap': m0012,
 };

@@ -3,7 +3,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
-import type { LegacyAccountTable } from './tables.ts';
+import type { LegacyAccountStatus, LegacyAccountTable } from './tables.ts';
 
 type LegacyAccountRow = Selectable<LegacyAccountTable>;
 
@@ -36,9 +36,15 @@ const NEW_ACCOUNT_COLUMNS = [
   'org_id',
   'job_id',
   'row_number',
+  'status',
 ] as const;
-export type NewLegacyAccountRow = Required<Pick<Insertable<LegacyAccountTable>, (typeof NEW_ACCOUNT_COLUMNS)[number]>>;
-const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: NewLegacyAccountRow) => [
+export type NewLegacyAccountRow = Required<Pick<Insertable<LegacyAccountTable>, Exclude<(typeof NEW_ACCOUNT_COLUMNS)[number], 'status'>>> & {
+  /** active unless the profile's status_map says otherwise */
+  status?: LegacyAccountStatus;
+};
+// status may be left out (active): the layout fills it in
+type LaidOutAccountRow = NewLegacyAccountRow & { readonly status: LegacyAccountStatus | undefined };
+const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: LaidOutAccountRow) => [
   r.department_code,
   r.legacy_uid,
   r.person_id,
@@ -51,12 +57,13 @@ const NEW_ACCOUNT = rowLayout(NEW_ACCOUNT_COLUMNS, (r: NewLegacyAccountRow) => [
   r.org_id,
   r.job_id,
   r.row_number,
+  r.status ?? 'active',
 ]);
 
 export const legacyAccountStore = {
   /** Set-based insert (COPY on an import's connection); the review queue inserts one. */
   insertMany(tx: BulkTx, rows: readonly NewLegacyAccountRow[]): Promise<void> {
-    return insertLaidOut(tx, 'legacy_accounts', NEW_ACCOUNT, rows);
+    return insertLaidOut(tx, 'legacy_accounts', NEW_ACCOUNT, rows as readonly LaidOutAccountRow[]);
   },
   /** Which of these uids of the department are linked already, and by which job and row. */
   async linkedUids(db: Q, department: string, uids: readonly string[]): Promise<UidUse[]> {
@@ -77,6 +84,38 @@ export const legacyAccountStore = {
       .executeTakeFirst()
       .then((r) => r !== undefined);
   },
+  /** Whether any foreign hash of the person was retired (the person signed in through it). */
+  hasRetired(db: Q, personId: string): Promise<boolean> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select('legacy_uid')
+      .where('person_id', '=', personId)
+      .where('password_retired_at', 'is not', null)
+      .limit(1)
+      .executeTakeFirst()
+      .then((r) => r !== undefined);
+  },
+  /** The person's links, locked: a swap moves them to another person. */
+  linksForUpdate(db: Q, personId: string): Promise<{ department_code: string; legacy_uid: string }[]> {
+    return db
+      .selectFrom('legacy_accounts')
+      .select(['department_code', 'legacy_uid'])
+      .where('person_id', '=', personId)
+      .orderBy('department_code')
+      .orderBy('legacy_uid')
+      .forUpdate()
+      .execute();
+  },
+  /** Moves one link to another person, the ID number it was imported with kept sealed for review. */
+  moveLink(db: Q, link: { department_code: string; legacy_uid: string }, personId: string, unverifiedEnc: string | null): Promise<void> {
+    return db
+      .updateTable('legacy_accounts')
+      .set({ person_id: personId, id_number_unverified_enc: unverifiedEnc })
+      .where('department_code', '=', link.department_code)
+      .where('legacy_uid', '=', link.legacy_uid)
+      .execute()
+      .then(() => undefined);
+  },
   /** Persons behind a login-name index; up to two, so the caller can tell one from ambiguous. */
   personsByLogin(db: Q, loginBidx: string): Promise<string[]> {
     return db
@@ -84,16 +123,19 @@ export const legacyAccountStore = {
       .select('person_id')
       .distinct()
       .where('login_name_bidx', '=', loginBidx)
+      // a link disabled in the old system signs nobody in (nor makes the name ambiguous)
+      .where('status', '=', 'active')
       .limit(2)
       .execute()
       .then((rows) => rows.map((r) => r.person_id));
   },
-  /** The foreign hashes that still let this person in. */
+  /** The foreign hashes that still let this person in: not retired, of links not disabled. */
   activeHashes(db: Q, personId: string): Promise<LegacyHashRow[]> {
     return db
       .selectFrom('legacy_accounts')
       .select(['department_code', 'legacy_uid', 'password_scheme', 'password_enc'])
       .where('person_id', '=', personId)
+      .where('status', '=', 'active')
       .where('password_retired_at', 'is', null)
       .where('password_enc', 'is not', null)
       .orderBy('department_code')
@@ -120,6 +162,7 @@ export const legacyAccountStore = {
           .select('login_name_bidx')
           .where('department_code', '=', department)
           .where('login_name_bidx', 'is not', null)
+          .where('status', '=', 'active')
           .groupBy('login_name_bidx')
           .having((h) => h.fn.count('person_id').distinct(), '>', 1)
           .as('d'),

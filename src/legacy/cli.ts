@@ -173,15 +173,16 @@ export const legacyCommands: Record<string, Command> = {
   'import resolve': {
 
     summary: { 'zh-CN': '审核一条待审核记录', en: 'decide a record awaiting review' },
-    usage: 'yitong import resolve CONFLICT_ID --merge|--keep-apart',
-    options: { merge: { type: 'boolean' }, 'keep-apart': { type: 'boolean' } },
+    usage: 'yitong import resolve CONFLICT_ID --merge|--keep-apart|--swap',
+    options: { merge: { type: 'boolean' }, 'keep-apart': { type: 'boolean' }, swap: { type: 'boolean' } },
     async run(env, v, positionals) {
       const id = positionals[0];
-      if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resolve CONFLICT_ID --merge|--keep-apart');
-      if (Boolean(v.merge) === Boolean(v['keep-apart'])) throw new AppError('import.decision_required');
+      if (!id || positionals.length > 1) throw new CliUsageError('usage: yitong import resolve CONFLICT_ID --merge|--keep-apart|--swap');
+      if ([v.merge, v['keep-apart'], v.swap].filter(Boolean).length !== 1) throw new AppError('import.decision_required');
       return withApp(env, async (app) => {
-        const r = await resolveConflict(app, id, v.merge ? 'merge' : 'keep_apart', env.actor);
-        return { json: r as unknown as Record<string, unknown>, text: `${r.conflict_id}: ${r.status} (${r.department}/${r.legacy_uid} -> sub ${r.sub})` };
+        const r = await resolveConflict(app, id, v.merge ? 'merge' : v.swap ? 'swap' : 'keep_apart', env.actor);
+        const apart = r.kept_apart ? `; kept apart: ${r.kept_apart.links.join(', ')} -> sub ${r.kept_apart.sub}` : '';
+        return { json: r as unknown as Record<string, unknown>, text: `${r.conflict_id}: ${r.status} (${r.department}/${r.legacy_uid} -> sub ${r.sub})${apart}` };
       });
   },
   },

@@ -1,9 +1,18 @@
 // The review queue: rows whose ID number matched a person under a different name. An administrator
 // either merges the legacy account into that person, or keeps it apart as an account of its own
-// (without the ID number, which belongs to the person on record). Every decision, and every look at
-// unmasked names, is audited.
+// (without the ID number, which belongs to the person on record), or swaps: the queued row is the
+// person of record (the earlier row under the wrong name came first by chance). Every decision, and
+// every look at unmasked names, is audited.
+//
+// Swap: the person of record keeps its sub and ID number and takes the queued row's name and
+// contact data; the queued row is linked to it. Everything the wrong-name rows brought (every link
+// the person had, the name, phone and e-mail) is kept apart as an account of its own, unverified
+// (lowest real-name level, no ID number; the number is kept sealed on each moved link for review),
+// as --keep-apart would have made it. Refused once the person of record has signed in (an argon2id
+// password, a retired legacy hash): its sub is then in use, and a swap would hand that holder's
+// sign-ins to someone else.
 import type { AppContext } from '../context.ts';
-import { sealPersonFields } from '../accounts/person.ts';
+import { openPerson, sealPersonFields } from '../accounts/person.ts';
 import { draftPerson, insertPersons } from '../accounts/service.ts';
 import { personStore } from '../accounts/store.ts';
 import { bulkTx } from '../db/bulk.ts';
@@ -16,7 +25,7 @@ import { loginNameIndex, openConflictRow, sealLegacyHash, sealUnverifiedId } fro
 import { legacyAccountStore } from './account-store.ts';
 import { conflictStore } from './store.ts';
 
-export type Decision = 'merge' | 'keep_apart';
+export type Decision = 'merge' | 'keep_apart' | 'swap';
 
 export interface ListedConflict extends ConflictEntry {
   job_id: string;
@@ -59,10 +68,12 @@ export async function listConflicts(
 
 export interface Resolution {
   conflict_id: string;
-  status: 'merged' | 'kept_apart';
+  status: 'merged' | 'kept_apart' | 'swapped';
   department: string;
   legacy_uid: string;
   sub: string;
+  /** swap: the account the earlier wrong-name links were moved to, and those links */
+  kept_apart?: { sub: string; links: string[] };
 }
 
 export async function resolveConflict(app: AppContext, conflictId: string, decision: Decision, actor: string): Promise<Resolution> {
@@ -79,7 +90,32 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
 
     let personId: string;
     let sub: string;
-    if (decision === 'merge') {
+    let apart: Resolution['kept_apart'];
+    if (decision === 'swap') {
+      const person = await personStore.byId(trx, c.person_id);
+      if (!person) throw new AppError('import.conflict_unknown', 'not_found', conflictId);
+      if (person.password_hash || (await legacyAccountStore.hasRetired(trx, person.id))) throw new AppError('import.swap_signed_in', 'conflict');
+      const recorded = openPerson(keyring, person);
+      // the wrong-name rows' account: their name and contact data, no ID number
+      const other = draftPerson(keyring, { idType: person.id_type, idNumber: null, name: person.name, phone: recorded.phone, email: recorded.email });
+      await insertPersons(bulkTx(trx), [other]);
+      const links = await legacyAccountStore.linksForUpdate(trx, person.id);
+      for (const l of links) {
+        const unverified = recorded.idNumber ? sealUnverifiedId(keyring, l.department_code, l.legacy_uid, recorded.idNumber) : null;
+        await legacyAccountStore.moveLink(trx, l, other.id, unverified);
+      }
+      await personStore.update(trx, person.id, {
+        name: row.name ?? '',
+        phone_enc: contact.phoneEnc,
+        phone_bidx: contact.phoneBidx,
+        phone_verified: false,
+        email_enc: contact.emailEnc,
+        email_bidx: contact.emailBidx,
+      });
+      personId = person.id;
+      sub = person.sub;
+      apart = { sub: other.sub, links: links.map((l) => `${l.department_code}/${l.legacy_uid}`) };
+    } else if (decision === 'merge') {
       const person = await personStore.byId(trx, c.person_id);
       if (!person) throw new AppError('import.conflict_unknown', 'not_found', conflictId);
       personId = person.id;
@@ -115,19 +151,28 @@ export async function resolveConflict(app: AppContext, conflictId: string, decis
         org_id: orgId,
         job_id: c.job_id,
         row_number: c.row_number,
+        status: row.status ?? 'active',
       },
     ]);
-    const status = decision === 'merge' ? 'merged' : 'kept_apart';
+    const status = decision === 'merge' ? 'merged' : decision === 'swap' ? 'swapped' : 'kept_apart';
     await conflictStore.decide(trx, c.id, { status, decided_by: actor, resolved_person_id: personId });
     await app.audit.append(
       {
         event: 'import.conflict.resolve',
         outcome: 'success',
         actor,
-        detail: { conflict_id: c.id, job_id: c.job_id, department: c.department_code, legacy_uid: c.legacy_uid, decision: status, sub },
+        detail: {
+          conflict_id: c.id,
+          job_id: c.job_id,
+          department: c.department_code,
+          legacy_uid: c.legacy_uid,
+          decision: status,
+          sub,
+          ...(apart ? { kept_apart_sub: apart.sub, moved_links: apart.links } : {}),
+        },
       },
       trx,
     );
-    return { conflict_id: c.id, status, department: c.department_code, legacy_uid: c.legacy_uid, sub };
+    return { conflict_id: c.id, status, department: c.department_code, legacy_uid: c.legacy_uid, sub, ...(apart ? { kept_apart: apart } : {}) };
   });
 }

@@ -33,6 +33,10 @@ const CATALOGUE = {
     'zh-CN': '文件在引号内结束，文件可能被截断（未闭合的引号从此行开始）',
     en: 'the file ends inside a quoted field: it may be truncated (the unclosed quote starts in this row)',
   },
+  'csv.truncated_row': {
+    'zh-CN': '最后一条记录只有 {found} 个字段，少于表头的 {expected} 列：文件可能被截断（修正文件后可继续导入）',
+    en: 'the last record has {found} fields, fewer than the {expected} header columns: the file may be truncated (fix the file, then resume)',
+  },
   'csv.record_too_large': { 'zh-CN': '单行超过 {limit} 个字符，可能存在未闭合的引号', en: 'a row exceeds {limit} characters: an unclosed quote?' },
   'csv.malformed': { 'zh-CN': 'CSV 格式错误：{reason}', en: 'malformed CSV: {reason}' },
   // JSON Lines
@@ -42,6 +46,10 @@ const CATALOGUE = {
   'jsonl.line_too_long': { 'zh-CN': '单行超过 {limit} 个字符', en: 'a line exceeds {limit} characters' },
   'source.unsupported': { 'zh-CN': '此处不支持数据源类型“{type}”', en: 'source type "{type}" is not supported here' },
   // Row normalisation: rejections
+  'status.unmapped': {
+    'zh-CN': '账号状态“{value}”未在 status_map 中映射（已映射：{known}）',
+    en: 'account status "{value}" is not mapped by status_map (mapped: {known})',
+  },
   'legacy_uid.empty': { 'zh-CN': '原系统用户 ID 为空', en: 'the legacy user id is empty' },
   'legacy_uid.too_long': { 'zh-CN': '原系统用户 ID 超过 {limit} 个字符', en: 'the legacy user id exceeds {limit} characters' },
   'login_name.too_long': { 'zh-CN': '登录名超过 {limit} 个字符', en: 'the login name exceeds {limit} characters' },
@@ -171,6 +179,10 @@ export const LEGACY_ERRORS = {
   'import.failed': { 'zh-CN': '导入失败', en: 'The import failed' },
   'import.conflict_unknown': { 'zh-CN': '待审核记录不存在', en: 'No such conflict' },
   'import.conflict_decided': { 'zh-CN': '该记录已审核', en: 'This conflict has already been decided' },
-  'import.decision_required': { 'zh-CN': '请选择 --merge 或 --keep-apart 之一', en: 'Choose one of --merge or --keep-apart' },
+  'import.decision_required': { 'zh-CN': '请选择 --merge、--keep-apart 或 --swap 之一', en: 'Choose one of --merge, --keep-apart or --swap' },
+  'import.swap_signed_in': {
+    'zh-CN': '在册人员已登录使用过该账号，不能对调：请改用 --merge 或 --keep-apart，并线下核实身份',
+    en: 'The person of record has already signed in with this account and cannot be swapped: use --merge or --keep-apart and verify the identity offline',
+  },
   'import.account_exists': { 'zh-CN': '该原系统账号已关联', en: 'This legacy account is already linked' },
 };

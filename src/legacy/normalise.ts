@@ -26,6 +26,8 @@ export interface NormalisedRow {
   uscc: string | null;
   orgName: string | null;
   password: StoredLegacyHash | null;
+  /** The account's status in the old system (status_map); absent means active (rows sealed before it existed). */
+  status?: 'active' | 'disabled';
 }
 
 export interface RowWarning {
@@ -110,6 +112,7 @@ export function createNormaliser(profile: ImportProfile): (fields: Fields) => No
         email: contact(get('email'), parseEmail, 'email', warn),
         ...org(get('uscc'), get('org_name'), columns.uscc, warn),
         password: single ? password(single, get, profile, warn) : perRow ? password(rowScheme(perRow, get, profile), get, profile, warn) : null,
+        status: status(get('status'), profile),
       };
       return { ok: true, row, warnings };
     } catch (err) {
@@ -127,6 +130,16 @@ function rowScheme(perRow: Map<string, SchemeChoice>, get: (field: ColumnField) 
   // No selector and no hash: an account without a password, handled like any empty hash.
   if (isBlank(raw) && isBlank(get('password_hash'))) return null;
   throw new Rejection('hash.scheme_unknown', profile.columns.password_scheme);
+}
+
+/** The status column's value through status_map; a value the map does not name rejects the row. */
+function status(raw: string, profile: ImportProfile): 'active' | 'disabled' {
+  const map = profile.status_map;
+  if (!map || !profile.columns.status) return 'active';
+  const v = raw.trim();
+  const hit = Object.hasOwn(map, v) ? map[v] : undefined;
+  if (!hit) throw new Rejection('status.unmapped', profile.columns.status, { value: v.slice(0, 32), known: Object.keys(map).join(', ') });
+  return hit;
 }
 
 type Warn = (code: MessageCode, field: ColumnField | null, vars?: MessageVars) => void;

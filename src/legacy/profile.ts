@@ -13,6 +13,8 @@ export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 export const ID_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_permanent_id'] as const;
 export type IdType = (typeof ID_TYPES)[number];
 
+export const LEGACY_STATUSES = ['active', 'disabled'] as const;
+
 const columnName = z.string().trim().min(1).max(128);
 
 const csvSource = z.strictObject({
@@ -63,6 +65,8 @@ const columnsSchema = z.strictObject({
   salt: columnName.optional(),
   /** Per-row scheme selector: its value picks an entry of password.schemes (systems that changed hashing over time). */
   password_scheme: columnName.optional(),
+  /** The account's status in the old system (RuoYi `status`, `zt`), mapped by status_map. */
+  status: columnName.optional(),
 });
 export type ColumnMapping = z.output<typeof columnsSchema>;
 export type ColumnField = keyof ColumnMapping;
@@ -78,6 +82,8 @@ const baseSchema = z.strictObject({
   columns: columnsSchema,
   /** Source values of the id_type column mapped to our codes, e.g. {"01": "resident_id"}. */
   id_type_map: z.record(z.string(), z.enum(ID_TYPES)).optional(),
+  /** Source values of the status column -> the link's status, e.g. {"0": "active", "1": "disabled"}. */
+  status_map: z.record(z.string(), z.enum(LEGACY_STATUSES)).optional(),
   password: z
     .strictObject({
       scheme: z.string().min(1).optional(),
@@ -112,6 +118,19 @@ function crossCheck(p: BaseProfile, issues: ConfigIssue[]): BaseProfile {
   }
   if (p.id_type_map && !columns.id_type) {
     issues.push({ path: ['id_type_map'], zh: '设置了 id_type_map 但未映射 id_type 列', en: 'id_type_map is set but no id_type column is mapped' });
+  }
+  if (columns.status && !p.status_map) {
+    issues.push({
+      path: ['status_map'],
+      zh: '映射了 status 列时必须声明 status_map（原系统取值 → active 或 disabled）',
+      en: 'a status column needs a status_map (source value -> active or disabled)',
+    });
+  }
+  if (p.status_map && !columns.status) {
+    issues.push({ path: ['columns', 'status'], zh: '设置了 status_map 但未映射 status 列', en: 'status_map is set but no status column is mapped' });
+  }
+  if (p.status_map && Object.keys(p.status_map).length === 0) {
+    issues.push({ path: ['status_map'], zh: 'status_map 不能为空', en: 'status_map cannot be empty' });
   }
   if (!password) {
     if (columns.password_hash) {

@@ -83,6 +83,15 @@ export const jobStore = {
       .execute()
       .then(() => undefined);
   },
+  /** A fixed source file replaces the one the job failed on (resume checked its unchanged prefix). */
+  setFingerprint(db: Q, id: string, fingerprint: Record<string, unknown>): Promise<void> {
+    return db
+      .updateTable('import_jobs')
+      .set({ source_fingerprint: JSON.stringify(fingerprint), updated_at: new Date() })
+      .where('id', '=', id)
+      .execute()
+      .then(() => undefined);
+  },
   /** Moves the checkpoint from `from` to `to` with the new counters; false when it was not at `from`. */
   async advance(db: Q, id: string, move: { from: number; to: number; counters: Record<string, unknown> }): Promise<boolean> {
     const r = await db
@@ -102,6 +111,17 @@ const NEW_REJECTION = rowLayout(NEW_REJECTION_COLUMNS, (r: NewRejectionRow) => [
 export const rejectionStore = {
   insertMany(tx: BulkTx, rows: readonly NewRejectionRow[]): Promise<void> {
     return insertLaidOut(tx, 'import_rejections', NEW_REJECTION, rows);
+  },
+  /**
+   * Rejections that earlier jobs of the department recorded for these rows of the same source: a
+   * re-run records the row again under its own job, so the review list holds one per source row.
+   */
+  async dropEarlier(db: Q, at: { jobId: string; department: string; source: string; rows: readonly number[] }): Promise<void> {
+    await sql`
+      delete from import_rejections r
+       using import_jobs j
+       where r.job_id = j.id and j.department_code = ${at.department} and j.source = ${at.source} and r.job_id <> ${at.jobId}
+         and r.row_number in (select value::int from json_array_elements_text(${JSON.stringify(at.rows)}::json) as v(value))`.execute(db);
   },
   /** One page in row order, after `afterRow`. */
   page(db: Q, jobId: string, afterRow: number, limit: number): Promise<RejectionRow[]> {
@@ -192,7 +212,7 @@ export const conflictStore = {
     const q = db.selectFrom('import_conflicts').selectAll().where('id', '=', id);
     return (opts.forUpdate ? q.forUpdate() : q).executeTakeFirst();
   },
-  decide(db: Q, id: string, patch: { status: 'merged' | 'kept_apart'; decided_by: string; resolved_person_id: string }): Promise<void> {
+  decide(db: Q, id: string, patch: { status: 'merged' | 'kept_apart' | 'swapped'; decided_by: string; resolved_person_id: string }): Promise<void> {
     return db
       .updateTable('import_conflicts')
       .set({ ...patch, decided_at: new Date() })

@@ -1,4 +1,4 @@
-// Tables of the legacy migration (migrations/0003_legacy.ts).
+// Tables of the legacy migration (migrations/0003_legacy.ts, 0011_legacy_status.ts).
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export type ImportStatus = 'running' | 'done' | 'failed' | 'dry_run';
@@ -37,7 +37,11 @@ export interface LegacyAccountTable {
   job_id: string;
   row_number: number;
   created_at: Generated<Date>;
+  /** the account's status in the old system (profile status_map); a disabled link never signs in */
+  status: Generated<LegacyAccountStatus>;
 }
+
+export type LegacyAccountStatus = 'active' | 'disabled';
 
 export interface ImportRejectionTable {
   job_id: string;
@@ -50,7 +54,7 @@ export interface ImportRejectionTable {
   masked_values: JSONColumnType<Record<string, string>>;
 }
 
-export type ConflictStatus = 'pending' | 'merged' | 'kept_apart';
+export type ConflictStatus = 'pending' | 'merged' | 'kept_apart' | 'swapped';
 
 export interface ImportConflictTable {
   id: string;

@@ -7,8 +7,10 @@ import { resumeImport, startImport } from '../../src/legacy/job/runner.ts';
 import { ImportFailed } from '../../src/legacy/errors.ts';
 import { listConflicts, resolveConflict } from '../../src/legacy/conflicts.ts';
 import { verifyLegacyHash } from '../../src/legacy/schemes/index.ts';
-import { openLegacyHash } from '../../src/legacy/secrets.ts';
-import { findPersonByLegacyLogin } from '../../src/legacy/login.ts';
+import { openLegacyHash, openUnverifiedId } from '../../src/legacy/secrets.ts';
+import { activeLegacyHashes, findPersonByLegacyLogin, legacyPasswordVerifier } from '../../src/legacy/login.ts';
+import { openPerson } from '../../src/accounts/person.ts';
+import { personStore } from '../../src/accounts/store.ts';
 import { PEOPLE, USCC, canonicalState, count, csv, departments, hashes, openTestApp, profile, residentIdFor, tempDir, threeDepartments, type Scenario, type TestApp } from '../fixtures/legacy/support.ts';
 
 let t: TestApp;
@@ -302,6 +304,58 @@ describe('bad input: a clear message with file, row and column; no half-written 
     expect(missing.message).toContain('header');
   });
 
+  it('fails on a file cut in the middle of its last row whatever on_error says; the fixed file resumes from the checkpoint', async () => {
+    const line = (r: ReturnType<typeof good>) => [r.uid, r.xm, r.sfzh, r.mm].join(',');
+    const rows = [good(71), good(72), good(73), good(74), good(75), good(76)];
+    const head = `uid,xm,sfzh,mm\n${rows.slice(0, 4).map(line).join('\n')}\n`;
+    const f = dir.file('cut.csv', `${head}b75,好人`); // cut after the name, no final newline
+    const err = await failedJob(run('SJ', f, p({ on_error: 'skip' })));
+    expect(err.code).toBe('csv.truncated_row');
+    expect(err.message).toContain('row 5');
+    expect(err.message).toMatch(/truncated/);
+    expect(err.message).toMatch(/截断/);
+    expect(await accountsOf(err.jobId!)).toEqual([1, 2, 3]);
+    const job = await t.app.db.selectFrom('import_jobs').selectAll().where('id', '=', err.jobId!).executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ status: 'failed', checkpoint: 3, error: expect.objectContaining({ code: 'csv.truncated_row', row: 5, line: 6 }) });
+    // an edit before the row that stopped it is another file: refused
+    dir.file('cut.csv', `${head.replace('好人', '坏人')}${line(rows[4])}\n`);
+    await expect(resumeImport(t.app, err.jobId!, { actor: 'cli:test' })).rejects.toMatchObject({ code: 'import.source_changed' });
+    // the file completed from that row on: resumed from the checkpoint, to the end
+    dir.file('cut.csv', `${head}${line(rows[4])}\n${line(rows[5])}\n`);
+    const r = await resumeImport(t.app, err.jobId!, { actor: 'cli:test' });
+    expect(r).toMatchObject({ status: 'done', counts: { rows_read: 6, accounts_linked: 6, rejected: 0 } });
+    expect(await accountsOf(err.jobId!)).toEqual([1, 2, 3, 4, 5, 6]);
+    const resumed = await t.app.audit.list({ event: 'import.resume' });
+    expect(resumed.find((a) => (a.detail as { job_id?: string }).job_id === err.jobId)?.detail).toMatchObject({ source_fixed: true });
+  });
+
+  it('keeps one rejection per source row and department across re-runs (the latest job’s)', async () => {
+    const rows = [good(81), { ...good(82), sfzh: '110105194912310021' }, good(83), { ...good(84), mm: 'zzz' }];
+    const f = dir.file('rerun.csv', csv(rows, ['uid', 'xm', 'sfzh', 'mm']));
+    const ofSource = () =>
+      t.app.db
+        .selectFrom('import_rejections as r')
+        .innerJoin('import_jobs as j', 'j.id', 'r.job_id')
+        .select(['r.job_id', 'r.row_number', 'r.code'])
+        .where('j.source', '=', f)
+        .where('j.status', '!=', 'dry_run')
+        .orderBy('r.row_number')
+        .execute();
+    const first = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(first.rejections.map((x) => x.row)).toEqual([2, 4]);
+    const second = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(second.counts).toMatchObject({ accounts_unchanged: 2, rejected: 2 });
+    const third = await run('SJ', f, p({ on_error: 'skip' }));
+    expect(third.rejections.map((x) => [x.row, x.code])).toEqual([
+      [2, 'id_number.check_char'],
+      [4, 'hash.shape'],
+    ]);
+    expect(await ofSource()).toEqual([
+      { job_id: third.job_id, row_number: 2, code: 'id_number.check_char' },
+      { job_id: third.job_id, row_number: 4, code: 'hash.shape' },
+    ]);
+  });
+
   it('rejects a legacy uid the source repeats, in the same batch and across batches', async () => {
     const rows = [good(61), { ...good(62), uid: 'b61' }, good(63), good(64), { ...good(65), uid: 'b63' }];
     const f = dir.file('dups.csv', csv(rows, ['uid', 'xm', 'sfzh', 'mm']));
@@ -310,5 +364,86 @@ describe('bad input: a clear message with file, row and column; no half-written 
       [2, 'legacy_uid.duplicate', expect.stringContaining('row 1')],
       [5, 'legacy_uid.duplicate', expect.stringContaining('row 3')],
     ]);
+  });
+});
+
+describe('the old system’s account status (columns.status with status_map)', () => {
+  it('imports disabled accounts as disabled links: they resolve nobody and their hash never counts; an unmapped status is rejected', async () => {
+    const p = profile({
+      source: { type: 'csv' },
+      columns: { legacy_uid: 'uid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm', status: 'zt' },
+      password: { scheme: 'md5' },
+      status_map: { '0': 'active', '1': 'disabled' },
+      on_error: 'skip',
+    });
+    const rows = [
+      { uid: 'st1', dlm: 'zt-on', xm: '启用', sfzh: residentIdFor(6001), mm: hashes.md5('on-pw'), zt: '0' },
+      { uid: 'st2', dlm: 'zt-off', xm: '停用', sfzh: residentIdFor(6002), mm: hashes.md5('off-pw'), zt: ' 1 ' },
+      { uid: 'st3', dlm: 'zt-odd', xm: '未知', sfzh: residentIdFor(6003), mm: hashes.md5('odd-pw'), zt: '9' },
+      // another person's disabled account under the same login name: the name stays unambiguous
+      { uid: 'st4', dlm: 'zt-on', xm: '旧号', sfzh: residentIdFor(6004), mm: hashes.md5('old-pw'), zt: '1' },
+    ];
+    const r = await run('SJ', dir.file('status.csv', csv(rows, ['uid', 'dlm', 'xm', 'sfzh', 'mm', 'zt'])), p);
+    expect(r.counts).toMatchObject({ accounts_linked: 3, rejected: 1 });
+    expect(r.ambiguous_login_names).toBe(0);
+    expect(r.rejections).toEqual([expect.objectContaining({ row: 3, code: 'status.unmapped', column: 'zt' })]);
+    expect(r.rejections[0].reason.en).toContain('"9"');
+    const links = await t.app.db.selectFrom('legacy_accounts').select(['legacy_uid', 'status', 'person_id']).where('job_id', '=', r.job_id).orderBy('legacy_uid').execute();
+    expect(links.map((l) => [l.legacy_uid, l.status])).toEqual([
+      ['st1', 'active'],
+      ['st2', 'disabled'],
+      ['st4', 'disabled'],
+    ]);
+    expect((await findPersonByLegacyLogin(t.app, 'SJ', 'zt-on'))?.id).toBe(links.find((l) => l.legacy_uid === 'st1')!.person_id);
+    expect(await findPersonByLegacyLogin(t.app, 'SJ', 'zt-off')).toBeNull();
+    const verify = legacyPasswordVerifier(t.app, async () => false);
+    const personOf = async (uid: string) => openPerson(t.app.keyring, (await personStore.byId(t.app.db, links.find((l) => l.legacy_uid === uid)!.person_id))!);
+    const off = await personOf('st2');
+    expect(await activeLegacyHashes(t.app, off.sub)).toBe(0);
+    expect(await verify(off, 'off-pw')).toBe(false);
+    expect((await personStore.byId(t.app.db, off.id))!.password_hash).toBeNull();
+    const on = await personOf('st1');
+    expect(await verify(on, 'on-pw')).toBe(true);
+  });
+});
+
+describe('resolve --swap: the queued row is the person of record', () => {
+  it('renames the person after the queued row, links it, and keeps the earlier wrong-name links apart as an unverified account; audited', async () => {
+    const p = profile({
+      source: { type: 'csv' },
+      columns: { legacy_uid: 'uid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm' },
+      password: { scheme: 'md5' },
+    });
+    const id = residentIdFor(6101);
+    const cols = ['uid', 'dlm', 'xm', 'sfzh', 'mm'];
+    await run('SJ', dir.file('swap1.csv', csv([{ uid: 'sw1', dlm: 'sw-wrong', xm: '李错', sfzh: id, mm: hashes.md5('wrong-pw') }], cols)), p);
+    const wrong = (await findPersonByLegacyLogin(t.app, 'SJ', 'sw-wrong'))!;
+    expect(wrong).toMatchObject({ name: '李错', idNumber: id });
+    const r = await run('GA', dir.file('swap2.csv', csv([{ uid: 'sw2', dlm: 'sw-right', xm: '李对', sfzh: id, mm: hashes.md5('right-pw') }], cols)), p);
+    expect(r.counts.conflicts).toBe(1);
+
+    const done = await resolveConflict(t.app, r.conflicts[0].id, 'swap', 'cli:reviewer');
+    expect(done).toMatchObject({ status: 'swapped', department: 'GA', legacy_uid: 'sw2', sub: wrong.sub, kept_apart: { links: ['SJ/sw1'] } });
+    // the person of record (sub and ID number unchanged) is the queued row's person now
+    const right = (await findPersonByLegacyLogin(t.app, 'GA', 'sw-right'))!;
+    expect(right).toMatchObject({ id: wrong.id, sub: wrong.sub, name: '李对', idNumber: id });
+    // the earlier row is an account of its own: no ID number, lowest level, the number kept sealed for review
+    const apart = (await findPersonByLegacyLogin(t.app, 'SJ', 'sw-wrong'))!;
+    expect(apart).toMatchObject({ sub: done.kept_apart!.sub, name: '李错', idNumber: null, realNameLevel: 1 });
+    const link = await t.app.db.selectFrom('legacy_accounts').selectAll().where('department_code', '=', 'SJ').where('legacy_uid', '=', 'sw1').executeTakeFirstOrThrow();
+    expect(openUnverifiedId(t.app.keyring, 'SJ', 'sw1', link.id_number_unverified_enc!)).toBe(id);
+    const verify = legacyPasswordVerifier(t.app, async () => false);
+    expect(await activeLegacyHashes(t.app, right.sub)).toBe(1);
+    expect(await activeLegacyHashes(t.app, apart.sub)).toBe(1);
+    const conflict = await t.app.db.selectFrom('import_conflicts').selectAll().where('id', '=', done.conflict_id).executeTakeFirstOrThrow();
+    expect(conflict).toMatchObject({ status: 'swapped', resolved_person_id: wrong.id, decided_by: 'cli:reviewer' });
+    const audit = await t.app.audit.list({ event: 'import.conflict.resolve' });
+    expect(audit[0]).toMatchObject({ actor: 'cli:reviewer', detail: expect.objectContaining({ decision: 'swapped', sub: wrong.sub, kept_apart_sub: apart.sub, moved_links: ['SJ/sw1'] }) });
+
+    // once the person of record has signed in, its sub is in use: no swap
+    const r2 = await run('WJ', dir.file('swap3.csv', csv([{ uid: 'sw3', dlm: 'sw-third', xm: '李三', sfzh: id, mm: hashes.md5('third-pw') }], cols)), p);
+    expect(await verify(right, 'right-pw')).toBe(true);
+    await expect(resolveConflict(t.app, r2.conflicts[0].id, 'swap', 'cli:reviewer')).rejects.toMatchObject({ code: 'import.swap_signed_in' });
+    expect((await findPersonByLegacyLogin(t.app, 'GA', 'sw-right'))!.name).toBe('李对');
   });
 });

@@ -185,6 +185,7 @@ const DECLARED = {
     job_id: 'uuid',
     row_number: 'int4',
     created_at: 'timestamptz',
+    status: 'text',
   },
   account_session_devices: {
     session_uid: 'text',

@@ -47,6 +47,7 @@ export interface NewAccount {
   orgName: string | null;
   orgId: string | null;
   rowNumber: number;
+  status: 'active' | 'disabled';
 }
 
 export interface NewOrg {
@@ -218,6 +219,7 @@ export function planBatch(items: readonly PreparedItem[], lookup: BatchLookup, c
       orgName: row.orgName,
       orgId,
       rowNumber: item.rowNumber,
+      status: row.status ?? 'active',
     });
     c.accounts_linked++;
   }

@@ -17,6 +17,8 @@ export interface JobError {
   line?: number;
   column?: string;
   byte_offset?: number;
+  /** a file's bytes before the row that stopped the job: resume accepts a file fixed from there on */
+  source_prefix?: { bytes: number; sha256: string };
 }
 
 export interface RejectionEntry {

@@ -19,7 +19,7 @@ import { jobStore, type JobRow, type NewJob } from '../store.ts';
 import { auditCounts, emptyCounters, type ImportCounters } from './counters.ts';
 import { dryRun } from './dry-run.ts';
 import { asJobError } from './failures.ts';
-import { fingerprintFile, sameFingerprint, type FileFingerprint } from './fingerprint.ts';
+import { fingerprintFile, prefixBeforeLine, sameFingerprint, samePrefix, type FileFingerprint } from './fingerprint.ts';
 import { pump, type JobState, type PumpOptions } from './pump.ts';
 import { buildReport, writeReportFile, type ImportReport, type JobError, type RunStats } from './report.ts';
 import { openImportSession, type ImportSession } from './session.ts';
@@ -98,11 +98,20 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
   if (row.status !== 'running' && row.status !== 'failed') throw new AppError('import.not_resumable', 'conflict', row.status);
   const profile = row.profile as unknown as ImportProfile;
   let readProfile = profile;
+  let replaced: FileFingerprint | null = null;
   if (profile.source.type === 'sql') {
     readProfile = { ...profile, source: { ...profile.source, url: openSourceUrl(app.keyring, row.source_secret_enc!) } };
   } else {
     const now = await fingerprintFile(row.source).catch(() => null);
-    if (!now || !sameFingerprint(now, row.source_fingerprint as unknown as FileFingerprint)) throw new AppError('import.source_changed', 'conflict', row.source);
+    if (!now) throw new AppError('import.source_changed', 'conflict', row.source);
+    if (!sameFingerprint(now, row.source_fingerprint as unknown as FileFingerprint)) {
+      // A file fixed after the job failed on it (a truncated last row completed, a bad row
+      // corrected) resumes when everything before the row that stopped it is byte for byte the
+      // same: the rows up to the checkpoint are then the rows already written.
+      const prefix = row.status === 'failed' ? (row.error as JobError | null)?.source_prefix : undefined;
+      if (!prefix || !(await samePrefix(row.source, prefix).catch(() => false))) throw new AppError('import.source_changed', 'conflict', row.source);
+      replaced = now;
+    }
   }
   const session = await openImportSession(app);
   try {
@@ -116,14 +125,20 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
       dryRun: false,
       source: row.source,
       file: profile.source.type === 'sql' ? undefined : row.source,
-      fileSize: (row.source_fingerprint as { size?: number } | null)?.size,
+      fileSize: replaced ? replaced.size : (row.source_fingerprint as { size?: number } | null)?.size,
       checkpoint: row.checkpoint,
       counters: { ...emptyCounters(), ...(row.counters as Partial<ImportCounters>) },
     };
     await app.db.transaction().execute(async (trx) => {
       await jobStore.setStatus(trx, job.id, { status: 'running', error: null, finished_at: null });
+      if (replaced) await jobStore.setFingerprint(trx, job.id, replaced as unknown as Record<string, unknown>);
       await app.audit.append(
-        { event: 'import.resume', outcome: 'info', actor: opts.actor, detail: { job_id: job.id, department: job.department, checkpoint: job.checkpoint, previous_status: row.status } },
+        {
+          event: 'import.resume',
+          outcome: 'info',
+          actor: opts.actor,
+          detail: { job_id: job.id, department: job.department, checkpoint: job.checkpoint, previous_status: row.status, ...(replaced ? { source_fixed: true } : {}) },
+        },
         trx,
       );
     });
@@ -140,6 +155,10 @@ async function runToEnd(app: AppContext, session: ImportSession, job: JobState, 
     stats = await pump(app, job, opts, (fn) => session.transaction(fn));
   } catch (err) {
     failure = asJobError(err, job.source);
+    if (failure && job.file && failure.line !== undefined) {
+      const prefix = await prefixBeforeLine(job.file, failure.line).catch(() => null);
+      if (prefix) failure.source_prefix = prefix;
+    }
     if (!failure) {
       // Our fault or the database's: the job stays resumable from its checkpoint.
       await finishJob(app, job, { code: 'internal', message: { zh: `内部错误：${(err as Error).message}`, en: `internal error: ${(err as Error).message}` } }, null).catch(() => {});

@@ -25,6 +25,8 @@ export interface BatchJob {
   profile: ImportProfile;
   actor: string;
   dryRun: boolean;
+  /** the file's path or the SQL source's redacted URL: with the row number, what a rejection is of */
+  source: string;
 }
 
 /** on_error "stop" met a bad row: the batch is rolled back and the job ends. */
@@ -97,6 +99,7 @@ async function apply(app: AppContext, tx: BulkTx, job: BatchJob, plan: BatchPlan
       org_id: a.orgId,
       job_id: job.id,
       row_number: a.rowNumber,
+      status: a.status,
     })),
   );
   await conflictStore.insertMany(
@@ -116,6 +119,8 @@ async function apply(app: AppContext, tx: BulkTx, job: BatchJob, plan: BatchPlan
       row_enc: c.rowEnc,
     })),
   );
+  // one rejection per source row: a re-run replaces what an earlier job recorded for the same row
+  if (plan.rejections.length) await rejectionStore.dropEarlier(tx.trx, { jobId: job.id, department: job.department, source: job.source, rows: plan.rejections.map((r) => r.rowNumber) });
   await rejectionStore.insertMany(
     tx,
     plan.rejections.map((r) => ({

@@ -50,6 +50,9 @@ async function* readCsv(options: CsvReaderOptions, meta: ReaderMeta): AsyncGener
   // Physical line where the next record starts. Counted here from the fields' embedded line breaks:
   // csv-parse's own line count runs ahead on CRLF inside quoted fields.
   let nextLine = 1;
+  // A row with too few fields is held until the next record shows it was not the last: a last
+  // record with too few fields is a file cut short, which no on_error setting may skip.
+  let held: RowFault | null = null;
 
   // Completed records since the last call, turned into items; the header is consumed here.
   const take = (out: ReaderItem[], records: string[][] = drain()): void => {
@@ -64,8 +67,15 @@ async function* readCsv(options: CsvReaderOptions, meta: ReaderMeta): AsyncGener
         continue;
       }
       rowNumber++;
-      out.push(toItem(record, header, index!, rowNumber, line));
+      if (held) out.push(held);
+      held = null;
+      const item = toItem(record, header, index!, rowNumber, line);
+      if (!item.ok && item.code === 'csv.too_few_fields') held = item;
+      else out.push(item);
     }
+  };
+  const failIfLastRowCut = (): void => {
+    if (held) throw new ReaderError('csv.truncated_row', { file, rowNumber: held.rowNumber, line: held.line }, { found: held.found ?? 0, expected: held.expected ?? 0 });
   };
   const drain = (): string[][] => {
     const records: string[][] = [];
@@ -111,6 +121,8 @@ async function* readCsv(options: CsvReaderOptions, meta: ReaderMeta): AsyncGener
       const flushed = drain();
       if (!atBoundary) flushed.pop();
       take(out, flushed);
+      if (held) out.push(held); // not the last record: the undecodable one follows it
+      held = null;
       yield* out.splice(0);
       const code = encoding === 'utf-8' ? 'encoding.invalid_utf8' : 'encoding.invalid_gb18030';
       throw new ReaderError(code, { file, rowNumber: header ? rowNumber + 1 : 0, line: nextLine, byteOffset: step.errorAt });
@@ -119,6 +131,7 @@ async function* readCsv(options: CsvReaderOptions, meta: ReaderMeta): AsyncGener
     take(out);
     failIfParserErrored();
     yield* out.splice(0);
+    failIfLastRowCut();
     if (!header) throw new ReaderError('csv.empty', { file });
   } finally {
     stream.destroy();
@@ -153,7 +166,9 @@ function checkHeader(header: string[], options: CsvReaderOptions, line: number):
   return index;
 }
 
-function toItem(record: string[], header: string[], index: Map<string, number>, rowNumber: number, line: number): ReaderItem {
+type RowFault = Extract<ReaderItem, { ok: false }> & { found?: number; expected?: number };
+
+function toItem(record: string[], header: string[], index: Map<string, number>, rowNumber: number, line: number): ReaderItem | RowFault {
   if (record.length > header.length) {
     // Trailing empty fields (a trailing delimiter) are common in exports and carry nothing.
     const extra = record.slice(header.length);
@@ -161,7 +176,10 @@ function toItem(record: string[], header: string[], index: Map<string, number>, 
       return { ok: false, rowNumber, line, code: 'csv.too_many_fields', message: fieldCountMessage('csv.too_many_fields', record.length, header.length) };
     }
   } else if (record.length < header.length) {
-    return { ok: false, rowNumber, line, code: 'csv.too_few_fields', message: fieldCountMessage('csv.too_few_fields', record.length, header.length) };
+    const fault: RowFault = { ok: false, rowNumber, line, code: 'csv.too_few_fields', message: fieldCountMessage('csv.too_few_fields', record.length, header.length) };
+    // kept off the enumerable item: only the truncation error needs them
+    Object.defineProperties(fault, { found: { value: record.length }, expected: { value: header.length } });
+    return fault;
   }
   // No prototype: a column named "__proto__" or "constructor" is just a column.
   const fields: Record<string, string> = Object.create(null);

@@ -156,8 +156,28 @@ describe('CSV reader: structure', () => {
   });
 
   it('reports a row with too few fields', async () => {
-    const { items } = await collect(reader(write('few.csv', `${HEADER}1,张三\n`)));
+    // (a complete row follows: a short LAST row is a truncated file, below)
+    const { items } = await collect(reader(write('few.csv', `${HEADER}1,张三\n2,李四,X\n`)));
     expect(items[0]).toMatchObject({ ok: false, rowNumber: 1, code: 'csv.too_few_fields' });
+  });
+
+  it('stops on a file cut in the middle of its last row (outside quotes), with or without a final newline', async () => {
+    for (const [name, text] of [
+      ['cut.csv', `${HEADER}1,张三,X\n2,李四`],
+      ['cut-nl.csv', `${HEADER}1,张三,X\n2,李四\n\n`],
+      ['cut-short.csv', `${HEADER}1,张三\n2,李四,X\n3`],
+    ] as const) {
+      const file = write(name, text);
+      const { items, error } = await collect(reader(file));
+      const e = error as ReaderError;
+      expect(e, name).toBeInstanceOf(ReaderError);
+      expect(e.code).toBe('csv.truncated_row');
+      expect(e.location).toMatchObject({ file, rowNumber: name === 'cut-short.csv' ? 3 : 2 });
+      expect(e.localized.en).toMatch(/truncated/);
+      expect(e.localized.zh).toMatch(/截断/);
+      // the rows before it are delivered as usual (a short row in the middle stays a row fault)
+      expect(items.map((i) => [i.rowNumber, i.ok])).toEqual(name === 'cut-short.csv' ? [[1, false], [2, true]] : [[1, true]]);
+    }
   });
 
   it('stops on a truncated file (a quote still open at the end)', async () => {

@@ -130,4 +130,12 @@ describe('import profile', () => {
     const text = formatProfileIssues(issuesOf({ ...minimal(), batch_size: 'many' }), 'p.json');
     expect(text).toMatch(/^p\.json \$\.batch_size: .+ \/ .+$/);
   });
+
+  it('maps a status column through status_map, at JSON paths', () => {
+    const ok = parseProfile({ ...minimal(), columns: { ...minimal().columns, status: 'zt' }, status_map: { '0': 'active', '1': 'disabled' } });
+    expect(ok.ok && ok.profile.status_map).toEqual({ '0': 'active', '1': 'disabled' });
+    expect(paths(issuesOf({ ...minimal(), columns: { ...minimal().columns, status: 'zt' } }))).toEqual(['$.status_map']);
+    expect(paths(issuesOf({ ...minimal(), status_map: { '1': 'disabled' } }))).toEqual(['$.columns.status']);
+    expect(paths(issuesOf({ ...minimal(), columns: { ...minimal().columns, status: 'zt' }, status_map: { '1': 'locked' } }))).toEqual(['$.status_map["1"]']);
+  });
 });

@@ -116,7 +116,7 @@ export const importOps = [
     summary: 'The review queue (pending by default)',
     roles: ['security', 'department'],
     query: z.strictObject({
-      status: z.enum(['pending', 'merged', 'kept_apart', 'all']).default('pending'),
+      status: z.enum(['pending', 'merged', 'kept_apart', 'swapped', 'all']).default('pending'),
       job_id: Uuid.optional(),
       department: DepartmentCode.optional(),
       limit: Limit,
