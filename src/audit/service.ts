@@ -20,49 +20,17 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { GENESIS_HASH, chainHash } from './chain.ts';
-import { scrubDetail, scrubText } from './scrub.ts';
 import * as store from './store.ts';
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
+import { logRecord, prepare, type Prepared } from './record.ts';
+import type { AuditBadReason, AuditEvent, AuditRecord, AuditVerifyResult } from './types.ts';
+
+export type { AuditBadReason, AuditEvent, AuditOutcome, AuditRecord, AuditVerifyResult } from './types.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
 export const PURGE_EVENT: AuditEventName = 'audit.purge';
 export const SUPPRESSED_EVENT: AuditEventName = 'audit.suppressed';
-
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
-const OUTCOMES: ReadonlySet<string> = new Set(['success', 'failure', 'denied', 'info']);
-
-export interface AuditEvent {
-  /** one of AUDIT_EVENTS (src/audit/events.ts), e.g. `login.failure`, `token.revoke`, `client.create` */
-  event: AuditEventName;
-  outcome: AuditOutcome;
-  /** who acted: a person's sub, `admin:NAME`, `cli`, a client id ... never a raw identifier */
-  actor?: string | null;
-  clientId?: string | null;
-  ip?: string | null;
-  /** masked values only; ID and mobile numbers are masked again before writing */
-  detail?: Record<string, unknown>;
-}
-
-export interface AuditRecord {
-  seq: number;
-  at: Date;
-  actor: string | null;
-  event: string;
-  outcome: string;
-  clientId: string | null;
-  ip: string | null;
-  detail: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-}
-
-export type AuditBadReason = 'hash_mismatch' | 'missing' | 'head_mismatch' | 'prev_mismatch';
-
-export type AuditVerifyResult =
-  | { ok: true; records: number }
-  /** `records`: how many records were verified intact before the first bad one */
-  | { ok: false; records: number; firstBad: { seq: number; reason: AuditBadReason } };
 
 export class AuditRetentionError extends Error {
   override name = 'AuditRetentionError';
@@ -84,13 +52,11 @@ interface CapWindow {
   timer?: NodeJS.Timeout;
 }
 
-const EVENT_NAME = /^[a-z][a-z0-9_]*(?:[.:-][a-z0-9_]+)*$/;
 const DAY_MS = 86_400_000;
 /** records per group commit */
 const MAX_BATCH = 500;
 const CAP_WINDOW_MS = 60_000;
 /** their successes come at token rates: logged at debug (the chain has every one) */
-const ROUTINE_EVENTS: ReadonlySet<string> = new Set(['token.issue', 'token.revoke']);
 
 export class AuditLog {
   readonly #db: Kysely<Database>;
@@ -311,41 +277,4 @@ export class AuditLog {
       return { deleted, throughSeq: through };
     });
   }
-}
-
-interface Prepared {
-  actor: string | null;
-  event: string;
-  outcome: string;
-  client_id: string | null;
-  ip: string | null;
-  detail: Record<string, unknown>;
-}
-
-/** `trusted`: written by this module itself (numbers and hashes that must not be masked) */
-function prepare(e: AuditEvent, opts: { trusted?: boolean } = {}): Prepared {
-  if (typeof e.event !== 'string' || e.event.length > 128 || !EVENT_NAME.test(e.event)) {
-    throw new TypeError(`invalid audit event name: ${JSON.stringify(e.event)}`);
-  }
-  if (!OUTCOMES.has(e.outcome)) throw new TypeError(`invalid audit outcome: ${JSON.stringify(e.outcome)}`);
-  return {
-    actor: optionalText(e.actor),
-    event: e.event,
-    outcome: e.outcome,
-    client_id: optionalText(e.clientId),
-    ip: optionalText(e.ip),
-    detail: opts.trusted ? (JSON.parse(JSON.stringify(e.detail ?? {})) as Record<string, unknown>) : scrubDetail(e.detail),
-  };
-}
-
-/** The record as stored (masked by the scrubber), on stderr. */
-function logRecord(p: Prepared): void {
-  const fields = { event: p.event, outcome: p.outcome, actor: p.actor, client_id: p.client_id, ip: p.ip, detail: p.detail };
-  if (p.outcome === 'success' && ROUTINE_EVENTS.has(p.event)) logger.debug(fields, 'audit');
-  else logger.info(fields, 'audit');
-}
-
-function optionalText(v: string | null | undefined): string | null {
-  if (v === undefined || v === null || v === '') return null;
-  return scrubText(String(v)).slice(0, 256);
 }

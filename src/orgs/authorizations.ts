@@ -11,7 +11,7 @@ import type { Person } from '../accounts/person.ts';
 import { orgStore, authorizationStore, type AuthorizationRow } from './store.ts';
 import { defaultUntil, endOfDayCst, isGrantableRole, lastDayCst, MAX_VALIDITY_DAYS, toAuthorization, toOrg, type Authorization, type Org } from './org.ts';
 import { parseIdNumber } from '../identity/id-number.ts';
-import { maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
+import { isUuid, maskedId, notLegalRep, personByIdNumber, unknownOrg, usccOrThrow } from './lookups.ts';
 import { endAuthorizationContexts, type EndResult } from './contexts.ts';
 
 const DAY_MS = 86_400_000;
@@ -161,8 +161,6 @@ export async function grantAuthorization(
   return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), agent, updated: outcome.updated };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (v: string) => UUID.test(v);
 
 /** The agent accepts (or declines) a pending authorisation addressed to them. */
 export async function answerAuthorization(
@@ -200,54 +198,6 @@ export async function answerAuthorization(
     );
     return { authorization: toAuthorization(updated), org: toOrg(orgRow) };
   });
-}
-
-/**
- * The agent gives up (放弃) an active authorisation they hold. Audited in the transaction that
- * makes the change, which also ends the org contexts resting on it, exactly as a revocation does
- * (through src/logout: grants and tokens revoked, apps told over the back channel). The legal
- * representative's own right is no authorisation: it ends only with a change of representative.
- */
-export async function relinquishAuthorization(
-  app: AppContext,
-  person: Person,
-  authorizationId: string,
-  meta: { ip?: string | null } = {},
-  now = new Date(),
-): Promise<{ authorization: Authorization; org: Org; ended: EndResult }> {
-  if (!isUuid(authorizationId)) throw new AppError('org.authorization_unknown', 'not_found');
-  const outcome = await app.db.transaction().execute(async (trx) => {
-    const row = await authorizationStore.byId(trx, authorizationId, { forUpdate: true });
-    if (!row) throw new AppError('org.authorization_unknown', 'not_found');
-    if (row.person_id !== person.id) return { kind: 'denied', orgId: row.org_id } as const;
-    if (row.status !== 'active') throw new AppError('org.authorization_not_active', 'conflict');
-    const orgRow = (await orgStore.byId(trx, row.org_id))!;
-    const updated = (await authorizationStore.update(trx, row.id, { status: 'relinquished', ended_at: now }))!;
-    await app.audit.append(
-      {
-        event: 'org.grant.relinquish',
-        outcome: 'success',
-        actor: person.sub,
-        ip: meta.ip ?? null,
-        detail: { org_id: orgRow.id, uscc: orgRow.uscc, authorization_id: row.id, role: row.role, valid_until: lastDayCst(row.valid_until) },
-      },
-      trx,
-    );
-    const ended = await endAuthorizationContexts(app, trx, row.id, 'relinquished', person.sub);
-    return { kind: 'done', row: updated, orgRow, ended } as const;
-  });
-  if (outcome.kind === 'denied') {
-    // someone else's authorisation: the same answer as an unknown one, and a record of the attempt
-    await app.audit.append({
-      event: 'org.grant.relinquish',
-      outcome: 'denied',
-      actor: person.sub,
-      ip: meta.ip ?? null,
-      detail: { org_id: outcome.orgId, authorization_id: authorizationId, reason: 'not_the_agent' },
-    });
-    throw new AppError('org.authorization_unknown', 'not_found');
-  }
-  return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended: outcome.ended };
 }
 
 interface Revoker {
@@ -314,3 +264,5 @@ export async function revokeAuthorization(
   }
   return { authorization: toAuthorization(outcome.row), org: toOrg(outcome.orgRow), ended: outcome.ended };
 }
+
+export { relinquishAuthorization } from './relinquish.ts';

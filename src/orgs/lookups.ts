@@ -53,3 +53,7 @@ export async function findOrgsByOrgCode(app: AppContext, orgCode: string): Promi
   const code = orgCode.normalize('NFKC').replace(/[\s-]+/g, '').toUpperCase();
   return (await orgStore.byOrgCode(app.db, code)).map(toOrg);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An authorisation id as the pages and commands receive it: anything else names nothing. */
+export const isUuid = (v: string) => UUID.test(v);
