@@ -19,10 +19,8 @@
 // breaker on this node for 30 s: every SMS form then says the service is unavailable, to everyone
 // alike, instead of "sent" while nothing arrives.
 import crypto from 'node:crypto';
-import client from 'prom-client';
 import type { AppContext } from '../context.ts';
 import type { SmsSender } from '../sms/index.ts';
-import { registry } from '../http/metrics.ts';
 import { safeEqual } from '../crypto/keyring.ts';
 import { parseMobile } from '../identity/contact.ts';
 import { maskPhone } from '../identity/mask.ts';
@@ -30,6 +28,10 @@ import { maskIdentifier } from '../interactions/authenticate.ts';
 import { logger } from '../log.ts';
 import { codeStore } from './store.ts';
 import type { CodePurpose } from './tables.ts';
+import { smsLimited, smsSends } from './metrics.ts';
+import type { CheckOutcome, SendOutcome, SendRequest } from './types.ts';
+
+export type { CheckOutcome, Recipient, SendOutcome, SendRequest } from './types.ts';
 
 export type { CodePurpose } from './tables.ts';
 
@@ -40,52 +42,6 @@ const DAY_SECONDS = 86_400;
 const BREAKER_MS = 30_000;
 
 export const CODE_FORMAT = /^\d{6}$/;
-
-const smsSends = new client.Counter({
-  name: 'yitong_sms_sends_total',
-  help: 'SMS code sends by provider, purpose and outcome (sent, recipient, rate, gateway, nobody)',
-  labelNames: ['provider', 'purpose', 'outcome'],
-  registers: [registry],
-});
-const smsLimited = new client.Counter({
-  name: 'yitong_sms_limited_total',
-  help: 'SMS code sends refused by a limit (resend, phone_daily, ip_daily, ip_phones, phone_ips)',
-  labelNames: ['limit'],
-  registers: [registry],
-});
-
-export interface Recipient {
-  /** normalised mainland mobile, verified (or, for registration and phone change, being verified) */
-  phone: string;
-  personId: string | null;
-  /** for the audit trail */
-  sub: string | null;
-}
-
-export interface SendRequest {
-  purpose: CodePurpose;
-  /** what the code answers for, normalised: the phone typed, the identifier typed, a person id */
-  subject: string;
-  /** who receives it; null: nobody (the answer does not change when `conceal` is set) */
-  to: Recipient | null;
-  ip: string;
-  /** the answer must not tell whether `to` exists: send in the background, limit `to` silently */
-  conceal: boolean;
-  clientId?: string | null;
-}
-
-export type SendOutcome =
-  /** `to`: the masked number, when it may be shown (not concealed) */
-  | { status: 'sent'; to: string | null }
-  | { status: 'wait'; retryAfter: number }
-  | { status: 'limited'; scope: 'phone' | 'ip' }
-  | { status: 'unavailable' }
-  /** not concealed only: the gateway refused this number (invalid) or throttled it */
-  | { status: 'rejected'; reason: 'recipient' | 'rate' };
-
-export type CheckOutcome =
-  | { ok: true; id: string; personId: string | null; phoneBidx: string | null }
-  | { ok: false; reason: 'invalid' | 'expired' | 'exhausted'; attemptsLeft?: number };
 
 type LimitName = 'phone_daily' | 'ip_daily' | 'ip_phones' | 'phone_ips';
 
