@@ -16,6 +16,7 @@ export const ACTIVITY_EVENTS = [
   'password.upgrade',
   'password.reset',
   'email.change',
+  'phone.change',
   'email.change.code',
   'session.end',
   'grant.revoke',

@@ -9,6 +9,9 @@ import { LoginThrottle } from '../interactions/throttle.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { logger } from '../log.ts';
 import { accountRouter } from './pages.ts';
+import { phoneRouter } from './phone.ts';
+import { OneTimeCodes } from '../codes/service.ts';
+import { createSmsSender } from '../sms/index.ts';
 import { recordDevices } from './devices.ts';
 import { eraseDueAccounts, withdrawOnSignIn } from './cancellation.ts';
 import { deviceStore } from './store.ts';
@@ -16,6 +19,7 @@ import { deviceStore } from './store.ts';
 export function accountFeature(app: AppContext): Feature {
   const throttle = new LoginThrottle(app.db, app.config.throttle);
   const mailer = createMailer(app.config);
+  const codes = new OneTimeCodes(app, createSmsSender(app.config.sms));
   return {
     name: 'account',
     links: [{ href: '/account', label: 'account.heading' }],
@@ -27,7 +31,7 @@ export function accountFeature(app: AppContext): Feature {
         withdrawOnSignIn(app, session.accountId, null, session.loginTs).catch((err: Error) => logger.warn({ err: err.message }, 'cancellation withdrawal failed'));
       });
     },
-    routers: (getProvider) => [accountRouter(app, getProvider, { throttle, mailer })],
+    routers: (getProvider) => [accountRouter(app, getProvider, { throttle, mailer }), phoneRouter(app, getProvider, codes)],
     tasks: [
       { name: 'account-erasure', everyMs: app.config.account.erasureEverySeconds * 1000, run: async () => void (await eraseDueAccounts(app)) },
       {

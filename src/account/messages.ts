@@ -29,6 +29,15 @@ export const ACCOUNT_MESSAGES = {
 
 export const ACCOUNT_UI = {
   'account.heading': { 'zh-CN': '个人中心', en: 'My account' },
+  'account.phone.heading': { 'zh-CN': '更换手机号', en: 'Change mobile number' },
+  'account.phone.change': { 'zh-CN': '更换手机号', en: 'Change mobile number' },
+  'account.phone.hint': { 'zh-CN': '验证码将发送到新号码。更换后，新号码用于短信登录和找回密码。', en: 'A code goes to the new number. Once changed, the new number is the one for SMS sign-in and password recovery.' },
+  'account.phone.new': { 'zh-CN': '新手机号码', en: 'New mobile number' },
+  'account.phone.submit': { 'zh-CN': '确认更换', en: 'Change number' },
+  'account.phone.back': { 'zh-CN': '返回账号安全', en: 'Back to security' },
+  'account.phone.same': { 'zh-CN': '这就是您当前的手机号，无需更换', en: 'This is already your mobile number' },
+  'account.phone.taken': { 'zh-CN': '该号码已用于其他账号的短信登录，无法更换。如有疑问请联系客服。', en: 'This number signs in to another account, so it cannot be used here. Contact support if in doubt.' },
+  'account.event.phone.change': { 'zh-CN': '更换手机号', en: 'Mobile number changed' },
   'account.nav.home': { 'zh-CN': '个人资料', en: 'Profile' },
   'account.nav.security': { 'zh-CN': '安全设置', en: 'Security' },
   'account.nav.sessions': { 'zh-CN': '登录设备', en: 'Devices' },

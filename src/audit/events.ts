@@ -39,6 +39,7 @@ export const AUDIT_EVENTS = [
   'password.reset',
   'password.upgrade',
   'email.change',
+  'phone.change',
   'email.change.code',
   'account.export',
   'account.cancel.request',
