@@ -53,7 +53,7 @@ export async function withdrawOnSignIn(app: AppContext, sub: string, personId: s
   const id = personId ?? (await personIdOf(app, sub));
   if (!id) return false;
   const row = await cancellationStore.pendingFor(app.db, id);
-  if (!row || loginTs * 1000 < row.requested_at.getTime()) return false;
+  if (!row || loginTs < epochSeconds(row.requested_at)) return false;
   return app.db.transaction().execute(async (trx) => {
     if (!(await cancellationStore.end(trx, row.id, 'withdrawn'))) return false;
     await app.audit.append({ event: 'account.cancel.withdraw', outcome: 'success', actor: sub, detail: { reason: 'sign_in', requested_at: row.requested_at.toISOString() } }, trx);
@@ -67,6 +67,10 @@ export async function withdrawnBySignIn(app: AppContext, person: Person, loginTs
   const row = await cancellationStore.latestFor(app.db, person.id);
   return Boolean(row && row.status === 'withdrawn' && row.ended_at && row.ended_at.getTime() >= loginTs * 1000 - 1000);
 }
+
+// loginTs has whole seconds: a sign-in in the same second as the request counts as after it (the
+// request itself ended every session there was, so no older session can share that second).
+const epochSeconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 async function personIdOf(app: AppContext, sub: string): Promise<string | null> {
   return (await personStore.bySub(app.db, sub))?.id ?? null;
@@ -83,7 +87,7 @@ export async function eraseDueAccounts(app: AppContext): Promise<number> {
       for (const c of due) {
         // signed in during the period but the withdrawal was not recorded (it runs beside the sign-in)
         const sessions = await payloadStore.listSessions(trx, c.sub);
-        if (sessions.some((x) => x.loginTs && x.loginTs * 1000 >= c.requested_at.getTime())) {
+        if (sessions.some((x) => x.loginTs && x.loginTs >= epochSeconds(c.requested_at))) {
           await cancellationStore.end(trx, c.id, 'withdrawn');
           await app.audit.append({ event: 'account.cancel.withdraw', outcome: 'success', actor: c.sub, detail: { reason: 'sign_in' } }, trx);
           continue;
