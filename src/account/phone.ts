@@ -11,7 +11,7 @@ import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { t } from '../i18n/messages.ts';
 import { parseMobile } from '../identity/contact.ts';
-import { maskPhone } from '../identity/mask.ts';
+import { maskName, maskPhone } from '../identity/mask.ts';
 import { requireSignIn, csrfOk, type SignedIn } from '../selfservice/portal.ts';
 import { changePhone } from '../accounts/phone-change.ts';
 import { CODE_FORMAT, type OneTimeCodes } from '../codes/service.ts';
@@ -41,7 +41,7 @@ function page(ctx: Context, s: SignedIn, v: View = {}) {
     locale,
     {
       csrf: s.csrf,
-      personName: s.person.name,
+      personName: maskName(s.person.name),
       currentPhone: s.person.phone ? maskPhone(s.person.phone) : null,
       phone: v.phone ?? '',
       sms_code: v.sms_code ?? '',
