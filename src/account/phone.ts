@@ -2,11 +2,11 @@
 // code makes it the account's verified number. Form fields per DESIGN.md: phone, the send_code
 // button, sms_code.
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { renderPage } from '../http/views.ts';
+import { formBody, formField } from '../http/forms.ts';
 import { localeOf } from '../http/locale.ts';
 import { tr } from '../i18n/ui.ts';
 import { t } from '../i18n/messages.ts';
@@ -18,12 +18,8 @@ import { CODE_FORMAT, type OneTimeCodes } from '../codes/service.ts';
 import { checkMessage, sendMessage } from '../codes/messages.ts';
 
 const PATH = '/account/security/phone';
-const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
-
-function field(ctx: Context, name: string, max: number): string {
-  const v = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v.slice(0, max) : '';
-}
+const form = formBody('16kb');
+const field = formField;
 
 interface View {
   phone?: string;
