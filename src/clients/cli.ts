@@ -1,7 +1,9 @@
 // `yitong client ...`: departmental apps.
 import { withApp, type Command } from '../cli/commands.ts';
 import { CliUsageError, many, one } from '../cli/io.ts';
-import { addClient, listClients, setClientStatus } from './service.ts';
+import { addClient, clientVersion, listClients, setClientStatus, updateClient, type ClientUpdate } from './service.ts';
+import { clientStore } from './store.ts';
+import { AppError } from '../errors.ts';
 import { checkClientRole, grantClientRole } from '../admin/service.ts';
 
 export const clientsCommands: Record<string, Command> = {
@@ -62,6 +64,54 @@ export const clientsCommands: Record<string, Command> = {
         if (role) await grantClientRole(app, created.client_id, role, env.actor);
         const text = `client_id: ${created.client_id}` + (role ? `\nadmin role: ${role}` : '') + (created.client_secret ? `\nclient_secret: ${created.client_secret}\n(保存好密钥，它不会再次显示 / store the secret now, it is not shown again)` : '');
         return { json: role ? { ...created, admin_role: role } : created, text };
+      }),
+  },
+
+  'client update': {
+    summary: { 'zh-CN': '修改应用的名称、地址或登录要求', en: "change an app's name, addresses or sign-in policies" },
+    usage:
+      'yitong client update --client-id ID [--name NAME] [--redirect-uri URI ...] [--post-logout-redirect-uri URI ...] [--backchannel-logout-uri URI|none] ' +
+      '[--min-acr urn:yitong:acr:pwd|urn:yitong:acr:mfa|urn:yitong:acr:phr|none] [--min-real-name-level 1-4|none]',
+    options: {
+      'client-id': { type: 'string' },
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
+      'min-acr': { type: 'string' },
+      'min-real-name-level': { type: 'string' },
+    },
+    run: (env, v) =>
+      withApp(env, async (app, tools) => {
+        const id = one(v, 'client-id')!;
+        const row = await clientStore.byId(app.db, id);
+        if (!row) throw new AppError('client.unknown', 'not_found', id);
+        const orNone = (name: string) => {
+          const x = one(v, name, false);
+          return x === undefined ? undefined : x === 'none' ? null : x;
+        };
+        const level = orNone('min-real-name-level');
+        if (typeof level === 'string' && !/^[1-4]$/.test(level)) throw new AppError('client.min_real_name_level_invalid', 'invalid_input', level);
+        const patch: ClientUpdate = {
+          ...(v.name !== undefined ? { name: one(v, 'name')! } : {}),
+          ...(v['redirect-uri'] !== undefined ? { redirectUris: many(v, 'redirect-uri') } : {}),
+          ...(v['post-logout-redirect-uri'] !== undefined ? { postLogoutRedirectUris: many(v, 'post-logout-redirect-uri') } : {}),
+          ...(v['backchannel-logout-uri'] !== undefined ? { backchannelLogoutUri: orNone('backchannel-logout-uri') ?? null } : {}),
+          ...(v['min-acr'] !== undefined ? { minAcr: orNone('min-acr') ?? null } : {}),
+          ...(level !== undefined ? { minRealNameLevel: level === null ? null : Number(level) } : {}),
+        };
+        if (!Object.keys(patch).length) throw new CliUsageError('没有要修改的内容 / nothing to change: give at least one option');
+        const { rules } = await tools.provider();
+        const updated = await updateClient(app, id, patch, clientVersion(row), env.actor, rules);
+        const m = updated.metadata;
+        const json = {
+          client_id: id,
+          name: updated.name,
+          redirect_uris: m.redirect_uris,
+          min_acr: m.yitong_min_acr ?? null,
+          min_real_name_level: m.yitong_min_real_name_level ?? null,
+        };
+        return { json, text: `client ${id} updated` };
       }),
   },
 

@@ -101,14 +101,7 @@ export async function addClient(ctx: AppContext, input: NewClient, actor: string
   if (input.jwksUri) metadata.jwks_uri = checkUri(input.jwksUri, production, 'client.jwks_uri_invalid');
   if (!ID_TOKEN_ALGS.includes(metadata.id_token_signed_response_alg as string)) throw new AppError('client.invalid', 'invalid_input', `id token alg ${input.idTokenAlg}`);
   if (input.scope) metadata.scope = input.scope;
-  if (input.minAcr) {
-    if (!isAcr(input.minAcr)) throw new AppError('client.min_acr_invalid', 'invalid_input', input.minAcr);
-    metadata.yitong_min_acr = input.minAcr;
-  }
-  if (input.minRealNameLevel !== undefined && input.minRealNameLevel !== null) {
-    if (!Number.isInteger(input.minRealNameLevel) || input.minRealNameLevel < 1 || input.minRealNameLevel > 4) throw new AppError('client.min_real_name_level_invalid', 'invalid_input', String(input.minRealNameLevel));
-    metadata.yitong_min_real_name_level = input.minRealNameLevel;
-  }
+  applyPolicies(metadata, { minAcr: input.minAcr || undefined, minRealNameLevel: input.minRealNameLevel ?? undefined }, []);
   if (input.backchannelLogoutUri) {
     metadata.backchannel_logout_uri = checkUri(input.backchannelLogoutUri, production);
     metadata.backchannel_logout_session_required = true;
@@ -172,6 +165,27 @@ export interface ClientUpdate {
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string | null;
+  /** the weakest sign-in the app accepts; null: no minimum */
+  minAcr?: string | null;
+  /** the lowest real-name level the app accepts; null: no minimum */
+  minRealNameLevel?: number | null;
+}
+
+/** Sets or clears the app's login policies in its metadata (add and update check them alike). */
+function applyPolicies(metadata: Record<string, unknown>, p: { minAcr?: string | null; minRealNameLevel?: number | null }, changed: string[]): void {
+  if (p.minAcr !== undefined) {
+    if (p.minAcr === null) delete metadata.yitong_min_acr;
+    else if (!isAcr(p.minAcr)) throw new AppError('client.min_acr_invalid', 'invalid_input', p.minAcr);
+    else metadata.yitong_min_acr = p.minAcr;
+    changed.push('min_acr');
+  }
+  if (p.minRealNameLevel !== undefined) {
+    if (p.minRealNameLevel === null) delete metadata.yitong_min_real_name_level;
+    else if (!Number.isInteger(p.minRealNameLevel) || p.minRealNameLevel < 1 || p.minRealNameLevel > 4) {
+      throw new AppError('client.min_real_name_level_invalid', 'invalid_input', String(p.minRealNameLevel));
+    } else metadata.yitong_min_real_name_level = p.minRealNameLevel;
+    changed.push('min_real_name_level');
+  }
 }
 
 /** Changes an app's name and addresses, if `version` is still the registration's (else 409). */
@@ -210,6 +224,7 @@ export async function updateClient(ctx: AppContext, clientId: string, patch: Cli
       }
       changed.push('backchannel_logout_uri');
     }
+    applyPolicies(metadata, patch, changed);
     try {
       await rules.validate({ ...metadata, ...(row.secret_enc ? { client_secret: ctx.keyring.open(row.secret_enc, SECRET_AAD) } : {}) });
     } catch (err) {

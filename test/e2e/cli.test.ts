@@ -160,6 +160,25 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     expect(jsonError(unknown).error).toBe('client.auth_method_invalid');
   });
 
+  it('client update sets and clears the sign-in policies; bad values and unknown apps are refused', async () => {
+    const c = json(await yitong(t, ['client', 'add', '--name', '税务办事', '--redirect-uri', 'https://sw.example.gov.cn/cb', '--json']));
+    const id = c.client_id as string;
+    const set = await yitong(t, ['client', 'update', '--client-id', id, '--min-acr', 'urn:yitong:acr:mfa', '--min-real-name-level', '2', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(json(set)).toMatchObject({ client_id: id, min_acr: 'urn:yitong:acr:mfa', min_real_name_level: 2 });
+    const cleared = await yitong(t, ['client', 'update', '--client-id', id, '--min-acr', 'none', '--json']);
+    expect(json(cleared)).toMatchObject({ min_acr: null, min_real_name_level: 2 });
+    const bad = await yitong(t, ['client', 'update', '--client-id', id, '--min-acr', 'urn:yitong:acr:gold', '--json']);
+    expect(bad.code).toBe(1);
+    expect(jsonError(bad).error).toBe('client.min_acr_invalid');
+    const level = await yitong(t, ['client', 'update', '--client-id', id, '--min-real-name-level', '9', '--json']);
+    expect(jsonError(level).error).toBe('client.min_real_name_level_invalid');
+    const unknown = await yitong(t, ['client', 'update', '--client-id', 'yt_nobody', '--min-acr', 'none', '--json']);
+    expect(jsonError(unknown).error).toBe('client.unknown');
+    const nothing = await yitong(t, ['client', 'update', '--client-id', id, '--json']);
+    expect(nothing.code).toBe(2);
+  });
+
   it('person add --password-stdin -> {"sub"}', async () => {
     const r = await yitong(t, ['person', 'add', '--id-number', ID_A, '--name', '张三', '--phone', '13800138000', '--email', 'zhang@example.cn', '--password-stdin', '--json'], { stdin: `${PASSWORD}\n` });
     expect(r.code, r.stderr).toBe(0);
