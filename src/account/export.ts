@@ -1,6 +1,7 @@
 // "下载个人信息" (PIPL art. 45): what Yitong holds about the person, as one JSON document: the
 // profile in full (it is their own), sign-in sessions, apps granted, organisations, links to
-// departmental accounts, the cancellation request, and their own security events. Audited.
+// departmental accounts, second factors (never their secrets), the cancellation request, and their own
+// security events. Audited.
 import type { AppContext } from '../context.ts';
 import { payloadStore } from '../oidc/payload-store.ts';
 import { legacyAccountStore } from '../legacy/account-store.ts';
@@ -11,12 +12,13 @@ import { listApps } from './apps.ts';
 import { listSessions } from './sessions.ts';
 import { ACTIVITY_EVENTS } from './activity.ts';
 import { cancellationStore } from './store.ts';
+import { passkeyStore, recoveryStore, totpStore } from '../mfa/store.ts';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export async function exportPersonalData(app: AppContext, s: SignedIn, ip: string): Promise<Record<string, unknown>> {
   const p = s.person;
-  const [row, sessions, apps, orgs, links, cancellation, records] = await Promise.all([
+  const [row, sessions, apps, orgs, links, cancellation, records, totp, passkeys, recoveryLeft] = await Promise.all([
     personStore.byId(app.db, p.id),
     listSessions(app, s),
     listApps(app, s),
@@ -24,6 +26,9 @@ export async function exportPersonalData(app: AppContext, s: SignedIn, ip: strin
     legacyAccountStore.linksOf(app.db, p.id),
     cancellationStore.pendingFor(app.db, p.id),
     app.audit.list({ actor: p.sub, events: ACTIVITY_EVENTS, limit: 1000 }),
+    totpStore.byPerson(app.db, p.id),
+    passkeyStore.byPerson(app.db, p.id),
+    recoveryStore.remaining(app.db, p.id),
   ]);
   const doc = {
     format: 'yitong-personal-data/1',
@@ -61,6 +66,12 @@ export async function exportPersonalData(app: AppContext, s: SignedIn, ip: strin
       ...orgs.unusable.map((o) => ({ uscc: o.org.uscc, name: o.org.name, role: o.authorization?.role ?? null, valid_until: iso(o.authorization?.validUntil), state: o.reason })),
     ],
     departmental_accounts: links.map((l) => ({ department: l.department_code, legacy_uid: l.legacy_uid, linked_at: iso(l.created_at) })),
+    // what second factors exist, never their secrets
+    second_factors: {
+      authenticator_app: totp?.confirmed_at ? { since: iso(totp.confirmed_at) } : null,
+      passkeys: passkeys.map((k) => ({ name: k.name, created_at: iso(k.created_at), last_used_at: iso(k.last_used_at) })),
+      recovery_codes_left: recoveryLeft,
+    },
     cancellation: cancellation ? { requested_at: iso(cancellation.requested_at), erasure_due_at: iso(cancellation.due_at) } : null,
     security_events: records.map((r) => ({ at: r.at.toISOString(), event: r.event, outcome: r.outcome, client_id: r.clientId, ip: r.ip, detail: r.detail })),
   };

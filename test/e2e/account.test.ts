@@ -307,6 +307,8 @@ describe('the account centre', () => {
     const doc = (await res.json()) as Record<string, any>;
     expect(doc.person).toMatchObject({ sub, id_number: ID, name: '张三', phone_number: '13800138000', email: 'zhang.san@example.gov.cn', gender: 'female' });
     expect(doc.sessions.some((x: { current: boolean }) => x.current)).toBe(true);
+    // second factors are listed, never their secrets (none set up here)
+    expect(doc.second_factors).toEqual({ authenticator_app: null, passkeys: [], recovery_codes_left: 0 });
     expect(doc.security_events.length).toBeGreaterThan(3);
     expect(doc.security_events.every((e: { event: string }) => e.event !== 'token.issue')).toBe(true);
     expect((await s.app.audit.list({ event: 'account.export', actor: sub }))[0]).toMatchObject({ outcome: 'success' });
