@@ -137,6 +137,8 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
       totp: summary.totp,
       recoveryLeft: trf(locale, 'mfa.account.recovery_left', { n: String(summary.recoveryCodes) }),
       hasFactor,
+      // recovery codes come with the authenticator app or a passkey (not with SMS alone)
+      showRecovery: summary.totp || summary.passkeys > 0,
       // what a change asks for: the password (no factor yet), nothing (fresh factor), or a code
       proof: hasFactor ? (fresh ? 'none' : 'code') : needsFreshSignIn(s) ? 'fresh' : 'password',
       canUseCode: summary.totp || summary.recoveryCodes > 0,

@@ -150,7 +150,8 @@ export function secondFactorRoutes(app: AppContext, getProvider: () => Provider,
   const enrolAllowed = async (details: Details, person: Person): Promise<boolean> => {
     const s = await factorSummary(app.db, person.id);
     const phr = requiredOf(details) === ACR_PHR;
-    return phr ? s.passkeys === 0 : !(s.totp || s.passkeys);
+    // a factor of another kind (SMS) counts too: setting one up here would skip it
+    return phr ? s.passkeys === 0 : !(s.totp || s.passkeys || (await otpFactorsOf(app, deps, person)).length);
   };
 
   const withCodes = async (ctx: Context, provider: Provider, details: Details, person: Person, acr: Acr, methods: string[], event: AuditEventName) => {

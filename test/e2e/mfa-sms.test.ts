@@ -142,6 +142,11 @@ describe('SMS codes as a second factor', () => {
     expect(replay.page.res.status).toBe(401);
     expect(replay.html).toContain(FAILED);
 
+    // once on, a password sign-in at an app without a minimum asks for the second factor too
+    const third = await submit(await start(new HttpUser(), plain), '/login', { identifier: ID, password: PASSWORD });
+    expect(third.page.url.startsWith(plain.redirect)).toBe(false);
+    expect(third.html).toMatch(/<button[^>]*name="action"[^>]*value="send_code"/);
+
     // with the fresh second factor of this sign-in, SMS goes off again (audited)
     let page = await user.follow(`${s.issuer}/account/security/mfa`);
     const html = await page.res.text();
