@@ -12,6 +12,7 @@ import * as m0009 from './0009_realname.ts';
 import * as m0010 from './0010_mfa.ts';
 import * as m0011 from './0011_legacy_status.ts';
 import * as m0012 from './0012_conflict_swap.ts';
+import * as m0013 from './0013_mfa_sms.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_mfa': m0010,
   '0011_legacy_status': m0011,
   '0012_conflict_swap': m0012,
+  '0013_mfa_sms': m0013,
 };

@@ -22,6 +22,7 @@ import { accountFeature } from './account/feature.ts';
 import { adminFeature } from './admin/feature.ts';
 import { citizenFeature } from './citizen/feature.ts';
 import { mfaFeatureWith } from './mfa/feature.ts';
+import { smsFactor } from './mfa/sms.ts';
 import type { MfaRequirement } from './mfa/prompt.ts';
 import { rolesOfPerson } from './admin/service.ts';
 import { isAcr } from './oidc/acr.ts';
@@ -41,7 +42,7 @@ const adminsStepUp: MfaRequirement = async (app, person) =>
   isAcr(app.config.admin.minAcr) && (await rolesOfPerson(app, person.id)).length > 0 ? app.config.admin.minAcr : null;
 
 /** The features a production server runs, in order (prompts run in this order, after login). */
-export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, citizenFeature, mfaFeatureWith({ requirements: [adminsStepUp] })];
+export const ALL_FEATURES: FeatureFactory[] = [orgsFeature, legacyFeature, accountFeature, adminFeature, citizenFeature, mfaFeatureWith({ requirements: [adminsStepUp], otpFactors: [smsFactor] })];
 
 const PURGE_MS = 10 * 60_000;
 

@@ -31,6 +31,8 @@ export const ACTIVITY_EVENTS = [
   'mfa.totp.disable',
   'mfa.passkey.register',
   'mfa.passkey.remove',
+  'mfa.sms.enable',
+  'mfa.sms.disable',
 ] as const satisfies readonly AuditEventName[];
 
 export interface ActivityView {

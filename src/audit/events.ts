@@ -26,6 +26,8 @@ export const AUDIT_EVENTS = [
   'mfa.recovery.use',
   'mfa.passkey.register',
   'mfa.passkey.remove',
+  'mfa.sms.enable',
+  'mfa.sms.disable',
   'mfa.reset',
   // persons and their accounts
   'person.create',

@@ -22,7 +22,9 @@ import { confirmOwner, needsFreshSignIn } from '../account/confirm.ts';
 import { formatTime } from '../account/pages.ts';
 import { personThrottleAccount } from '../interactions/authenticate.ts';
 import type { MfaPageDeps } from './pages.ts';
-import { factorSummary, levelStore, passkeyStore, recoveryStore, totpStore } from './store.ts';
+import { factorSummary, levelStore, passkeyStore, recoveryStore, smsStore, totpStore } from './store.ts';
+import { verifiedPhoneOf } from '../accounts/phone.ts';
+import type { Person } from '../accounts/person.ts';
 import { checkCode, pendingEnrolment, startEnrolment } from './totp.ts';
 import { generateRecoveryCodes, useRecoveryCode } from './recovery.ts';
 import { registerPasskey, registrationOptions } from './passkeys.ts';
@@ -34,7 +36,7 @@ const form = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'u
 /** a second factor used to sign in this recently proves the person is at the keyboard */
 export const FRESH_SECOND_FACTOR_SECONDS = 300;
 const PAGE = '/account/security/mfa';
-const DONE = new Set(['totp_on', 'totp_off', 'passkey', 'passkey_removed']);
+const DONE = new Set(['totp_on', 'totp_off', 'passkey', 'passkey_removed', 'sms_on', 'sms_off']);
 
 function field(ctx: Context, name: string, max = 256): string {
   const v = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
@@ -76,6 +78,14 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
     ctx.redirect(to);
   };
 
+  /** SMS codes are offered by this deployment (an `sms` factor is wired in). */
+  const smsOffered = deps.otpFactors.some((f) => f.amr === 'sms');
+  /** Whether the person has SMS codes on and usable (chosen, phone verified). */
+  const smsOn = async (person: Person): Promise<boolean> => {
+    for (const f of deps.otpFactors) if (f.amr === 'sms' && (await f.enrolled(app, person))) return true;
+    return false;
+  };
+
   /** A second factor was used to sign in to this session within the last few minutes. */
   const freshSecondFactor = async (s: SignedIn): Promise<boolean> => {
     const stored = await levelStore.get(app.db, s.session.uid);
@@ -89,7 +99,7 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
    */
   const prove = async (ctx: Context, s: SignedIn): Promise<Errors | null> => {
     const summary = await factorSummary(app.db, s.person.id);
-    if (!summary.totp && !summary.passkeys) {
+    if (!summary.totp && !summary.passkeys && !(await smsOn(s.person))) {
       const refused = await confirmOwner(app, deps.throttle, s, field(ctx, 'current_password'), ctx.ip);
       return refused ? { current_password: refused } : null;
     }
@@ -117,8 +127,8 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
 
   const overview = async (ctx: Context, s: SignedIn, extra: { errors?: Errors; status?: number } = {}) => {
     const locale = localeOf(ctx);
-    const [summary, passkeys, fresh] = await Promise.all([factorSummary(app.db, s.person.id), passkeyStore.byPerson(app.db, s.person.id), freshSecondFactor(s)]);
-    const hasFactor = summary.totp || summary.passkeys > 0;
+    const [summary, passkeys, fresh, sms] = await Promise.all([factorSummary(app.db, s.person.id), passkeyStore.byPerson(app.db, s.person.id), freshSecondFactor(s), smsOn(s.person)]);
+    const hasFactor = summary.totp || summary.passkeys > 0 || sms;
     const passkeyOptions = JSON.stringify(await registrationOptions(app, s.person, s.session.uid));
     allowPasskeyScript(ctx);
     if (extra.status) ctx.status = extra.status;
@@ -127,9 +137,12 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
       totp: summary.totp,
       recoveryLeft: trf(locale, 'mfa.account.recovery_left', { n: String(summary.recoveryCodes) }),
       hasFactor,
+      // recovery codes come with the authenticator app or a passkey (not with SMS alone)
+      showRecovery: summary.totp || summary.passkeys > 0,
       // what a change asks for: the password (no factor yet), nothing (fresh factor), or a code
       proof: hasFactor ? (fresh ? 'none' : 'code') : needsFreshSignIn(s) ? 'fresh' : 'password',
       canUseCode: summary.totp || summary.recoveryCodes > 0,
+      sms: smsOffered ? { on: sms, phone: verifiedPhoneOf(s.person) !== null } : null,
       reauthUrl: `${signInUrl(PAGE)}&fresh=1`,
       passkeys: passkeys.map((p) => ({
         id: p.id,
@@ -204,6 +217,36 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
       await app.audit.append({ event: 'mfa.totp.disable', outcome: 'success', actor: s.person.sub, ip: ctx.ip }, trx);
     });
     seeOther(ctx, `${PAGE}?done=totp_off`);
+  });
+
+  // ---- SMS codes (to the verified phone) ----------------------------------------------------
+
+  router.post(`${PAGE}/sms`, form, async (ctx) => {
+    const s = await post(ctx);
+    if (!s) return;
+    if (!smsOffered) return messagePage(ctx, 404, 'mfa.account.sms_no_phone');
+    if (!verifiedPhoneOf(s.person)) return overview(ctx, s, { errors: { otp: 'mfa.account.sms_no_phone' }, status: 400 });
+    if (await smsOn(s.person)) return seeOther(ctx, `${PAGE}?done=sms_on`);
+    const refused = await prove(ctx, s);
+    if (refused) return overview(ctx, s, { errors: refused, status: 400 });
+    await app.db.transaction().execute(async (trx) => {
+      await smsStore.enable(trx, s.person.id);
+      await app.audit.append({ event: 'mfa.sms.enable', outcome: 'success', actor: s.person.sub, ip: ctx.ip }, trx);
+    });
+    seeOther(ctx, `${PAGE}?done=sms_on`);
+  });
+
+  router.post(`${PAGE}/sms/disable`, form, async (ctx) => {
+    const s = await post(ctx);
+    if (!s) return;
+    if (!(await smsStore.chosen(app.db, s.person.id))) return seeOther(ctx, `${PAGE}?done=sms_off`);
+    const refused = await prove(ctx, s);
+    if (refused) return overview(ctx, s, { errors: refused, status: 400 });
+    await app.db.transaction().execute(async (trx) => {
+      await smsStore.remove(trx, s.person.id);
+      await app.audit.append({ event: 'mfa.sms.disable', outcome: 'success', actor: s.person.sub, ip: ctx.ip }, trx);
+    });
+    seeOther(ctx, `${PAGE}?done=sms_off`);
   });
 
   // ---- recovery codes ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // One-time-code second factors, typed into the one `input[name=otp]` of the second-factor page.
-// TOTP is built here. SMS codes (another branch: the SMS sender and its limits) plug in as one
+// TOTP is built here. SMS codes (sms.ts: `smsFactor`) plug in as one
 // more OtpFactor passed to `mfaFeatureWith({ otpFactors: [...] })`: amr `sms`, `enrolled` true only
 // for a person who chose SMS as a second factor and has a verified phone, `send` behind
 // `button[name=action][value=send_code]`. SMS is never phishing-resistant: it reaches `mfa`, never
@@ -15,8 +15,8 @@ export interface OtpFactor {
   enrolled(app: AppContext, person: Person): Promise<boolean>;
   /** checks a typed code and, when right, uses it up (a code works once) */
   check(app: AppContext, person: Person, code: string): Promise<CodeCheck>;
-  /** sends a code (SMS); the page then shows a send button. Resolves to a message key to show. */
-  send?(app: AppContext, person: Person, ip: string): Promise<{ ok: boolean; message: string }>;
+  /** sends a code (SMS); the page then shows a send button. Resolves to a message key (and its params) to show. */
+  send?(app: AppContext, person: Person, ip: string): Promise<{ ok: boolean; message: string; params?: Record<string, string | number> }>;
 }
 
 export const totpFactor: OtpFactor = {

@@ -27,6 +27,8 @@ export interface MfaPageDeps {
 
 export interface PageState {
   error?: string;
+  /** news, not an error (a code was sent) */
+  notice?: string;
   locked?: boolean;
 }
 

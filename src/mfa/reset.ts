@@ -9,7 +9,7 @@ import { parseIdNumber } from '../identity/id-number.ts';
 import { maskIdNumber } from '../identity/mask.ts';
 import { AppError } from '../errors.ts';
 import { endPersonSessions, type Ended } from '../logout/service.ts';
-import { levelStore, passkeyStore, recoveryStore, totpStore } from './store.ts';
+import { levelStore, passkeyStore, recoveryStore, smsStore, totpStore } from './store.ts';
 
 export interface MfaReset {
   sub: string;
@@ -28,6 +28,7 @@ export async function resetMfa(app: AppContext, idNumber: string, actor: string,
     const totp = await totpStore.remove(trx, person.id);
     const passkeys = await passkeyStore.removeAll(trx, person.id);
     const recoveryCodes = await recoveryStore.removeAll(trx, person.id);
+    await smsStore.remove(trx, person.id);
     await levelStore.removeAccount(trx, person.sub);
     const ended = await endPersonSessions(app, trx, person.sub, 'mfa.reset', actor);
     await app.audit.append(

@@ -99,6 +99,20 @@ export function secondFactorRoutes(app: AppContext, getProvider: () => Provider,
     }
     if (required === ACR_PHR) return refuse(ctx, provider, details, person, 'otp', 'phr_required');
 
+    if (field(ctx, 'action', 32) === 'send_code') {
+      // a code by SMS (or another factor that sends one); the send limits are the code service's
+      const locale = localeOf(ctx);
+      const sender = (await otpFactorsOf(app, deps, person)).find((f) => f.send);
+      if (!sender?.send) {
+        ctx.status = 400;
+        return render(app, deps, provider, ctx, details, person, { error: tr(locale, 'sms.unavailable') });
+      }
+      const r = await sender.send(app, person, ctx.ip);
+      const text = r.params ? trf(locale, r.message, Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, String(v)]))) : tr(locale, r.message);
+      if (!r.ok) ctx.status = 429;
+      return render(app, deps, provider, ctx, details, person, r.ok ? { notice: text } : { error: text });
+    }
+
     const recovery = field(ctx, 'recovery_code', 64);
     if (recovery.trim()) {
       const r = await useRecoveryCode(app, person, recovery);
@@ -136,7 +150,8 @@ export function secondFactorRoutes(app: AppContext, getProvider: () => Provider,
   const enrolAllowed = async (details: Details, person: Person): Promise<boolean> => {
     const s = await factorSummary(app.db, person.id);
     const phr = requiredOf(details) === ACR_PHR;
-    return phr ? s.passkeys === 0 : !(s.totp || s.passkeys);
+    // a factor of another kind (SMS) counts too: setting one up here would skip it
+    return phr ? s.passkeys === 0 : !(s.totp || s.passkeys || (await otpFactorsOf(app, deps, person)).length);
   };
 
   const withCodes = async (ctx: Context, provider: Provider, details: Details, person: Person, acr: Acr, methods: string[], event: AuditEventName) => {

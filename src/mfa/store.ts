@@ -43,6 +43,20 @@ export const totpStore = {
   },
 };
 
+/** The choice of SMS codes as a second factor: a row while it is on. */
+export const smsStore = {
+  async chosen(db: Q, personId: string): Promise<boolean> {
+    return Boolean(await db.selectFrom('mfa_sms').select('person_id').where('person_id', '=', personId).executeTakeFirst());
+  },
+  async enable(db: Q, personId: string): Promise<void> {
+    await db.insertInto('mfa_sms').values({ person_id: personId }).onConflict((oc) => oc.column('person_id').doNothing()).execute();
+  },
+  async remove(db: Q, personId: string): Promise<boolean> {
+    const r = await db.deleteFrom('mfa_sms').where('person_id', '=', personId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+};
+
 export const recoveryStore = {
   async replace(db: Q, personId: string, hashes: string[]): Promise<void> {
     await db.deleteFrom('mfa_recovery_codes').where('person_id', '=', personId).execute();
@@ -181,7 +195,7 @@ export async function factorSummary(db: Q, personId: string): Promise<{ totp: bo
 export async function purgeErased(db: Q, erasedStatus: string): Promise<number> {
   const erased = db.selectFrom('persons').select('id').where('status', '=', erasedStatus);
   let n = 0;
-  for (const table of ['mfa_totp', 'mfa_recovery_codes', 'mfa_passkeys'] as const) {
+  for (const table of ['mfa_totp', 'mfa_recovery_codes', 'mfa_passkeys', 'mfa_sms'] as const) {
     const r = await db.deleteFrom(table).where('person_id', 'in', erased).executeTakeFirst();
     n += Number(r.numDeletedRows);
   }

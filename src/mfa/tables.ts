@@ -60,10 +60,17 @@ export interface SessionLevelsTable {
   updated_at: Generated<Date>;
 }
 
+/** A person who chose SMS codes (to the verified phone) as a second factor. */
+export interface SmsChoiceTable {
+  person_id: string;
+  enabled_at: Generated<Date>;
+}
+
 export interface MfaTables {
   mfa_totp: TotpTable;
   mfa_recovery_codes: RecoveryCodeTable;
   mfa_passkeys: PasskeyTable;
   mfa_challenges: ChallengeTable;
   mfa_session_levels: SessionLevelsTable;
+  mfa_sms: SmsChoiceTable;
 }

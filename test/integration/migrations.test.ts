@@ -230,6 +230,7 @@ const DECLARED = {
   },
   mfa_challenges: { challenge: 'text', purpose: 'text', binding: 'text', person_id: 'uuid null', expires_at: 'timestamptz' },
   mfa_session_levels: { session_uid: 'text', account_id: 'text', levels: 'jsonb', updated_at: 'timestamptz' },
+  mfa_sms: { person_id: 'uuid', enabled_at: 'timestamptz' },
   import_rejections: {
     job_id: 'uuid',
     row_number: 'int4',
