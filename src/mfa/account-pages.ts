@@ -22,19 +22,17 @@ import { confirmOwner, needsFreshSignIn } from '../account/confirm.ts';
 import { formatTime } from '../account/pages.ts';
 import { personThrottleAccount } from '../interactions/authenticate.ts';
 import type { MfaPageDeps } from './pages.ts';
-import { factorSummary, levelStore, passkeyStore, recoveryStore, smsStore, totpStore } from './store.ts';
+import { factorSummary, passkeyStore, recoveryStore, smsStore, totpStore } from './store.ts';
 import { verifiedPhoneOf } from '../accounts/phone.ts';
 import type { Person } from '../accounts/person.ts';
 import { checkCode, pendingEnrolment, startEnrolment } from './totp.ts';
 import { generateRecoveryCodes, useRecoveryCode } from './recovery.ts';
 import { registerPasskey, registrationOptions } from './passkeys.ts';
-import { lastSecondFactorAt } from './levels.ts';
+import { freshSecondFactor } from './fresh.ts';
 import { groupSecret, qrDataUri } from './qr.ts';
 import { allowPasskeyScript } from './csp.ts';
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' });
-/** a second factor used to sign in this recently proves the person is at the keyboard */
-export const FRESH_SECOND_FACTOR_SECONDS = 300;
 const PAGE = '/account/security/mfa';
 const DONE = new Set(['totp_on', 'totp_off', 'passkey', 'passkey_removed', 'sms_on', 'sms_off']);
 
@@ -44,6 +42,8 @@ function field(ctx: Context, name: string, max = 256): string {
 }
 
 type Errors = Record<string, string>;
+
+export { FRESH_SECOND_FACTOR_SECONDS } from './fresh.ts';
 
 export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, deps: MfaPageDeps): Router {
   const router = new Router();
@@ -86,13 +86,6 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
     return false;
   };
 
-  /** A second factor was used to sign in to this session within the last few minutes. */
-  const freshSecondFactor = async (s: SignedIn): Promise<boolean> => {
-    const stored = await levelStore.get(app.db, s.session.uid);
-    const at = stored && stored.accountId === s.person.sub ? lastSecondFactorAt(stored.levels) : null;
-    return at !== null && Date.now() / 1000 - at <= FRESH_SECOND_FACTOR_SECONDS;
-  };
-
   /**
    * Proof that the person at the keyboard owns the account, for a change to second factors; the
    * field and message key of what is missing or wrong, or null.
@@ -103,7 +96,7 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
       const refused = await confirmOwner(app, deps.throttle, s, field(ctx, 'current_password'), ctx.ip);
       return refused ? { current_password: refused } : null;
     }
-    if (await freshSecondFactor(s)) return null;
+    if (await freshSecondFactor(app, s)) return null;
     const keys = { account: personThrottleAccount(s.person.id), ip: ctx.ip };
     const otp = field(ctx, 'otp', 32).trim();
     const recovery = field(ctx, 'recovery_code', 64).trim();
@@ -127,7 +120,7 @@ export function mfaAccountRouter(app: AppContext, getProvider: () => Provider, d
 
   const overview = async (ctx: Context, s: SignedIn, extra: { errors?: Errors; status?: number } = {}) => {
     const locale = localeOf(ctx);
-    const [summary, passkeys, fresh, sms] = await Promise.all([factorSummary(app.db, s.person.id), passkeyStore.byPerson(app.db, s.person.id), freshSecondFactor(s), smsOn(s.person)]);
+    const [summary, passkeys, fresh, sms] = await Promise.all([factorSummary(app.db, s.person.id), passkeyStore.byPerson(app.db, s.person.id), freshSecondFactor(app, s), smsOn(s.person)]);
     const hasFactor = summary.totp || summary.passkeys > 0 || sms;
     const passkeyOptions = JSON.stringify(await registrationOptions(app, s.person, s.session.uid));
     allowPasskeyScript(ctx);
