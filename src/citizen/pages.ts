@@ -27,6 +27,7 @@ import { field, formCsrf, formCsrfValid, formParser, interactionUid, isSendCode,
 import { register, sendRegistrationCode, type CitizenDeps } from './registration.ts';
 import { resetPassword, sendRecoveryCode } from './recovery.ts';
 import { sendLoginCode, smsAuthenticate } from './sms-login.ts';
+import { messagePage } from '../http/forms.ts';
 
 const TICKET_SECONDS = 300;
 
@@ -37,13 +38,6 @@ interface PageState {
   values?: Record<string, string>;
   focus?: string;
   offerRecovery?: boolean;
-}
-
-function messagePage(ctx: Context, status: number, code: string) {
-  const locale = localeOf(ctx);
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code });
 }
 
 function donePage(ctx: Context, locale: Locale, heading: string, lines: string[], link?: { href: string; label: string }) {
