@@ -164,7 +164,7 @@ async function main() {
     await c.end();
     await opened.close();
 
-    const rows = [];
+    const rows: Awaited<ReturnType<typeof run>>[] = [];
     for (const [mode, nodes] of [['ceiling', 1], ['chain', 1], ['ceiling', 2], ['chain', 2]] as const) {
       const r = await run(dbName, dbUrl, mode, nodes);
       log(`${mode} × ${nodes} node(s): ${r.appends} appends, ${r.perSecond.toFixed(0)}/s, ${r.perCpuSecond.toFixed(0)}/CPU-s (node ${r.nodeCpuMsPerAppend.toFixed(3)} ms + PG ${r.pgCpuMsPerAppend.toFixed(3)} ms per append)`);
