@@ -134,7 +134,7 @@ const fixtures: Record<string, (role: string) => Promise<Fixture> | Fixture> = {
   'imports.start': async (role) => {
     await importsSettled();
     const row = ++importRow;
-    return { body: importForm(role === 'dept' ? 'GA' : 'RS', importCsv([[`s${row}`, '赵一', idNumber(`3101011990010${String(row).padStart(4, '0')}`)]]), IMPORT_PROFILE), ok: 202 };
+    return { body: importForm(role === 'dept' ? 'GA' : 'RS', importCsv([[`s${row}`, '赵一', idNumber(`31010119900101${String(row).padStart(3, '0')}`)]]), IMPORT_PROFILE), ok: 202 };
   },
   'imports.progress': () => ({ params: { job_id: jobGA } }),
   'imports.resume': async (role) => {
