@@ -13,6 +13,7 @@ import * as m0010 from './0010_mfa.ts';
 import * as m0011 from './0011_legacy_status.ts';
 import * as m0012 from './0012_conflict_swap.ts';
 import * as m0013 from './0013_mfa_sms.ts';
+import * as m0014 from './0014_import_rows_total.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_legacy_status': m0011,
   '0012_conflict_swap': m0012,
   '0013_mfa_sms': m0013,
+  '0014_import_rows_total': m0014,
 };

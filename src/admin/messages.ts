@@ -30,6 +30,16 @@ export const ADMIN_MESSAGES = {
   'admin.unavailable': { 'zh-CN': '服务暂时不可用，请稍后重试', en: 'The service is temporarily unavailable; try again shortly' },
   'admin.delivery_done': { 'zh-CN': '该通知已送达，无需重试', en: 'This delivery has already succeeded; nothing to retry' },
   'admin.conflict': { 'zh-CN': '与现有数据冲突', en: 'This conflicts with existing data' },
+  'admin.upload_missing': { 'zh-CN': '请上传文件（表单字段 file）', en: 'Upload a file (the form part named file)' },
+  'admin.upload_too_large': { 'zh-CN': '上传的文件过大（上限由 ADMIN_UPLOAD_MAX_MB 设定）', en: 'The uploaded file is too large (the limit is ADMIN_UPLOAD_MAX_MB)' },
+  'admin.multipart_required': { 'zh-CN': '上传须使用 multipart/form-data', en: 'An upload must be multipart/form-data' },
+  'admin.multipart_malformed': { 'zh-CN': '上传的表单格式不正确', en: 'The uploaded form is malformed' },
+  'admin.upload_field': { 'zh-CN': '只能在 file 字段上传一个文件', en: 'Upload one file, in the part named file' },
+  'admin.profile_one': { 'zh-CN': '请提供导入配置，或选择一个以前任务的配置（二选一）', en: 'Give an import profile, or choose an earlier job’s profile (one of them)' },
+  'admin.profile_json': { 'zh-CN': '导入配置不是有效的 JSON', en: 'The import profile is not valid JSON' },
+  'admin.profile_sql': { 'zh-CN': '上传导入只支持 CSV 或 JSON Lines 数据源；SQL 数据源请使用命令行', en: 'An upload imports CSV or JSON Lines; use the command line for an SQL source' },
+  'admin.role_self': { 'zh-CN': '不能变更自己的管理角色，请由另一位安全管理员操作', en: 'You cannot change your own admin roles; another security administrator must' },
+  'admin.role_person_only': { 'zh-CN': '管理角色只能由登录的安全管理员变更，自动化客户端不能', en: 'Admin roles are changed by a signed-in security administrator, not by an automation client' },
   'admin.search_one': { 'zh-CN': '请按身份证号码或手机号码查找（二选一）', en: 'Search by ID number or by mobile number (one of them)' },
 };
 

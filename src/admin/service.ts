@@ -79,6 +79,35 @@ export async function revokePersonRole(app: AppContext, idNumber: string, roleRa
 }
 
 /**
+ * The admin API and console (security administrators): grant a person, found by sub, a role. Nobody
+ * changes their own roles, so raising one's own privileges always takes a second administrator.
+ */
+export async function grantRoleToSub(app: AppContext, sub: string, roleRaw: string, departmentRaw: string | null | undefined, actor: string) {
+  const role = parseRole(roleRaw);
+  const department = departmentFor(role, departmentRaw);
+  const person = await personStore.bySub(app.db, sub);
+  if (!person) throw new AppError('person.unknown', 'not_found');
+  if (person.sub === actor) throw new AppError('admin.role_self', 'forbidden');
+  const r = await grant(app, { personId: person.id }, role, department, actor, { sub });
+  const row = (await adminRoleStore.of(app.db, { personId: person.id })).find((g) => g.role === role && g.department_code === department);
+  return { id: row?.id ?? '', sub, ...r };
+}
+
+/** The admin API and console: revoke one grant by its id (never one's own). */
+export async function revokeGrant(app: AppContext, grantId: string, actor: string) {
+  return app.db.transaction().execute(async (trx) => {
+    const row = await adminRoleStore.byId(trx, grantId);
+    if (!row) throw new AppError('admin.role_not_held', 'not_found');
+    const sub = row.person_id ? (await personStore.byId(trx, row.person_id))?.sub : undefined;
+    if (sub && sub === actor) throw new AppError('admin.role_self', 'forbidden');
+    await adminRoleStore.removeById(trx, grantId);
+    const holder = sub ? { sub } : { client_id: row.client_id };
+    await app.audit.append({ event: 'admin.role.revoke', outcome: 'success', actor, detail: { ...holder, role: row.role, department: row.department_code } }, trx);
+    return { id: grantId, ...holder, role: row.role, department: row.department_code };
+  });
+}
+
+/**
  * `client add --grant-type client_credentials --admin-role ROLE`: an automation client. A
  * department role is scoped to the client's own department.
  */
@@ -104,6 +133,8 @@ export const rolesOfPerson = async (app: AppContext, personId: string): Promise<
 export const rolesOfClient = async (app: AppContext, clientId: string): Promise<RoleGrant[]> => grantsOf(await adminRoleStore.of(app.db, { clientId }));
 
 export interface AdminListing {
+  /** the grant's id (what the admin API revokes) */
+  id: string;
   holder: { type: 'person'; sub: string; name: string; id_number: string } | { type: 'client'; client_id: string; name: string };
   role: string;
   department: string | null;
@@ -125,7 +156,7 @@ export async function listAdmins(app: AppContext): Promise<AdminListing[]> {
       const c = await clientStore.byId(app.db, r.client_id!);
       holder = { type: 'client', client_id: r.client_id!, name: c?.name ?? '' };
     }
-    out.push({ holder, role: r.role, department: r.department_code, granted_by: r.granted_by, granted_at: new Date(r.created_at).toISOString() });
+    out.push({ id: r.id, holder, role: r.role, department: r.department_code, granted_by: r.granted_by, granted_at: new Date(r.created_at).toISOString() });
   }
   return out;
 }

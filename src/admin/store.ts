@@ -38,6 +38,13 @@ export const adminRoleStore = {
     const r = await q.executeTakeFirst();
     return Number(r.numDeletedRows);
   },
+  byId(db: Q, id: string): Promise<AdminRoleRow | undefined> {
+    return db.selectFrom('admin_roles').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  async removeById(db: Q, id: string): Promise<number> {
+    const r = await db.deleteFrom('admin_roles').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
   list(db: Q): Promise<AdminRoleRow[]> {
     return db.selectFrom('admin_roles').selectAll().orderBy('created_at').orderBy('id').execute();
   },

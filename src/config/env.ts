@@ -54,6 +54,8 @@ export interface AdminConfig {
   minAcr: string;
   /** pairs of roles one holder may not combine (ADMIN_ROLE_EXCLUSIONS, default system+audit) */
   roleExclusions: [string, string][];
+  /** the largest import file the admin API and console accept (ADMIN_UPLOAD_MAX_MB) */
+  uploadMaxBytes: number;
 }
 
 /** acr values, weakest first (DESIGN.md, "Assurance"). */
@@ -74,7 +76,9 @@ function adminConfig(env: NodeJS.ProcessEnv): AdminConfig {
       roleExclusions.push([a, b]);
     }
   }
-  return { minAcr, roleExclusions };
+  const mb = env.ADMIN_UPLOAD_MAX_MB?.trim() || '100';
+  if (!/^\d+(\.\d+)?$/.test(mb) || Number(mb) <= 0 || Number(mb) > 4096) throw new ConfigError(`ADMIN_UPLOAD_MAX_MB must be a number of MiB between 0 and 4096, got "${mb}"`);
+  return { minAcr, roleExclusions, uploadMaxBytes: Math.floor(Number(mb) * 1024 * 1024) };
 }
 
 /** How long an elevated assurance level counts in a session (step-up asks again after that). */

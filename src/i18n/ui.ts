@@ -3,6 +3,7 @@ import type { Catalogue } from './format.ts';
 import { ORG_UI } from '../orgs/messages.ts';
 import { ACCOUNT_UI } from '../account/messages.ts';
 import { ADMIN_UI } from '../admin/messages.ts';
+import { ADMIN_CONSOLE_UI } from '../admin/console-messages.ts';
 import { CITIZEN_UI } from '../citizen/messages.ts';
 import { MFA_UI } from '../mfa/messages.ts';
 
@@ -101,7 +102,7 @@ const core: Catalogue = {
   'error.code': { 'zh-CN': '错误代码', en: 'Error code' },
 };
 
-export const ui: Catalogue = { ...core, ...ORG_UI, ...ACCOUNT_UI, ...ADMIN_UI, ...CITIZEN_UI, ...MFA_UI };
+export const ui: Catalogue = { ...core, ...ORG_UI, ...ACCOUNT_UI, ...ADMIN_UI, ...ADMIN_CONSOLE_UI, ...CITIZEN_UI, ...MFA_UI };
 
 /** Page text or, failing that, a message. */
 export function tr(locale: Locale, key: string): string {

@@ -34,6 +34,8 @@ export interface NewJob {
   status: ImportStatus;
   counters: Record<string, unknown>;
   actor: string;
+  /** source rows counted at upload (admin imports) */
+  rows_total?: number | null;
 }
 
 export const jobStore = {

@@ -1,4 +1,4 @@
-// Tables of the legacy migration (migrations/0003_legacy.ts, 0011_legacy_status.ts).
+// Tables of the legacy migration (migrations/0003_legacy.ts, 0011_legacy_status.ts, 0014_import_rows_total.ts).
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 export type ImportStatus = 'running' | 'done' | 'failed' | 'dry_run';
@@ -20,6 +20,8 @@ export interface ImportJobTable {
   started_at: Generated<Date>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
   finished_at: Date | null;
+  /** source rows counted at upload (admin API / console imports); null for CLI imports */
+  rows_total: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface LegacyAccountTable {

@@ -24,6 +24,11 @@ export async function resetMfa(app: AppContext, idNumber: string, actor: string,
   const maskedId = maskIdNumber(id.value);
   const person = await findPersonByIdentifier(app, id.value);
   if (!person) throw new AppError('person.unknown', 'not_found', maskedId);
+  return resetMfaOf(app, person, maskedId, actor, reason);
+}
+
+/** The same for a person already found (the admin API finds them by sub; some have no ID number). */
+export async function resetMfaOf(app: AppContext, person: { id: string; sub: string }, maskedId: string, actor: string, reason?: string): Promise<MfaReset> {
   return app.db.transaction().execute(async (trx) => {
     const totp = await totpStore.remove(trx, person.id);
     const passkeys = await passkeyStore.removeAll(trx, person.id);

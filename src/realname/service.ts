@@ -39,11 +39,21 @@ export async function recordInitialLevel(app: AppContext, person: { id: string; 
   await realNameStore.insert(app.db, { person_id: person.id, level: person.realNameLevel, previous_level: null, method, actor, note: note ?? null });
 }
 
-async function change(app: AppContext, trx: Transaction<Database>, personId: string, level: number, method: LevelMethod, actor: string, opts: { note?: string; onlyRaise?: boolean }): Promise<LevelChange | null> {
+async function change(
+  app: AppContext,
+  trx: Transaction<Database>,
+  personId: string,
+  level: number,
+  method: LevelMethod,
+  actor: string,
+  opts: { note?: string; onlyRaise?: boolean; expectedFrom?: number },
+): Promise<LevelChange | null> {
   await realNameStore.lockPerson(trx, personId);
   const row = await personStore.byId(trx, personId);
   if (!row) return null;
   const from = row.real_name_level;
+  // the level the caller saw changed meanwhile: optimistic concurrency of the admin API
+  if (opts.expectedFrom !== undefined && opts.expectedFrom !== from) throw new AppError('admin.version_conflict', 'conflict');
   if (opts.onlyRaise && from >= level) return { sub: row.sub, from, to: from, changed: false, ended: null };
   const changed = from !== level;
   if (changed) await personStore.update(trx, personId, { real_name_level: level });
@@ -63,6 +73,15 @@ export async function setRealNameLevel(app: AppContext, idNumber: string, level:
   const found = await personByIdNumber(app, idNumber);
   const r = await app.db.transaction().execute((trx) => change(app, trx, found.id, level, method, actor, { note }));
   return r!;
+}
+
+/** Sets the level of a person found by the admin API (by sub); `expectedFrom`: the level the change is based on. */
+export async function setRealNameLevelOf(app: AppContext, personId: string, level: number, method: LevelMethod, actor: string, opts: { note?: string; expectedFrom?: number } = {}): Promise<LevelChange> {
+  checkLevel(level);
+  if (!LEVEL_METHODS.includes(method)) throw new AppError('real_name.method_invalid');
+  const r = await app.db.transaction().execute((trx) => change(app, trx, personId, level, method, actor, opts));
+  if (!r) throw new AppError('person.unknown', 'not_found');
+  return r;
 }
 
 /** Raises a level (never lowers it): a population-base match found later. */

@@ -1,8 +1,10 @@
 // The admin console in headless Chromium (issue 12): a security and audit administrator signs in
-// through Yitong's own OIDC flow, finds a person by ID number, disables them after a confirmation
-// page, watches the back-channel logout reach the person's app on the outbox page, and exports the
-// audit log as CSV. No page may run a script or break the CSP; pages are photographed at 1280 px
-// and at tablet width.
+// through Yitong's own OIDC flow with a password and an authenticator code (ADMIN_MIN_ACR mfa, the
+// default), finds a person by ID number, disables them after a confirmation page, watches the
+// back-channel logout reach the person's app on the outbox page, exports the audit log as CSV, and
+// starts an import from an uploaded file whose page follows it to the end (meta refresh, no
+// script). No page may run a script or break the CSP; pages are photographed at 1280 px and at
+// tablet width.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,9 @@ import { client, department, person, PASSWORD, ID_A, ID_B } from '../helpers/fix
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { grantPersonRole } from '../../src/admin/service.ts';
+import { checkCode, startEnrolment } from '../../src/mfa/totp.ts';
+import { generate } from 'otplib';
+import { importCsv, idNumber, IMPORT_PROFILE } from '../helpers/admin.ts';
 
 const SHOTS = '/tmp/yitong-admin';
 
@@ -22,6 +27,7 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
   let receiver: BackchannelReceiver;
   let w: WatchedPage;
   let appId: string;
+  let totpSecret: string;
   const redirectUri = 'http://127.0.0.1:9/cb';
 
   /** The person signs in at the departmental app (a session with a sid there). */
@@ -45,9 +51,13 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    s = await startTestServer({ ADMIN_MIN_ACR: 'urn:yitong:acr:pwd', LOGOUT_POLL_MS: '200' });
+    s = await startTestServer({ LOGOUT_POLL_MS: '200' });
     await department(s);
-    await person(s, { idNumber: ID_A, name: '王管理', phone: null, email: null });
+    const admin = await person(s, { idNumber: ID_A, name: '王管理', phone: null, email: null });
+    // the administrator's authenticator app, enrolled through the service (its first code a minute ago)
+    totpSecret = (await startEnrolment(s.app, admin)).secret;
+    const then = Math.floor(Date.now() / 1000) - 60;
+    expect(await checkCode(s.app, admin, await generate({ secret: totpSecret, epoch: then }), { confirm: true, now: then })).toEqual({ ok: true });
     await person(s, { idNumber: ID_B, name: '张三', phone: '13900139000', email: null });
     await grantPersonRole(s.app, ID_A, 'security', null, 'test');
     await grantPersonRole(s.app, ID_A, 'audit', null, 'test');
@@ -71,6 +81,9 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
     await page.locator('input[name=identifier]').fill(ID_A);
     await page.locator('input[name=password]').fill(PASSWORD);
     await page.locator('button[type=submit]').first().click();
+    // the second factor: a code of the authenticator app
+    await page.locator('input[name=otp]').fill(await generate({ secret: totpSecret }));
+    await page.locator('form.otp button[type=submit]').last().click();
     await page.waitForURL(`${s.issuer}/admin`);
     await expect(page.locator('h1').textContent()).resolves.toBe('管理控制台');
     await expect(page.locator('.who').textContent()).resolves.toContain('安全管理员');
@@ -88,7 +101,7 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
     await expect(page.locator('table').textContent()).resolves.toContain(appId); // the session at the app
 
     // a destructive act asks first
-    await page.locator('a.button.danger').click();
+    await page.locator('a.button.danger[href$="/confirm/disable"]').click();
     await expect(page.locator('h1').textContent()).resolves.toContain('请确认');
     await page.screenshot({ path: `${SHOTS}/confirm-1280.png`, fullPage: true });
     await page.locator('button[name=confirm]').click();
@@ -117,11 +130,35 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
     expect(csv.split('\r\n')[0]).toBe('\uFEFFseq,at,event,outcome,actor,client_id,ip,detail,hash');
     expect(csv).toContain(',person.disable,success,');
 
+    // an import from an uploaded file, followed live to the end
+    await page.locator('nav a[href="/admin/imports"]').click();
+    await page.locator('input[name=department]').fill('GA');
+    const rows: [string, string, string][] = Array.from({ length: 5 }, (_, i) => [`b${i}`, `钱${i}`, idNumber(`33010219900201${String(i).padStart(3, '0')}`)]);
+    await page.locator('input[name=file]').setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(importCsv(rows)) });
+    await page.locator('textarea[name=profile]').fill(JSON.stringify(IMPORT_PROFILE, null, 2));
+    await page.screenshot({ path: `${SHOTS}/imports-1280.png`, fullPage: true });
+    await page.locator('form.upload button[type=submit]').click();
+    await page.waitForURL(/\/admin\/imports\/[0-9a-f-]{36}$/);
+    await expect
+      .poll(() => page.locator('#job-status').textContent({ timeout: 2000 }).catch(() => ''), { timeout: 20_000 })
+      .toBe('已完成');
+    expect(await page.locator('meta[http-equiv=refresh]').count()).toBe(0); // done: the page stops reloading
+    await expect(page.locator('#rows').textContent()).resolves.toBe('5 / 5');
+    await page.screenshot({ path: `${SHOTS}/import-1280.png`, fullPage: true });
+
+    // the other pages of the security role, photographed at 1280 px and at tablet width
+    const pages = ['persons', 'imports', 'roles', 'orgs', 'conflicts', 'outbox'];
+    for (const name of pages) {
+      await page.goto(`${s.issuer}/admin/${name}`);
+      await page.screenshot({ path: `${SHOTS}/${name}-page-1280.png`, fullPage: true });
+    }
     // readable on a tablet: no sideways scroll of the page itself
     await page.setViewportSize({ width: 768, height: 1024 });
-    await page.goto(`${s.issuer}/admin/outbox`);
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-    await page.screenshot({ path: `${SHOTS}/outbox-768.png`, fullPage: true });
+    for (const name of pages) {
+      await page.goto(`${s.issuer}/admin/${name}`);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), name).toBe(true);
+      await page.screenshot({ path: `${SHOTS}/${name}-768.png`, fullPage: true });
+    }
 
     // English on request
     await page.goto(`${s.issuer}/admin/persons?lang=en`);

@@ -9,7 +9,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { department, person, ID_A, ID_B } from '../helpers/fixtures.ts';
 import { generate } from 'otplib';
-import { api, automationClient, ccToken, consoleSignIn, idNumber } from '../helpers/admin.ts';
+import { api, automationClient, ccToken, consoleSignIn, idNumber, importCsv, importForm, IMPORT_PROFILE } from '../helpers/admin.ts';
+import { importsSettled } from '../../src/admin/imports.ts';
 import { addClient, clientVersion } from '../../src/clients/service.ts';
 import { clientStore } from '../../src/clients/store.ts';
 import { grantPersonRole, revokePersonRole } from '../../src/admin/service.ts';
@@ -33,6 +34,10 @@ let appGA: string;
 let appRS: string;
 let jobGA: string;
 let deliveryId: number;
+/** failed import jobs (a truncated last row) to resume: GA's for the department role, FX's for security */
+const failedJobs: Record<string, string> = {};
+let importRow = 0;
+const TRUNCATED = 'yhid,dlm,xm,sfzh,mm,salt\n9001,u9001,王五\n';
 const tokens: Record<string, string> = {};
 const grants: Record<string, RoleGrant[]> = {
   none: [],
@@ -43,9 +48,10 @@ const grants: Record<string, RoleGrant[]> = {
 };
 
 beforeAll(async () => {
-  s = await startTestServer({ ADMIN_MIN_ACR: 'urn:yitong:acr:pwd' });
+  s = await startTestServer({ ADMIN_MIN_ACR: 'urn:yitong:acr:pwd', ADMIN_UPLOAD_MAX_MB: '0.05' });
   await department(s, 'GA', '公安局');
   await department(s, 'RS', '人社局');
+  await department(s, 'FX', '发改委');
   await person(s, { idNumber: ID_A, name: '管理员', phone: null, email: null });
   target = await person(s, { idNumber: ID_B, name: '张三', phone: '13900139000', email: 'zs@example.cn' });
   await person(s, { idNumber: OTHER_ID, name: '李四', phone: '13900139000', email: null });
@@ -67,6 +73,12 @@ beforeAll(async () => {
   await addOrg(s.app, { uscc: ORG, name: '某某科技有限公司', legalRepIdNumber: ID_B }, 'test');
   await outboxStore.insert(s.app.db, [{ event_id: crypto.randomUUID(), reason: 'person.logout', client_id: appGA, sub: target.sub, sid: null }]);
   deliveryId = (await outboxStore.page(s.app.db, { clientIds: [appGA] }, null, 1))[0].id;
+  for (const d of ['GA', 'FX']) {
+    const r = await api(s, tokens.security, 'POST', '/imports', importForm(d, TRUNCATED, IMPORT_PROFILE));
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    failedJobs[d] = r.body.job_id;
+  }
+  await importsSettled();
 });
 afterAll(() => s?.close());
 
@@ -117,6 +129,22 @@ const fixtures: Record<string, (role: string) => Promise<Fixture> | Fixture> = {
   'orgs.get': () => ({ params: { uscc: ORG } }),
   'orgs.set_status': () => ({ params: { uscc: ORG }, body: { status: 'active' } }),
   'orgs.revoke_authorization': () => ({ params: { uscc: ORG, authorization_id: crypto.randomUUID() }, ok: 404 }),
+  'persons.reset_mfa': () => ({ params: { sub: target.sub }, body: { reason: '窗口核验身份后重置 / counter check' } }),
+  'persons.set_level': () => ({ params: { sub: target.sub }, body: { level: 3, note: '窗口核验' } }),
+  'imports.start': async (role) => {
+    await importsSettled();
+    const row = ++importRow;
+    return { body: importForm(role === 'dept' ? 'GA' : 'RS', importCsv([[`s${row}`, '赵一', idNumber(`31010119900101${String(row).padStart(3, '0')}`)]]), IMPORT_PROFILE), ok: 202 };
+  },
+  'imports.progress': () => ({ params: { job_id: jobGA } }),
+  'imports.resume': async (role) => {
+    await importsSettled();
+    return { params: { job_id: failedJobs[role === 'dept' ? 'GA' : 'FX'] }, ok: 202 };
+  },
+  // the security role here is an automation client: roles are managed by signed-in persons only (below)
+  'admin_roles.list': () => ({}),
+  'admin_roles.grant': () => ({ body: { sub: target.sub, role: 'audit' }, ok: 403 }),
+  'admin_roles.revoke': () => ({ params: { grant_id: crypto.randomUUID() }, ok: 403 }),
   'imports.list': () => ({}),
   'imports.get': () => ({ params: { job_id: jobGA } }),
   'conflicts.list': () => ({ query: { status: 'all' } }),

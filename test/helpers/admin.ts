@@ -54,13 +54,37 @@ export async function api(s: TestServer, token: string | undefined, method: stri
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : typeof body === 'string' || body instanceof FormData ? body : JSON.stringify(body),
   });
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** A multipart import request: the file, its department and a profile (JSON text) or an earlier job's. */
+export function importForm(department: string, csv: string | Buffer, profile: unknown, extra: Record<string, string> = {}): FormData {
+  const f = new FormData();
+  f.set('department', department);
+  if (profile !== undefined) f.set('profile', typeof profile === 'string' ? profile : JSON.stringify(profile));
+  for (const [k, v] of Object.entries(extra)) f.set(k, v);
+  f.set('file', new Blob([csv], { type: 'text/csv' }), 'users.csv');
+  return f;
+}
+
+/** The legacy profile of the fixtures (RuoYi md5 hashes, UTF-8 or GBK CSV). */
+export const IMPORT_PROFILE = {
+  source: { type: 'csv', encoding: 'auto' },
+  columns: { legacy_uid: 'yhid', login_name: 'dlm', name: 'xm', id_number: 'sfzh', password_hash: 'mm', salt: 'salt' },
+  password: { scheme: 'ruoyi-md5', params: {} },
+  on_invalid_id: 'reject',
+  on_error: 'skip',
+  batch_size: 2,
+};
+
+/** A CSV for IMPORT_PROFILE: one row per [uid, name, ID number]. */
+export const importCsv = (rows: [string, string, string][]) =>
+  ['yhid,dlm,xm,sfzh,mm,salt', ...rows.map(([uid, name, id]) => `${uid},${uid},${name},${id},0123456789abcdef0123456789abcdef,s${uid}`)].join('\n') + '\n';

@@ -169,6 +169,7 @@ const DECLARED = {
     started_at: 'timestamptz',
     updated_at: 'timestamptz',
     finished_at: 'timestamptz null',
+    rows_total: 'int4 null',
   },
   legacy_accounts: {
     department_code: 'text',

@@ -10,12 +10,15 @@ import type { ClientRules } from '../../clients/service.ts';
 import { isDatabaseUnavailable, isUniqueViolation } from '../../db/errors.ts';
 import { accessFor } from '../roles.ts';
 import type { Principal } from '../auth.ts';
+import type { UploadedFile } from '../../http/multipart.ts';
 import { AdminError, type CsvAnswer, type Operation, type OpContext } from './op.ts';
 
 export interface Call {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
+  /** an upload operation's file (multipart part `file`) */
+  upload?: UploadedFile;
 }
 
 export interface CallMeta {
@@ -58,7 +61,9 @@ export async function invoke(app: AppContext, provider: Provider, principal: Pri
       params: parse(op.params ?? EMPTY, call.params, 'params'),
       query: parse(op.query ?? EMPTY, call.query, 'query'),
       body: parse(op.body ?? EMPTY.optional(), call.body, 'body'),
+      upload: call.upload,
     };
+    if (op.upload && !call.upload) throw new AdminError('admin.upload_missing', 'invalid_input');
     const result = await op.run(c, input as never);
     status = op.status ?? 200;
     if (result && typeof result === 'object' && 'csv' in result && result.csv === true) return { status: 200, csv: result as CsvAnswer };

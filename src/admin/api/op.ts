@@ -9,6 +9,7 @@ import type { Access, Role } from '../roles.ts';
 import type { Principal } from '../auth.ts';
 import type { ClientRules } from '../../clients/service.ts';
 import { AppError, type ErrorKind } from '../../errors.ts';
+import type { UploadedFile } from '../../http/multipart.ts';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
@@ -56,12 +57,18 @@ export interface OpSpec<P extends AnyObject, Q extends AnyObject, B extends z.Zo
   body?: B;
   response: R;
   /** 200 unless said */
-  status?: 200 | 201;
+  status?: 200 | 201 | 202;
+  /**
+   * The body is multipart/form-data: one file in the part `file` (at most ADMIN_UPLOAD_MAX_MB),
+   * beside text fields that `body` validates. The handler gets the file on disk and moves it
+   * where it keeps it; what it leaves is removed after the call.
+   */
+  upload?: { description: string };
   /** a CSV answer instead of JSON (the response schema then describes one row) */
   csv?: boolean;
   /** the errors this operation may answer besides 400/401/403 */
   errors?: number[];
-  run(c: OpContext, input: { params: z.output<P>; query: z.output<Q>; body: z.output<B> }): Promise<z.input<R> | CsvAnswer>;
+  run(c: OpContext, input: { params: z.output<P>; query: z.output<Q>; body: z.output<B>; upload?: UploadedFile }): Promise<z.input<R> | CsvAnswer>;
 }
 
 /** A streamed CSV answer: the header row, then rows page by page. */

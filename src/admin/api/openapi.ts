@@ -16,8 +16,9 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'The caller’s roles do not allow this (audited)',
   404: 'No such resource, or one outside the caller’s department',
   409: 'Conflict: a stale version, or a state that does not allow this',
-  413: 'Request body over 64 KiB',
-  415: 'Request body is not application/json',
+  413: 'Request body over 64 KiB (an upload: file over ADMIN_UPLOAD_MAX_MB)',
+  415: 'Request body is not application/json (an upload: not multipart/form-data)',
+  422: 'The import cannot start: its file cannot be read as the profile says',
 };
 
 /** JSON Schema of one zod schema, its named parts moved to `components` (refs rewritten). */
@@ -79,7 +80,21 @@ export function openApiDocument(issuer: string, ops: Operation[]): Json {
       parameters: parameters(op, components),
       responses,
     };
-    if (op.body) {
+    if (op.upload && op.body) {
+      const fields = jsonSchema(op.body, 'input', components) as { properties?: Json; required?: string[] };
+      operation.requestBody = {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              ...fields,
+              properties: { ...fields.properties, file: { type: 'string', contentMediaType: 'application/octet-stream', description: op.upload.description } },
+              required: [...(fields.required ?? []), 'file'],
+            },
+          },
+        },
+      };
+    } else if (op.body) {
       operation.requestBody = {
         required: !op.body.safeParse(undefined).success,
         content: { 'application/json': { schema: jsonSchema(op.body, 'input', components) } },

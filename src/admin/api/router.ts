@@ -11,9 +11,12 @@ import { pickLocale, t, type Locale } from '../../i18n/messages.ts';
 import { logger } from '../../log.ts';
 import type { ClientRules } from '../../clients/service.ts';
 import { authenticate } from '../auth.ts';
+import { accessFor } from '../roles.ts';
 import { AdminError, type Operation } from './op.ts';
 import { auditRefusal, invoke, toAdminError } from './invoke.ts';
 import { API_BASE, openApiDocument } from './openapi.ts';
+import { discardUpload, readUpload } from './upload.ts';
+import type { Multipart } from '../../http/multipart.ts';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -110,6 +113,7 @@ export function adminApiRouter(app: AppContext, getProvider: () => Provider, rul
   router.all('{/*rest}', async (ctx) => {
     ctx.set('cache-control', 'no-store');
     const ip = ctx.ip || null;
+    let upload: Multipart | null = null;
     try {
       const sub = ctx.path.slice(API_BASE.length) || '/';
       const { op, params } = match(routes, ctx.method === 'HEAD' ? 'GET' : ctx.method, sub);
@@ -120,9 +124,16 @@ export function adminApiRouter(app: AppContext, getProvider: () => Provider, rul
         await auditRefusal(app, { actor: who.actor, clientId: who.clientId, ip, detail: { operation: op.id, method: ctx.method, path: ctx.path.slice(0, 300), status: who.code === 'admin.acr_too_weak' ? 403 : 401, error: who.code } });
         throw new AdminError(who.code, who.code === 'admin.acr_too_weak' ? 'forbidden' : 'unauthorized');
       }
-      const body = await readJson(ctx);
+      let body: unknown;
+      if (op.upload) {
+        // a caller the operation refuses uploads nothing (invoke answers 403, audited)
+        if (accessFor(who.principal.grants, op.roles)) {
+          upload = await readUpload(app, ctx);
+          body = upload.fields;
+        }
+      } else body = await readJson(ctx);
       const { lang: _lang, ...query } = ctx.query;
-      const out = await invoke(app, getProvider(), who.principal, op, { params, query, body }, { locale: apiLocale(ctx), ip, via: 'api', path: ctx.path, rules });
+      const out = await invoke(app, getProvider(), who.principal, op, { params, query, body, upload: upload?.file ?? undefined }, { locale: apiLocale(ctx), ip, via: 'api', path: ctx.path, rules });
       ctx.status = out.status;
       if ('csv' in out) {
         ctx.type = 'text/csv; charset=utf-8';
@@ -137,6 +148,8 @@ export function adminApiRouter(app: AppContext, getProvider: () => Provider, rul
       if (e.status >= 500) logger.error({ err: (e.cause as Error | undefined)?.message ?? (err as Error).message, stack: (err as Error).stack, path: ctx.path }, 'admin api error');
       if (e.status === 503) ctx.set('retry-after', '5');
       sendError(ctx, e);
+    } finally {
+      await discardUpload(upload);
     }
   });
   return router;

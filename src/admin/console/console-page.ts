@@ -16,6 +16,7 @@ import { accessFor, type Role } from '../roles.ts';
 import { operation } from '../api/ops/index.ts';
 import { invoke, toAdminError, type Outcome } from '../api/invoke.ts';
 import { clearSession, csrfFor, sessionToken } from './signin.ts';
+import type { UploadedFile } from '../../http/multipart.ts';
 
 export const form = formBody('16kb');
 
@@ -24,7 +25,7 @@ export interface Page {
   csrf: string;
 }
 
-export const field = (ctx: Context, name: string) => formField(ctx, name);
+export const field = (ctx: Context, name: string, max?: number) => formField(ctx, name, max);
 export const qs = (ctx: Context, name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name] as string).trim() : '');
 
 /** An operation's JSON answer (empty for a CSV one). */
@@ -51,6 +52,11 @@ export function consolePages(app: AppContext, getProvider: () => Provider, rules
       nav: {
         persons: can(['security', 'department']),
         clients: can(['system', 'department']),
+        departments: can(['system', 'department']),
+        orgs: can(['security']),
+        imports: can(['security', 'department']),
+        keys: can(['system']),
+        roles: can(['security']),
         outbox: can(['system', 'security', 'department']),
         audit: can(['audit']),
       },
@@ -81,17 +87,17 @@ export function consolePages(app: AppContext, getProvider: () => Provider, rules
     return null;
   }
 
-  function csrfOk(ctx: Context, p: Page): boolean {
-    const sent = field(ctx, 'csrf');
+  /** The form's CSRF token matches this sign-in's (`sent`: read from a multipart form already). */
+  function csrfOk(ctx: Context, p: Page, sent = field(ctx, 'csrf')): boolean {
     if (sent && safeEqual(sent, p.csrf)) return true;
     message(ctx, 403, 'csrf.invalid');
     return false;
   }
 
   /** Runs an operation for the page's administrator; an error becomes the answer (and null). */
-  async function run(ctx: Context, p: Page, opId: string, call: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown }): Promise<Outcome | null> {
+  async function run(ctx: Context, p: Page, opId: string, call: { params?: Record<string, string>; query?: Record<string, unknown>; body?: unknown; upload?: UploadedFile }): Promise<Outcome | null> {
     try {
-      return await invoke(app, getProvider(), p.principal, operation(opId), { params: call.params ?? {}, query: call.query ?? {}, body: call.body }, { locale: localeOf(ctx), ip: ctx.ip || null, via: 'console', path: ctx.path, rules });
+      return await invoke(app, getProvider(), p.principal, operation(opId), { params: call.params ?? {}, query: call.query ?? {}, body: call.body, upload: call.upload }, { locale: localeOf(ctx), ip: ctx.ip || null, via: 'console', path: ctx.path, rules });
     } catch (err) {
       const e = toAdminError(err);
       if (e.status >= 500) logger.error({ err: (err as Error).message, path: ctx.path }, 'admin console error');
@@ -100,7 +106,7 @@ export function consolePages(app: AppContext, getProvider: () => Provider, rules
     }
   }
 
-  return { message, render, signedIn, csrfOk, run };
+  return { app, message, render, signedIn, csrfOk, run };
 }
 
 export type ConsolePages = ReturnType<typeof consolePages>;

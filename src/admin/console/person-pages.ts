@@ -48,7 +48,8 @@ export function personRoutes(pages: ConsolePages, router: Router) {
       sessions = json(s).items;
     }
     const done = qs(ctx, 'done');
-    render(ctx, p, 'admin-person', { person: json(out), sessions, security, done: (PERSON_ACTIONS as readonly string[]).includes(done) ? `admin.done.${done}` : null });
+    const known = [...PERSON_ACTIONS, 'reset_mfa', 'set_level'];
+    render(ctx, p, 'admin-person', { person: json(out), sessions, security, done: known.includes(done) ? `admin.done.${done}` : null });
   });
 
   router.get('/persons/:sub/confirm/:action', async (ctx) => {

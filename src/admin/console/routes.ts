@@ -4,8 +4,10 @@
 // before every destructive act. Handlers are thin: map the form to an operation, render its answer.
 //
 // This file has sign-in, sign-out and the home page, and puts the rest together: persons
-// (person-pages.ts), apps (client-pages.ts), the logout outbox (outbox-pages.ts) and the audit log
-// (audit-pages.ts), all on what console-page.ts shares.
+// (person-pages.ts, person-security-pages.ts), apps (client-pages.ts), the logout outbox
+// (outbox-pages.ts), the audit log (audit-pages.ts), imports and the review queue
+// (import-pages.ts), departments, keys and orgs (directory-pages.ts) and admin roles
+// (role-pages.ts), all on what console-page.ts shares.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,10 @@ import { personRoutes } from './person-pages.ts';
 import { clientRoutes } from './client-pages.ts';
 import { outboxRoutes } from './outbox-pages.ts';
 import { auditRoutes } from './audit-pages.ts';
+import { importRoutes } from './import-pages.ts';
+import { directoryRoutes } from './directory-pages.ts';
+import { roleRoutes } from './role-pages.ts';
+import { personSecurityRoutes } from './person-security-pages.ts';
 
 const css = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'admin.css'));
 
@@ -77,9 +83,13 @@ export function consoleRouter(app: AppContext, getProvider: () => Provider, rule
     if (p) render(ctx, p, 'admin-home', {});
   });
 
+  personSecurityRoutes(pages, router); // before personRoutes' generic /persons/:sub/:action
   personRoutes(pages, router);
   clientRoutes(pages, router);
   outboxRoutes(pages, router);
   auditRoutes(pages, router);
+  importRoutes(pages, router);
+  directoryRoutes(pages, router);
+  roleRoutes(pages, router);
   return router;
 }

@@ -32,6 +32,12 @@ export interface ImportRunOptions extends PumpOptions {
   reportFile?: string;
   /** rejections and conflicts listed in the returned report (the report file lists all) */
   reportLimit?: number;
+  /** the job's id, when the caller must know it before the job ends (admin imports run in the background) */
+  jobId?: string;
+  /** source rows counted beforehand (an uploaded file), kept with the job for progress */
+  rowsTotal?: number;
+  /** called once the job is recorded as running (after the lock is taken), before its first batch */
+  onStarted?: (jobId: string) => void;
 }
 
 export interface ImportInput {
@@ -60,7 +66,7 @@ function newJobState(id: string, input: ImportInput, opts: ImportRunOptions, sou
 export async function startImport(app: AppContext, input: ImportInput, opts: ImportRunOptions): Promise<ImportReport> {
   await requireDepartment(app, input.department);
   const src = await describeSource(app, input);
-  const id = crypto.randomUUID();
+  const id = opts.jobId ?? crypto.randomUUID();
   const job = newJobState(id, input, opts, src.source, src.file);
   if (src.fingerprint) job.fileSize = src.fingerprint.size;
   const record: Omit<NewJob, 'status'> = {
@@ -73,6 +79,7 @@ export async function startImport(app: AppContext, input: ImportInput, opts: Imp
     profile: storedProfile(input.profile),
     counters: job.counters as unknown as Record<string, unknown>,
     actor: opts.actor,
+    rows_total: opts.rowsTotal ?? null,
   };
   const session = await openImportSession(app);
   try {
@@ -85,6 +92,7 @@ export async function startImport(app: AppContext, input: ImportInput, opts: Imp
         trx,
       );
     });
+    opts.onStarted?.(id);
     return await runToEnd(app, session, job, opts);
   } finally {
     await session.close();
@@ -142,6 +150,7 @@ export async function resumeImport(app: AppContext, jobId: string, opts: Omit<Im
         trx,
       );
     });
+    opts.onStarted?.(job.id);
     return await runToEnd(app, session, job, opts);
   } finally {
     await session.close();

@@ -8,7 +8,9 @@
 //   when the process dies, so a killed job can be resumed at once, and two imports of one
 //   department never interleave.
 // - PGlite: the application's single connection, taken per transaction; bulk rows go in as
-//   multi-row INSERTs. One process owns the data directory, so no lock is needed.
+//   multi-row INSERTs. One process owns the data directory, so the department's import lock is a
+//   set in this process (the server runs imports started from the admin console or the CLI it
+//   hosts, possibly several at once).
 import type { AppContext } from '../../context.ts';
 import { bulkTx, openCopyConnection, type BulkTx } from '../../db/bulk.ts';
 import { importLockStore } from '../store.ts';
@@ -24,11 +26,23 @@ export async function openImportSession(app: AppContext): Promise<ImportSession>
   return app.config.databaseUrl ? openPostgresSession(app.config.databaseUrl) : pgliteSession(app);
 }
 
+const embeddedLocks = new Set<string>();
+
 function pgliteSession(app: AppContext): ImportSession {
+  let held: string | null = null;
   return {
     transaction: (fn) => app.db.transaction().execute((trx) => fn(bulkTx(trx))),
-    lockDepartment: async () => true,
-    close: async () => {},
+    lockDepartment: async (code) => {
+      const key = `${app.config.dataDir}\u0000${code}`;
+      if (embeddedLocks.has(key)) return false;
+      embeddedLocks.add(key);
+      held = key;
+      return true;
+    },
+    close: async () => {
+      if (held) embeddedLocks.delete(held);
+      held = null;
+    },
   };
 }
 

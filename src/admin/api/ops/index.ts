@@ -5,8 +5,11 @@ import { clientOps } from './clients.ts';
 import { directoryOps } from './directory.ts';
 import { importOps } from './imports.ts';
 import { auditOps } from './audit.ts';
+import { importJobOps } from './import-jobs.ts';
+import { personSecurityOps } from './person-security.ts';
+import { adminRoleOps } from './admin-roles.ts';
 
-export const OPERATIONS: Operation[] = [...personOps, ...clientOps, ...directoryOps, ...importOps, ...auditOps];
+export const OPERATIONS: Operation[] = [...personOps, ...personSecurityOps, ...clientOps, ...directoryOps, ...importOps, ...importJobOps, ...adminRoleOps, ...auditOps];
 
 export const operation = (id: string): Operation => {
   const found = OPERATIONS.find((o) => o.id === id);

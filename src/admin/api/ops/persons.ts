@@ -34,7 +34,7 @@ const PersonDetail = PersonSummary.extend({
   created_at: Timestamp,
 }).meta({ id: 'PersonDetail' });
 
-const summary = (p: Person) => ({
+export const summary = (p: Person) => ({
   sub: p.sub,
   name: maskName(p.name),
   id_type: p.idType,
@@ -45,7 +45,7 @@ const summary = (p: Person) => ({
 });
 
 /** The person, when the caller's access reaches them (a department: linked to one of its departments). */
-async function visiblePerson(c: OpContext, sub: string): Promise<{ row: PersonRow; person: Person }> {
+export async function visiblePerson(c: OpContext, sub: string): Promise<{ row: PersonRow; person: Person }> {
   c.target = { type: 'person', id: sub };
   const row = await personStore.bySub(c.app.db, sub);
   if (!row) throw notFound();
