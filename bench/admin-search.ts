@@ -12,6 +12,7 @@
 // Environment (optional): BENCH_DATABASE_URL (admin URL, loopback), BENCH_ADMIN_PERSONS (1000000),
 // BENCH_ADMIN_SECONDS (10 per measurement), BENCH_QUICK=1 (100,000 persons, 4 s).
 // Writes bench/results-admin.json (a run artefact, git-ignored).
+import { benchDatabase } from './lib/bench-db.ts';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +33,6 @@ import { operation } from '../src/admin/api/ops/index.ts';
 import type { Principal } from '../src/admin/auth.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const QUICK = process.env.BENCH_QUICK === '1';
 const TOTAL = Number(process.env.BENCH_ADMIN_PERSONS ?? (QUICK ? 100_000 : 1_000_000));
 const SMALL = 10_000;
@@ -40,22 +40,7 @@ const SECONDS = QUICK ? 4 : Number(process.env.BENCH_ADMIN_SECONDS ?? 10);
 const BATCH = 10_000;
 const log = (...a: unknown[]) => console.error('[bench:admin]', ...a);
 
-if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(ADMIN_URL).hostname)) {
-  console.error('BENCH_DATABASE_URL must point at loopback');
-  process.exit(2);
-}
-const dbName = `yitong_bench_admin_${crypto.randomBytes(5).toString('hex')}`;
-const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const { name: dbName, url: dbUrl, admin } = benchDatabase('yitong_bench_admin');
 
 /** Distinct valid ID numbers: birth dates over 1940-2019, then the sequence code. */
 function idNumber(i: number): string {

@@ -16,8 +16,8 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/env.ts';
 import { openApp } from '../src/bootstrap.ts';
 import { listPostgres, procCpuSeconds } from './lib/cpu.ts';
+import { benchDatabase } from './lib/bench-db.ts';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_AUDIT_SECONDS ?? 5);
 const INFLIGHT = Number(process.env.BENCH_AUDIT_INFLIGHT ?? 256);
 const MASTER_KEY = crypto.createHash('sha256').update('yitong-bench-audit-key').digest('base64');
@@ -148,12 +148,8 @@ class PgCpu {
 }
 
 async function main() {
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(ADMIN_URL).hostname)) throw new Error('BENCH_DATABASE_URL must point at loopback');
-  const dbName = `yitong_bench_audit_${crypto.randomBytes(5).toString('hex')}`;
-  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
+  const { name: dbName, url: dbUrl, admin } = benchDatabase('yitong_bench_audit');
+  await admin(`create database ${dbName}`);
   try {
     const config = loadConfig({ ...process.env, DATABASE_URL: dbUrl, YITONG_MASTER_KEY: MASTER_KEY, LOG_LEVEL: 'silent' });
     const opened = await openApp(config, { poolSize: 2 }); // migrates
@@ -182,8 +178,7 @@ async function main() {
     console.log(`verify: ${verified.ok ? 'ok' : 'FAILED'}, ${verified.records} records in ${verifySeconds.toFixed(1)} s (${(verified.records / verifySeconds).toFixed(0)} records/s)`);
     if (!verified.ok) process.exitCode = 1;
   } finally {
-    await admin.query(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await admin(`drop database if exists ${dbName} with (force)`);
   }
 }
 

@@ -21,7 +21,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { benchDatabase } from './lib/bench-db.ts';
 import { forceLoopbackListen, freePort } from './lib/child-kit.ts';
 import { Browser, closeAgent } from './lib/rp.ts';
 import { CpuMeter } from './lib/cpu.ts';
@@ -36,7 +36,6 @@ import { startAliyunGateway } from '../test/helpers/sms-gateways.ts';
 import { startIdvServer } from '../test/helpers/idv.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECONDS = process.env.BENCH_QUICK === '1' ? 5 : Number(process.env.BENCH_CITIZEN_SECONDS ?? 20);
 const PASSWORD = 'Rk8#tVm2qZ';
@@ -44,23 +43,8 @@ const REDIRECT_URI = 'http://127.0.0.1/bench/callback';
 const MASTER_KEY = crypto.createHash('sha256').update('yitong-bench-citizen-key').digest('base64');
 const log = (...a: unknown[]) => console.error('[bench:citizen]', ...a);
 
-if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(ADMIN_URL).hostname)) {
-  console.error('BENCH_DATABASE_URL must point at loopback');
-  process.exit(2);
-}
+const { name: dbName, url: dbUrl, admin } = benchDatabase('yitong_bench_citizen');
 forceLoopbackListen();
-
-const dbName = `yitong_bench_citizen_${crypto.randomBytes(5).toString('hex')}`;
-const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 function idNumber(i: number): string {
   const born = new Date(Date.UTC(1960, 0, 1) + (i % 15_000) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');

@@ -18,7 +18,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
-import pg from 'pg';
+import { benchDatabase } from './lib/bench-db.ts';
 import { forceLoopbackListen, freePort } from './lib/child-kit.ts';
 import { Browser, Rp, closeAgent } from './lib/rp.ts';
 import { loadConfig } from '../src/config/env.ts';
@@ -30,7 +30,6 @@ import { logoutPerson } from '../src/accounts/lifecycle.ts';
 import { idCheckChar } from '../src/identity/id-number.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SESSIONS = Number(process.env.BENCH_LOGOUT_SESSIONS ?? 100);
 const DEADLINE_MS = 60_000;
 const SIGN_IN_CONCURRENCY = 8; // argon2 is the cost of a sign-in; more in flight only queues
@@ -39,23 +38,8 @@ const REDIRECT_URI = 'http://127.0.0.1/bench/callback';
 const MASTER_KEY = crypto.createHash('sha256').update('yitong-bench-logout-key').digest('base64');
 const log = (...a: unknown[]) => console.error('[bench:logout]', ...a);
 
-if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(ADMIN_URL).hostname)) {
-  console.error('BENCH_DATABASE_URL must point at loopback');
-  process.exit(2);
-}
+const { name: dbName, url: dbUrl, admin } = benchDatabase('yitong_bench_logout');
 forceLoopbackListen(); // the server listens on config.port without a host: keep it on loopback
-
-const dbName = `yitong_bench_logout_${crypto.randomBytes(5).toString('hex')}`;
-const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** A valid resident ID number per index (distinct birth dates). */
 function idNumber(i: number): string {

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { benchDatabase } from './lib/bench-db.ts';
 import { Child, stopAll } from './lib/children.ts';
 import { CpuMeter, CLK_TCK, type CpuReport } from './lib/cpu.ts';
 import { runLoad, type RunResult } from './lib/runner.ts';
@@ -35,7 +35,6 @@ const PERSONS = Number(process.env.BENCH_PERSONS ?? 50);
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;
 const EXPERIMENT = process.env.BENCH_EXPERIMENT ?? '';
 const PARTS = new Set((process.env.BENCH_CASES ?? 'yitong,memory,ceilings').split(',').map((s) => s.trim()));
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PASSWORD = 'Bench@2026pw';
 const SSO_BROWSERS = 48;
 const REDIRECT_URI = 'http://127.0.0.1/bench/callback';
@@ -51,27 +50,7 @@ const log = (...a: unknown[]) => console.error('[bench]', ...a);
 // ---------------------------------------------------------------------------------------------
 // Database lifecycle
 
-const adminHost = new URL(ADMIN_URL).hostname;
-if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(adminHost)) {
-  console.error(`BENCH_DATABASE_URL must point at loopback, got ${adminHost}`);
-  process.exit(2);
-}
-const dbName = `yitong_bench_${crypto.randomBytes(5).toString('hex')}`;
-const dbUrl = (() => {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const { name: dbName, url: dbUrl, admin } = benchDatabase('yitong_bench');
 
 let created = false;
 let cleaning: Promise<void> | undefined;
