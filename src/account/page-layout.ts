@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { renderPage } from '../http/views.ts';
 import { localeOf } from '../http/locale.ts';
-import { formBody, formField, messagePage as plainMessagePage } from '../http/forms.ts';
+import { formBody, formField, messagePage as plainMessagePage, seeOther } from '../http/forms.ts';
 import { tr } from '../i18n/ui.ts';
 import { type Locale } from '../i18n/messages.ts';
 import { maskName } from '../identity/mask.ts';
@@ -68,11 +68,6 @@ export function accountLayout(app: AppContext, getProvider: () => Provider) {
       return null;
     }
     return s;
-  };
-
-  const seeOther = (ctx: Context, to: string) => {
-    ctx.status = 303;
-    ctx.redirect(to);
   };
 
   const confirmPage = (ctx: Context, s: SignedIn, nav: string, data: { question: string; action: string; back: string; detail?: Record<string, unknown> }) => render(ctx, s, 'account-confirm', nav, data);

@@ -25,3 +25,9 @@ export function messagePage(ctx: Context, status: number, code: string, extra: R
   ctx.type = 'html';
   ctx.body = renderPage('message', locale, { heading: tr(locale, 'error.heading'), kind: 'error', message: tr(locale, code), code, ...extra });
 }
+
+/** Post/redirect/get: 303 sends the browser to `to` with a GET, whatever method it came with. */
+export function seeOther(ctx: Context, to: string): void {
+  ctx.status = 303;
+  ctx.redirect(to);
+}

@@ -1,4 +1,5 @@
 // The console's apps pages: the list of clients (apps), and disabling or enabling one (asked first).
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import { form, json, qs, type ConsolePages } from './console-page.ts';
 
@@ -40,7 +41,6 @@ export function clientRoutes(pages: ConsolePages, router: Router) {
     const action = ctx.params.action;
     if (!(CLIENT_ACTIONS as readonly string[]).includes(action)) return message(ctx, 404, 'not_found');
     if (!(await run(ctx, p, `clients.${action}`, { params: { client_id: ctx.params.id } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/clients?done=${action}`);
+    seeOther(ctx, `/admin/clients?done=${action}`);
   });
 }

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.ts';
 import type { ClientRules } from '../../clients/service.ts';
 import { renderPage } from '../../http/views.ts';
 import { localeOf } from '../../http/locale.ts';
-import { formBody, formField } from '../../http/forms.ts';
+import { formBody, formField, seeOther } from '../../http/forms.ts';
 import { tr } from '../../i18n/ui.ts';
 import { safeEqual } from '../../crypto/keyring.ts';
 import { logger } from '../../log.ts';
@@ -81,8 +81,7 @@ export function consolePages(app: AppContext, getProvider: () => Provider, rules
       return null;
     }
     if (ctx.method === 'GET') {
-      ctx.status = 303;
-      ctx.redirect(`/admin/login?next=${encodeURIComponent(ctx.url)}`);
+      seeOther(ctx, `/admin/login?next=${encodeURIComponent(ctx.url)}`);
     } else message(ctx, 401, 'admin.unauthorized', { link: { href: '/admin', label: tr(localeOf(ctx), 'admin.sign_in_again') } });
     return null;
   }

@@ -1,6 +1,7 @@
 // The console's directory pages: departments (list, register), signing keys (list, rotate after a
 // confirmation), and orgs with their agents' authorisations (find by USCC, change status and
 // revoke an authorisation, each asked first).
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import { field, form, json, qs, type ConsolePages } from './console-page.ts';
 
@@ -22,8 +23,7 @@ export function directoryRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'departments.create', { body: { code: field(ctx, 'code').trim(), name: field(ctx, 'name').trim() } }))) return;
-    ctx.status = 303;
-    ctx.redirect('/admin/departments?done=create');
+    seeOther(ctx, '/admin/departments?done=create');
   });
 
   router.get('/keys', async (ctx) => {
@@ -46,8 +46,7 @@ export function directoryRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'keys.rotate', {}))) return;
-    ctx.status = 303;
-    ctx.redirect('/admin/keys?done=rotate');
+    seeOther(ctx, '/admin/keys?done=rotate');
   });
 
   router.get('/orgs', async (ctx) => {
@@ -91,8 +90,7 @@ export function directoryRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'orgs.set_status', { params: { uscc: ctx.params.uscc }, body: { status: field(ctx, 'status') } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${encodeURIComponent(ctx.params.uscc)}?done=status`);
+    seeOther(ctx, `/admin/orgs/${encodeURIComponent(ctx.params.uscc)}?done=status`);
   });
 
   router.get('/orgs/:uscc/authorizations/:id/confirm', async (ctx) => {
@@ -117,7 +115,6 @@ export function directoryRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'orgs.revoke_authorization', { params: { uscc: ctx.params.uscc, authorization_id: ctx.params.id } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/orgs/${encodeURIComponent(ctx.params.uscc)}?done=revoke`);
+    seeOther(ctx, `/admin/orgs/${encodeURIComponent(ctx.params.uscc)}?done=revoke`);
   });
 }

@@ -2,6 +2,7 @@
 // (multipart; the CSRF token travels in the form), a job's page with its progress (reloaded every
 // 2 s by <meta http-equiv="refresh"> while it runs: no script under the CSP) and report, resume
 // (asked first), and the review queue with merge / keep apart / swap (asked first).
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { accessFor } from '../roles.ts';
@@ -47,8 +48,7 @@ export function importRoutes(pages: ConsolePages, router: Router) {
       if (fields.dry_run === 'on') body.dry_run = 'true';
       const out = await run(ctx, p, 'imports.start', { body, upload: upload.file ?? undefined });
       if (!out) return;
-      ctx.status = 303;
-      ctx.redirect(`/admin/imports/${json(out).job_id}`);
+      seeOther(ctx, `/admin/imports/${json(out).job_id}`);
     } catch (err) {
       const e = toAdminError(err);
       message(ctx, e.status, e.code, { link: { href: '/admin/imports', label: tr(localeOf(ctx), 'admin.back') } });
@@ -82,8 +82,7 @@ export function importRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'imports.resume', { params: { job_id: ctx.params.id } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/imports/${encodeURIComponent(ctx.params.id)}?done=resume`);
+    seeOther(ctx, `/admin/imports/${encodeURIComponent(ctx.params.id)}?done=resume`);
   });
 
   router.get('/conflicts', async (ctx) => {
@@ -119,7 +118,6 @@ export function importRoutes(pages: ConsolePages, router: Router) {
     const decision = ctx.params.decision;
     if (!isDecision(decision)) return message(ctx, 404, 'not_found');
     if (!(await run(ctx, p, 'conflicts.decide', { params: { conflict_id: ctx.params.id }, body: { decision } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/conflicts?done=${decision}`);
+    seeOther(ctx, `/admin/conflicts?done=${decision}`);
   });
 }

@@ -1,4 +1,5 @@
 // The console's logout outbox page: back-channel logout deliveries by status, and retrying one.
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import { form, json, qs, type ConsolePages } from './console-page.ts';
 
@@ -18,7 +19,6 @@ export function outboxRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'outbox.retry', { params: { delivery_id: ctx.params.id } }))) return;
-    ctx.status = 303;
-    ctx.redirect('/admin/outbox?done=retry');
+    seeOther(ctx, '/admin/outbox?done=retry');
   });
 }

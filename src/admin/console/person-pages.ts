@@ -1,5 +1,6 @@
 // The console's persons pages: search first (by ID or mobile number), then the person (with their
 // sessions for the security role), then confirmed acts (disable, enable, unlock, log out).
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { accessFor } from '../roles.ts';
@@ -77,7 +78,6 @@ export function personRoutes(pages: ConsolePages, router: Router) {
     if (!(PERSON_ACTIONS as readonly string[]).includes(action)) return message(ctx, 404, 'not_found');
     const out = await run(ctx, p, `persons.${action}`, { params: { sub: ctx.params.sub } });
     if (!out) return;
-    ctx.status = 303;
-    ctx.redirect(`/admin/persons/${encodeURIComponent(ctx.params.sub)}?done=${action}`);
+    seeOther(ctx, `/admin/persons/${encodeURIComponent(ctx.params.sub)}?done=${action}`);
   });
 }

@@ -2,6 +2,7 @@
 // page) and set the real-name level (the form's level is confirmed first; the level the page showed
 // travels along, so a change made meanwhile is refused as stale). Registered before the generic
 // person actions of person-pages.ts.
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import { field, form, json, type ConsolePages } from './console-page.ts';
 
@@ -30,8 +31,7 @@ export function personSecurityRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'persons.reset_mfa', { params: { sub: ctx.params.sub }, body: { reason: field(ctx, 'reason', 400) } }))) return;
-    ctx.status = 303;
-    ctx.redirect(`${back(ctx.params.sub)}?done=reset_mfa`);
+    seeOther(ctx, `${back(ctx.params.sub)}?done=reset_mfa`);
   });
 
   // the level form posts here: a confirmation page, nothing changed yet
@@ -61,7 +61,6 @@ export function personSecurityRoutes(pages: ConsolePages, router: Router) {
     const note = field(ctx, 'note', 500).trim();
     const body = { level: Number(field(ctx, 'level', 2)), from_level: Number(field(ctx, 'from_level', 2)), method: 'counter', ...(note ? { note } : {}) };
     if (!(await run(ctx, p, 'persons.set_level', { params: { sub: ctx.params.sub }, body }))) return;
-    ctx.status = 303;
-    ctx.redirect(`${back(ctx.params.sub)}?done=set_level`);
+    seeOther(ctx, `${back(ctx.params.sub)}?done=set_level`);
   });
 }

@@ -1,6 +1,7 @@
 // The console's administrator roles page (security administrators): every grant, granting a role
 // to a person found by ID number, and revoking one after a confirmation. The API's rules hold
 // (admin-roles ops): never one's own roles, ADMIN_ROLE_EXCLUSIONS, audited.
+import { seeOther } from '../../http/forms.ts';
 import Router from '@koa/router';
 import { field, form, json, qs, type ConsolePages } from './console-page.ts';
 
@@ -26,8 +27,7 @@ export function roleRoutes(pages: ConsolePages, router: Router) {
     if (!person) return message(ctx, 404, 'admin.persons.none');
     const department = field(ctx, 'department', 32).trim();
     if (!(await run(ctx, p, 'admin_roles.grant', { body: { sub: person.sub, role: field(ctx, 'role', 32), ...(department ? { department } : {}) } }))) return;
-    ctx.status = 303;
-    ctx.redirect('/admin/roles?done=grant');
+    seeOther(ctx, '/admin/roles?done=grant');
   });
 
   router.get('/roles/:id/confirm', async (ctx) => {
@@ -51,7 +51,6 @@ export function roleRoutes(pages: ConsolePages, router: Router) {
     const p = await signedIn(ctx);
     if (!p || !csrfOk(ctx, p)) return;
     if (!(await run(ctx, p, 'admin_roles.revoke', { params: { grant_id: ctx.params.id } }))) return;
-    ctx.status = 303;
-    ctx.redirect('/admin/roles?done=revoke');
+    seeOther(ctx, '/admin/roles?done=revoke');
   });
 }

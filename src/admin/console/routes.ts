@@ -8,6 +8,7 @@
 // (outbox-pages.ts), the audit log (audit-pages.ts), imports and the review queue
 // (import-pages.ts), departments, keys and orgs (directory-pages.ts) and admin roles
 // (role-pages.ts), all on what console-page.ts shares.
+import { seeOther } from '../../http/forms.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +44,7 @@ export function consoleRouter(app: AppContext, getProvider: () => Provider, rule
 
   router.get('/login', async (ctx) => {
     ctx.set('cache-control', 'no-store');
-    ctx.status = 303;
-    ctx.redirect(await signInRedirect(app, ctx, qs(ctx, 'next') || '/admin'));
+    seeOther(ctx, await signInRedirect(app, ctx, qs(ctx, 'next') || '/admin'));
   });
 
   router.get(CALLBACK_PATH.slice('/admin'.length), async (ctx) => {
@@ -64,8 +64,7 @@ export function consoleRouter(app: AppContext, getProvider: () => Provider, rule
     }
     await audit('success');
     setSession(app, ctx, r.token, r.maxAgeMs);
-    ctx.status = 303;
-    ctx.redirect(r.next);
+    seeOther(ctx, r.next);
   });
 
   router.post('/logout', form, async (ctx) => {
