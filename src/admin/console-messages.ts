@@ -1,6 +1,28 @@
 // zh-CN / en page text of the console's directory, import, role and person-security pages (the
 // first pages' text is in messages.ts). Plain data: src/i18n composes it.
+import type { ImportCounters } from '../legacy/job/counters.ts';
+
 const m = (zh: string, en: string) => ({ 'zh-CN': zh, en });
+
+/** One label per import counter, keyed by the counter (a new counter without a label fails the typecheck). */
+const COUNT_LABELS: Record<keyof ImportCounters, ReturnType<typeof m>> = {
+  rows_read: m('读取行数', 'Rows read'),
+  persons_created: m('新建自然人', 'Persons created'),
+  persons_merged: m('并入已有自然人', 'Merged into existing persons'),
+  unverified_accounts: m('未核实身份的账号', 'Unverified accounts'),
+  accounts_linked: m('关联的原系统账号', 'Legacy accounts linked'),
+  accounts_unchanged: m('未变化的原系统账号', 'Legacy accounts unchanged'),
+  in_review: m('待审核', 'Awaiting review'),
+  conflicts: m('冲突', 'Conflicts'),
+  rejected: m('被拒绝', 'Rejected'),
+  orgs_created: m('新建法人', 'Organisations created'),
+  orgs_linked: m('关联的法人', 'Organisations linked'),
+  orgs_unregistered: m('未登记的法人', 'Organisations not registered'),
+  passwords_rehashed: m('重新计算的密码', 'Passwords re-hashed'),
+  warnings: m('警告（按类型）', 'Warnings (by kind)'),
+  rejections_by_code: m('拒绝原因（按类型）', 'Rejections (by reason)'),
+};
+const countLabels = () => Object.fromEntries(Object.entries(COUNT_LABELS).map(([k, v]) => [`admin.import.count.${k}`, v]));
 
 export const ADMIN_CONSOLE_UI = {
   'admin.nav.departments': m('部门', 'Departments'),
@@ -68,6 +90,8 @@ export const ADMIN_CONSOLE_UI = {
   'admin.import.live': m('页面每 2 秒自动刷新，任务结束后停止。', 'This page reloads every 2 s until the job ends.'),
   'admin.import.finished': m('结束时间', 'Finished'),
   'admin.import.counts': m('统计', 'Counts'),
+  'admin.import.job_id': m('任务编号', 'Job id'),
+  ...countLabels(),
   'admin.import.review': m('审核待定记录', 'Review the records awaiting a decision'),
   'admin.import.rejections': m('被拒绝的行', 'Rejected rows'),
   'admin.import.row': m('行', 'Row'),
