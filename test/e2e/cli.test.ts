@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/server.ts';
@@ -46,9 +46,23 @@ function envFor(t: Target, extra: Record<string, string> = {}): NodeJS.ProcessEn
   return env;
 }
 
+/** CLI processes still running: a test that times out must not leave one holding DATA_DIR for the next. */
+const running = new Set<ChildProcess>();
+afterEach(async () => {
+  await Promise.all(
+    [...running].map((child) => {
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGKILL');
+      return exited;
+    }),
+  );
+});
+
 function yitong(t: Target, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: envFor(t, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('close', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -420,4 +434,4 @@ describe.each(targets)('yitong CLI on %s', (kind, make) => {
     expect(jsonError(unknown)).toMatchObject({ error: 'usage' });
     expect(jsonError(unknown).message).toContain('frobnicate');
   });
-});
+}, 180_000); // several CLI processes per test, each seconds long on the embedded database: slower under load, not red
