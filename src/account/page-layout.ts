@@ -27,17 +27,7 @@ export function messagePage(ctx: Context, status: number, code: string) {
   plainMessagePage(ctx, status, code, { link: { href: '/account', label: tr(localeOf(ctx), 'account.heading') } });
 }
 
-/** 2026-03-01 14:05 (Beijing time, as every date on these pages). */
-export function formatTime(d: Date | null | undefined): string | null {
-  if (!d) return null;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
-}
-export const formatDay = (d: Date) => formatTime(d)!.slice(0, 10);
+export { formatDay, formatTime } from '../i18n/time.ts';
 
 const DONE = new Set(['password', 'email', 'session', 'others', 'app']);
 

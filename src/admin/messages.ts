@@ -143,6 +143,7 @@ export const ADMIN_UI = {
   'admin.audit.time': { 'zh-CN': '时间', en: 'Time' },
   'admin.audit.actor': { 'zh-CN': '操作者', en: 'Actor' },
   'admin.audit.detail': { 'zh-CN': '详情', en: 'Detail' },
+  'admin.audit.target': { 'zh-CN': '涉及对象（sub、信用代码或应用）', en: 'About (sub, USCC or client)' },
   'admin.audit.export': { 'zh-CN': '导出 CSV', en: 'Export CSV' },
   'admin.audit.none': { 'zh-CN': '没有符合条件的记录。', en: 'No records match.' },
   'admin.audit.verify': { 'zh-CN': '校验审计链', en: 'Verify the chain' },

@@ -222,9 +222,9 @@ export class AuditLog {
     return { ok: true, records };
   }
 
-  /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events. */
+  /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events; `target` to the records about one person (sub), org (USCC) or client. */
   async list(
-    opts: { since?: Date; until?: Date; limit?: number; event?: AuditEventName; events?: readonly AuditEventName[]; outcome?: string; actor?: string; beforeSeq?: number } = {},
+    opts: { since?: Date; until?: Date; limit?: number; event?: AuditEventName; events?: readonly AuditEventName[]; outcome?: string; actor?: string; target?: string; beforeSeq?: number } = {},
   ): Promise<AuditRecord[]> {
     const limit = Math.min(1000, Math.max(1, Math.trunc(opts.limit ?? 100)));
     const rows = await store.listRecords(this.#db, { ...opts, limit });

@@ -53,11 +53,16 @@ export async function pageAfter(db: Kysely<Database>, afterSeq: number, limit: n
 
 export async function listRecords(
   db: Kysely<Database>,
-  opts: { since?: Date; until?: Date; event?: string; events?: readonly string[]; outcome?: string; actor?: string; beforeSeq?: number; limit: number },
+  opts: { since?: Date; until?: Date; event?: string; events?: readonly string[]; outcome?: string; actor?: string; target?: string; beforeSeq?: number; limit: number },
 ): Promise<AuditRow[]> {
   let q = db.selectFrom('audit_log').selectAll();
   if (opts.outcome !== undefined) q = q.where('outcome', '=', opts.outcome);
   if (opts.actor !== undefined) q = q.where('actor', '=', opts.actor);
+  // what a record is about: a person (sub), an org (USCC), a client, or an admin call's target
+  if (opts.target !== undefined) {
+    const t = opts.target;
+    q = q.where(sql<boolean>`(detail->>'sub' = ${t} or detail->>'uscc' = ${t} or detail->'target'->>'id' = ${t} or client_id = ${t})`);
+  }
   if (opts.events) q = opts.events.length ? q.where('event', 'in', [...opts.events]) : q.where(sql<boolean>`false`);
   if (opts.since) q = q.where('at', '>=', opts.since);
   if (opts.until) q = q.where('at', '<', opts.until);

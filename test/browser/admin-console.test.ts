@@ -124,6 +124,10 @@ describe.skipIf(skipBrowser)('admin console in a real browser', () => {
     await page.locator('input[name=event]').fill('person.disable');
     await page.locator('form.filters button[type=submit]').click();
     await expect(page.locator('#records').textContent()).resolves.toContain('person.disable');
+    // times read as Beijing time, never as raw ISO instants
+    const when = (await page.locator('#records tbody tr td:nth-child(2)').first().textContent())!;
+    expect(when).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(await page.locator('main').textContent()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
     await page.screenshot({ path: `${SHOTS}/audit-1280.png`, fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');

@@ -196,6 +196,17 @@ describe('admin API: every operation, every role', () => {
     expect(disable.detail.target).toEqual({ type: 'person', id: target.sub });
     const reveal = await api(s, tokens.audit, 'GET', '/audit?event=person.reveal');
     expect(reveal.body.items[0].detail).toMatchObject({ sub: target.sub, field: 'phone', reason: '窗口核实身份 / counter check' });
+
+    // everything about that one person: the admin calls on them and the domain events alike
+    const about = await api(s, tokens.audit, 'GET', `/audit?target=${encodeURIComponent(target.sub)}&limit=200`);
+    expect(about.status).toBe(200);
+    const events = new Set(about.body.items.map((x: any) => x.event));
+    expect(events).toContain('admin.api');
+    expect(events).toContain('person.reveal');
+    expect(events).toContain('person.disable');
+    for (const x of about.body.items) expect([x.detail.sub, x.detail.target?.id, x.client_id]).toContain(target.sub);
+    const none = await api(s, tokens.audit, 'GET', '/audit?target=nobody-at-all');
+    expect(none.body.items).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { json, qs, type ConsolePages } from './console-page.ts';
 
 const auditFilters = (ctx: Context) => {
   const f: Record<string, string> = {};
-  for (const k of ['event', 'outcome', 'since', 'until']) if (qs(ctx, k)) f[k] = qs(ctx, k);
+  for (const k of ['event', 'outcome', 'actor', 'target', 'since', 'until']) if (qs(ctx, k)) f[k] = qs(ctx, k);
   return f;
 };
 

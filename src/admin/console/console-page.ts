@@ -9,6 +9,7 @@ import { renderPage } from '../../http/views.ts';
 import { localeOf } from '../../http/locale.ts';
 import { formBody, formField, seeOther } from '../../http/forms.ts';
 import { tr } from '../../i18n/ui.ts';
+import { formatDay, formatTime } from '../../i18n/time.ts';
 import { safeEqual } from '../../crypto/keyring.ts';
 import { logger } from '../../log.ts';
 import { authenticate, type Principal } from '../auth.ts';
@@ -61,6 +62,9 @@ export function consolePages(app: AppContext, getProvider: () => Provider, rules
         audit: can(['audit']),
       },
       current: ctx.path,
+      // the API answers with ISO instants; people read Beijing time
+      time: (v: string | null, seconds = false) => formatTime(v, seconds) ?? '-',
+      day: (v: string | null) => formatDay(v) ?? '-',
     }, ctx.url);
   }
 

@@ -29,6 +29,7 @@ const filters = {
   event: z.enum(AUDIT_EVENTS).optional(),
   outcome: z.enum(['success', 'failure', 'denied', 'info']).optional(),
   actor: z.string().max(256).optional(),
+  target: z.string().min(1).max(256).optional().describe('what the record is about: a person (sub), an org (USCC) or a client (client_id)'),
   since: DateParam.optional().describe('from (inclusive): YYYY-MM-DD (China Standard Time) or an RFC 3339 date-time'),
   until: DateParam.optional().describe('until (exclusive)'),
 };
@@ -70,7 +71,7 @@ export const auditOps = [
     response: page(AuditView),
     async run(c, { query }) {
       const before = decodeCursor(query.cursor, z.int().positive());
-      const rows = await c.app.audit.list({ event: query.event, outcome: query.outcome, actor: query.actor, since: query.since, until: query.until, limit: query.limit, beforeSeq: before ?? undefined });
+      const rows = await c.app.audit.list({ event: query.event, outcome: query.outcome, actor: query.actor, target: query.target, since: query.since, until: query.until, limit: query.limit, beforeSeq: before ?? undefined });
       return { items: rows.map(auditView), next_cursor: nextCursor(rows, query.limit, (r) => r.seq) };
     },
   }),
