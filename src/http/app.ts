@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { securityHeaders } from './security-headers.ts';
+import { inRequestScope } from './request-scope.ts';
 import { requestEdge } from './edge.ts';
 import { httpDuration, registry, routeGroup } from './metrics.ts';
 import { pageSettings, renderPage } from './views.ts';
@@ -149,7 +150,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
       callbacks.set(provider, (cb = provider.callback()));
     }
     ctx.respond = false;
-    await cb(ctx.req, ctx.res);
+    // one request scope per protocol request: tokens and grants are read from the database once
+    await inRequestScope(() => cb(ctx.req, ctx.res));
     if (!ctx.res.headersSent && !ctx.res.writableEnded) {
       ctx.respond = true;
       return notFound(ctx);

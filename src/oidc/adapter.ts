@@ -3,7 +3,8 @@
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
-import { payloadStore } from './payload-store.ts';
+import { payloadStore, TOKEN_MODELS, type StoredPayload } from './payload-store.ts';
+import { requestCache } from '../http/request-scope.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { storable, unstorableError } from './param-guard.ts';
@@ -40,6 +41,29 @@ function guarded(adapter: Adapter): Adapter {
 }
 
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials']);
+
+const TOKENS = new Set<string>(TOKEN_MODELS);
+
+/**
+ * A token or grant, read at most once per protocol request: the first token lookup fetches the
+ * token (whatever its model) and its grant in one statement, and later lookups in the same request
+ * are answered from that (see http/request-scope.ts for why that is never stale).
+ */
+async function findScoped(db: AppContext['db'], model: string, id: string): Promise<StoredPayload | undefined> {
+  const cache = requestCache();
+  if (!cache || !(TOKENS.has(model) || model === 'Grant')) return payloadStore.find(db, model, id);
+  const key = `${model}:${id}`;
+  if (cache.has(key)) return structuredClone(cache.get(key) as StoredPayload | undefined);
+  if (model === 'Grant') {
+    const grant = await payloadStore.find(db, model, id);
+    cache.set(key, grant);
+    return structuredClone(grant);
+  }
+  const found = await payloadStore.findTokenWithGrant(db, id);
+  for (const m of TOKEN_MODELS) cache.set(`${m}:${id}`, found?.model === m ? found.token : undefined);
+  if (found?.grantId) cache.set(`Grant:${found.grantId}`, found.grant);
+  return structuredClone(cache.get(key) as StoredPayload | undefined);
+}
 
 function withConsumed(row: { payload: Record<string, unknown>; consumed_at: Date | null } | undefined): AdapterPayload | undefined {
   if (!row) return undefined;
@@ -94,7 +118,7 @@ export function createAdapterFactory(ctx: AppContext) {
     }
 
     async find(id: string) {
-      return withConsumed(await payloadStore.find(db, this.model, id));
+      return withConsumed(await findScoped(db, this.model, id));
     }
 
     async findByUid(uid: string) {

@@ -1,6 +1,7 @@
 // SQL for oidc-provider's persisted models: one table, keyed by (model, id).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { forgetRequestCache } from '../http/request-scope.ts';
 import { sessionRow, type GrantListing, type GrantRow, type ListedSession, type SessionListing, type SessionRow } from './sessions.ts';
 
 export type { GrantListing, GrantRow, ListedSession, SessionAuthorizations, SessionListing, SessionRow } from './sessions.ts';
@@ -20,8 +21,20 @@ export interface PayloadIndexes {
 
 const live = sql<boolean>`(expires_at is null or expires_at > now())`;
 
+/** The models a token id may belong to; ids are random, so one id names at most one of them. */
+export const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'ClientCredentials'] as const;
+
+export interface TokenWithGrant {
+  model: string;
+  token: StoredPayload;
+  grantId: string | null;
+  /** the token's grant when it is live, read in the same statement */
+  grant: StoredPayload | undefined;
+}
+
 export const payloadStore = {
   async upsert(db: Kysely<Database>, model: string, id: string, payload: object, expiresAt: Date | null, ix: PayloadIndexes) {
+    forgetRequestCache();
     const json = JSON.stringify(payload);
     const columns = {
       payload: json,
@@ -49,6 +62,28 @@ export const payloadStore = {
       .executeTakeFirst();
   },
 
+  /**
+   * A token whatever its model, with its grant, in one statement: the token endpoint and the
+   * resource endpoints read both on every request (introspection even tries each model in turn).
+   */
+  async findTokenWithGrant(db: Kysely<Database>, id: string): Promise<TokenWithGrant | undefined> {
+    const row = await db
+      .selectFrom('oidc_payloads as t')
+      .leftJoin('oidc_payloads as g', (j) => j.on('g.model', '=', 'Grant').onRef('g.id', '=', 't.grant_id').on(sql<boolean>`(g.expires_at is null or g.expires_at > now())`))
+      .select(['t.model', 't.payload', 't.consumed_at', 't.grant_id', 'g.payload as grant_payload', 'g.consumed_at as grant_consumed_at', 'g.id as grant_row_id'])
+      .where('t.id', '=', id)
+      .where('t.model', 'in', [...TOKEN_MODELS])
+      .where(sql<boolean>`(t.expires_at is null or t.expires_at > now())`)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      model: row.model,
+      token: { payload: row.payload, consumed_at: row.consumed_at },
+      grantId: row.grant_id,
+      grant: row.grant_row_id ? { payload: row.grant_payload as Record<string, unknown>, consumed_at: row.grant_consumed_at } : undefined,
+    };
+  },
+
   findBy(db: Kysely<Database>, model: string, column: 'uid' | 'user_code', value: string): Promise<StoredPayload | undefined> {
     return db
       .selectFrom('oidc_payloads')
@@ -60,15 +95,18 @@ export const payloadStore = {
   },
 
   async destroy(db: Kysely<Database>, model: string, id: string) {
+    forgetRequestCache();
     await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
   },
 
   async revokeByGrantId(db: Kysely<Database>, model: string, grantId: string) {
+    forgetRequestCache();
     await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).where('model', '=', model).execute();
   },
 
   /** Everything a grant issued, and the grant itself. */
   async revokeGrant(db: Kysely<Database>, grantId: string) {
+    forgetRequestCache();
     await db
       .deleteFrom('oidc_payloads')
       .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
@@ -80,6 +118,7 @@ export const payloadStore = {
    * Returns the grant id when this call consumed it, null when it was consumed already.
    */
   async consumeOnce(db: Kysely<Database>, model: string, id: string): Promise<{ consumed: boolean; grantId: string | null }> {
+    forgetRequestCache();
     const row = await db
       .updateTable('oidc_payloads')
       .set({ consumed_at: sql`now()` })
@@ -196,6 +235,7 @@ export const payloadStore = {
   },
 
   async deleteSessions(db: Kysely<Database>, ids: string[]) {
+    forgetRequestCache();
     if (ids.length) await db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('id', 'in', ids).execute();
   },
 
@@ -224,6 +264,7 @@ export const payloadStore = {
 
   /** Everything these grants issued, and the grants themselves, in one statement. */
   async revokeGrants(db: Kysely<Database>, grantIds: string[]) {
+    forgetRequestCache();
     if (!grantIds.length) return;
     await db
       .deleteFrom('oidc_payloads')
@@ -236,6 +277,7 @@ export const payloadStore = {
    * sessions are left to the session sweep when it runs (it tells their apps).
    */
   async purgeExpired(db: Kysely<Database>, keepSessions = false, batch = 1000): Promise<number> {
+    forgetRequestCache();
     let total = 0;
     for (;;) {
       const res = await sql`

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
 import { createAdapterFactory } from '../../src/oidc/adapter.ts';
 import { payloadStore } from '../../src/oidc/payload-store.ts';
+import { inRequestScope, requestCache } from '../../src/http/request-scope.ts';
 import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
 import { loadConfig } from '../../src/config/env.ts';
@@ -87,5 +88,45 @@ describe('clients', () => {
     const c = adapter('Client');
     expect(await c.find('nope')).toBeUndefined();
     await expect(c.upsert('x', {}, 0)).rejects.toThrow(/yitong client/);
+  });
+});
+
+describe('the per-request read cache (http/request-scope.ts)', () => {
+  it('reads a token and its grant in one statement, answers the grant and the other models from it, and never outlives the request', async () => {
+    await adapter('Grant').upsert('gq', { jti: 'gq', accountId: 'subq', clientId: 'c', kind: 'Grant' }, 600);
+    await adapter('AccessToken').upsert('atq', { jti: 'atq', grantId: 'gq', accountId: 'subq', kind: 'AccessToken' }, 60);
+    await inRequestScope(async () => {
+      expect(await adapter('AccessToken').find('atq')).toMatchObject({ jti: 'atq', grantId: 'gq' });
+      const cache = requestCache()!;
+      expect([...cache.keys()].sort()).toEqual(['AccessToken:atq', 'AuthorizationCode:atq', 'ClientCredentials:atq', 'Grant:gq', 'RefreshToken:atq']);
+      // introspection tries the other models too: no row, and no further statement needed
+      expect(await adapter('RefreshToken').find('atq')).toBeUndefined();
+      // a write in this request (here: the grant revoked, as logout does) forgets the cache
+      await payloadStore.revokeGrant(t.db, 'gq');
+      expect(cache.size).toBe(0);
+      expect(await adapter('Grant').find('gq')).toBeUndefined();
+      expect(await adapter('AccessToken').find('atq')).toBeUndefined();
+    });
+    // outside any request nothing is cached
+    expect(requestCache()).toBeUndefined();
+  });
+
+  it('a copy per lookup: changing what one lookup returned never changes the next', async () => {
+    await adapter('ClientCredentials').upsert('ccq', { jti: 'ccq', clientId: 'c', kind: 'ClientCredentials' }, 60);
+    await inRequestScope(async () => {
+      const first = (await adapter('ClientCredentials').find('ccq'))!;
+      first.clientId = 'changed';
+      expect((await adapter('ClientCredentials').find('ccq'))!.clientId).toBe('c');
+    });
+  });
+
+  it('a request sees its own writes', async () => {
+    await inRequestScope(async () => {
+      expect(await adapter('RefreshToken').find('rtq')).toBeUndefined();
+      await adapter('RefreshToken').upsert('rtq', { jti: 'rtq', grantId: 'g', kind: 'RefreshToken' }, 60);
+      expect(await adapter('RefreshToken').find('rtq')).toMatchObject({ jti: 'rtq' });
+      await adapter('RefreshToken').consume('rtq');
+      expect((await adapter('RefreshToken').find('rtq'))!.consumed).toBeTypeOf('number');
+    });
   });
 });
