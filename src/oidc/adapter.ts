@@ -3,7 +3,7 @@
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
-import { payloadStore, TOKEN_MODELS, type StoredPayload } from './payload-store.ts';
+import { payloadStore, TOKEN_MODELS, type StoredPayload, type TokenWithGrant } from './payload-store.ts';
 import { requestCache } from '../http/request-scope.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
@@ -46,23 +46,34 @@ const TOKENS = new Set<string>(TOKEN_MODELS);
 
 /**
  * A token or grant, read at most once per protocol request: the first token lookup fetches the
- * token (whatever its model) and its grant in one statement, and later lookups in the same request
- * are answered from that (see http/request-scope.ts for why that is never stale).
+ * token (whatever its model) and its grant in one statement, and later or parallel lookups in the
+ * same request (introspection tries three models at once) share that read. See
+ * http/request-scope.ts for why that is never stale.
  */
 async function findScoped(db: AppContext['db'], model: string, id: string): Promise<StoredPayload | undefined> {
   const cache = requestCache();
   if (!cache || !(TOKENS.has(model) || model === 'Grant')) return payloadStore.find(db, model, id);
-  const key = `${model}:${id}`;
-  if (cache.has(key)) return structuredClone(cache.get(key) as StoredPayload | undefined);
+  let read: Promise<StoredPayload | undefined>;
   if (model === 'Grant') {
-    const grant = await payloadStore.find(db, model, id);
-    cache.set(key, grant);
-    return structuredClone(grant);
+    const key = `Grant:${id}`;
+    if (!cache.has(key)) cache.set(key, payloadStore.find(db, model, id));
+    read = cache.get(key) as Promise<StoredPayload | undefined>;
+  } else {
+    const key = `token:${id}`;
+    if (!cache.has(key)) {
+      const found = payloadStore.findTokenWithGrant(db, id);
+      cache.set(key, found);
+      // the grant came with it: a Grant lookup later in this request needs no statement
+      void found.then((f) => f?.grantId && cache.get(key) === found && !cache.has(`Grant:${f.grantId}`) && cache.set(`Grant:${f.grantId}`, Promise.resolve(f.grant)), () => {});
+    }
+    read = (cache.get(key) as Promise<TokenWithGrant | undefined>).then((f) => (f?.model === model ? f.token : undefined));
   }
-  const found = await payloadStore.findTokenWithGrant(db, id);
-  for (const m of TOKEN_MODELS) cache.set(`${m}:${id}`, found?.model === m ? found.token : undefined);
-  if (found?.grantId) cache.set(`Grant:${found.grantId}`, found.grant);
-  return structuredClone(cache.get(key) as StoredPayload | undefined);
+  try {
+    return structuredClone(await read);
+  } catch (err) {
+    cache.clear(); // a failed read is not remembered
+    throw err;
+  }
 }
 
 function withConsumed(row: { payload: Record<string, unknown>; consumed_at: Date | null } | undefined): AdapterPayload | undefined {

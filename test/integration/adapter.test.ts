@@ -98,9 +98,11 @@ describe('the per-request read cache (http/request-scope.ts)', () => {
     await inRequestScope(async () => {
       expect(await adapter('AccessToken').find('atq')).toMatchObject({ jti: 'atq', grantId: 'gq' });
       const cache = requestCache()!;
-      expect([...cache.keys()].sort()).toEqual(['AccessToken:atq', 'AuthorizationCode:atq', 'ClientCredentials:atq', 'Grant:gq', 'RefreshToken:atq']);
+      expect([...cache.keys()].sort()).toEqual(['Grant:gq', 'token:atq']);
+      expect(await adapter('Grant').find('gq')).toMatchObject({ jti: 'gq', accountId: 'subq' });
       // introspection tries the other models too: no row, and no further statement needed
       expect(await adapter('RefreshToken').find('atq')).toBeUndefined();
+      expect(cache.size).toBe(2);
       // a write in this request (here: the grant revoked, as logout does) forgets the cache
       await payloadStore.revokeGrant(t.db, 'gq');
       expect(cache.size).toBe(0);
@@ -109,6 +111,17 @@ describe('the per-request read cache (http/request-scope.ts)', () => {
     });
     // outside any request nothing is cached
     expect(requestCache()).toBeUndefined();
+  });
+
+  it('parallel lookups of one id (introspection tries three models at once) share one read', async () => {
+    await adapter('RefreshToken').upsert('rtp', { jti: 'rtp', grantId: 'gp', kind: 'RefreshToken' }, 60);
+    await inRequestScope(async () => {
+      const found = await Promise.all(['AccessToken', 'ClientCredentials', 'RefreshToken'].map((m) => adapter(m).find('rtp')));
+      expect(found.map((f) => f?.jti)).toEqual([undefined, undefined, 'rtp']);
+      // its grant gp does not exist: the same read said so, and the request remembers it
+      expect([...requestCache()!.keys()]).toEqual(['token:rtp', 'Grant:gp']);
+      expect(await adapter('Grant').find('gp')).toBeUndefined();
+    });
   });
 
   it('a copy per lookup: changing what one lookup returned never changes the next', async () => {
