@@ -107,7 +107,7 @@ export async function authenticate(
   }
   const ok = person && person.status === 'active' ? await login.verify(person, input.password) : await burnVerify(input.password);
   if (!ok) return refuse(keys, person ? 'password' : 'unknown_identifier');
-  await throttle.recordSuccess(keys);
+  await throttle.recordSuccess(keys, state);
   loginMetric.inc({ outcome: 'success' });
   await app.audit.append({ ...auditBase, event: 'login.success', outcome: 'success', detail: { identifier: masked, method: 'pwd' } });
   return { ok: true, person: person! };

@@ -79,11 +79,12 @@ export async function readStates(db: Kysely<Database>, keys: string[], windowSec
   return result.rows.map((r) => ({ key: r.key, failures: Number(r.failures), retryAfterSeconds: Number(r.retry_after) }));
 }
 
-/** Clears a key's counter, unless it is locked right now (a lock always runs its course). */
-export async function clearUnlessLocked(db: Kysely<Database>, key: string): Promise<void> {
+/** Clears keys' counters, unless locked right now (a lock always runs its course). */
+export async function clearUnlessLocked(db: Kysely<Database>, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
   await db
     .deleteFrom('login_throttle')
-    .where('key', '=', key)
+    .where('key', 'in', keys)
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', sql<Date>`now()`)]))
     .execute();
 }

@@ -39,6 +39,8 @@ export interface ThrottleState {
   retryAfterSeconds: number;
   /** with an alias: seconds until the alias's or the IP's lock ends, 0 when neither is locked */
   reportableRetryAfterSeconds?: number;
+  /** the account or alias has a counter row (failures to clear after a success) */
+  counted: boolean;
 }
 
 export interface FailureOutcome {
@@ -86,6 +88,7 @@ export class LoginThrottle {
       delayMs: delayKey ? progressiveDelayMs(delayKey.failures, this.#config) : 0,
       retryAfterSeconds,
       ...(alias ? { reportableRetryAfterSeconds: Math.max(retry(alias), retry(ip)) } : {}),
+      counted: states.some((s) => s.key === account || s.key === alias),
     };
   }
 
@@ -101,9 +104,15 @@ export class LoginThrottle {
     return { lockedNow: accountLockedNow || ipLockedNow, accountLockedNow, ipLockedNow };
   }
 
-  async recordSuccess(keys: ThrottleKeys): Promise<void> {
+  /**
+   * Clears the account's and alias's failures. With the state `check` read before this attempt:
+   * nothing to clear when it found no counter (most logins), so no statement at all. A failure
+   * recorded in between by a parallel attempt then stays counted, which only errs on the strict side.
+   */
+  async recordSuccess(keys: ThrottleKeys, before?: ThrottleState): Promise<void> {
+    if (before && !before.counted) return;
     const { account, alias } = storageKeys(keys);
-    for (const key of [account, alias]) if (key) await store.clearUnlessLocked(this.#db, key);
+    await store.clearUnlessLocked(this.#db, [account, alias].filter((k) => k !== null));
   }
 
   /** Clears accounts' (and aliases') failures and locks (`yitong person unlock`); true when one was locked. */

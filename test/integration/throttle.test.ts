@@ -38,8 +38,8 @@ describe('login throttle', () => {
 
   it('lets a clean key through without delay', async () => {
     const th = new LoginThrottle(t.db, base);
-    expect(await th.check(fresh())).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0 });
-    expect(await th.check({ account: null, ip: '192.0.2.1' })).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0 });
+    expect(await th.check(fresh())).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0, counted: false });
+    expect(await th.check({ account: null, ip: '192.0.2.1' })).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0, counted: false });
   });
 
   it('stores prefixed keys: acct: for the account, ip: for the address', async () => {
@@ -109,9 +109,9 @@ describe('login throttle', () => {
     const th = new LoginThrottle(t.db, { ...base, accountLockAfter: 3, accountDelayAfter: 2, lockSeconds: 1 });
     const k = fresh();
     for (let i = 0; i < 3; i++) await th.recordFailure(k);
-    expect(await th.check(k)).toEqual({ locked: true, delayMs: 500, retryAfterSeconds: 1 });
+    expect(await th.check(k)).toEqual({ locked: true, delayMs: 500, retryAfterSeconds: 1, counted: true });
     await sleep(1100);
-    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0 });
+    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0, counted: true });
     expect(await th.recordFailure(k)).toMatchObject({ lockedNow: false });
     expect(await row('acct:' + k.account)).toEqual({ failures: 1, locked: false });
   });
@@ -132,9 +132,9 @@ describe('login throttle', () => {
     const th = new LoginThrottle(t.db, { ...base, windowSeconds: 1 });
     const k = fresh();
     for (let i = 0; i < 4; i++) await th.recordFailure(k);
-    expect(await th.check(k)).toEqual({ locked: false, delayMs: 500, retryAfterSeconds: 0 });
+    expect(await th.check(k)).toEqual({ locked: false, delayMs: 500, retryAfterSeconds: 0, counted: true });
     await sleep(1100);
-    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0 });
+    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0, counted: true });
     // the fifth failure falls in a new window: count 1, no lock
     expect(await th.recordFailure(k)).toMatchObject({ lockedNow: false });
     expect(await row('acct:' + k.account)).toEqual({ failures: 1, locked: false });
@@ -174,10 +174,25 @@ describe('login throttle', () => {
     await th.recordSuccess(k);
     expect(await row('acct:' + k.account)).toBeUndefined();
     expect(await row('ip:' + k.ip)).toEqual({ failures: 4, locked: false });
-    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0 });
+    expect(await th.check(k)).toEqual({ locked: false, delayMs: 0, retryAfterSeconds: 0, counted: false });
     // counting restarts from zero
     await th.recordFailure(k);
     expect(await row('acct:' + k.account)).toEqual({ failures: 1, locked: false });
+  });
+
+  it('success after a clean check costs no statement; after one that saw failures it clears them', async () => {
+    const th = new LoginThrottle(t.db, base);
+    const k = fresh();
+    const clean = await th.check(k);
+    expect(clean.counted).toBe(false);
+    // a failure lands between this attempt's check and its success (a parallel attempt)
+    await th.recordFailure(k);
+    await th.recordSuccess(k, clean);
+    expect(await row('acct:' + k.account)).toEqual({ failures: 1, locked: false }); // stays counted: strict side
+    const seen = await th.check(k);
+    expect(seen.counted).toBe(true);
+    await th.recordSuccess(k, seen);
+    expect(await row('acct:' + k.account)).toBeUndefined();
   });
 
   it('success does not lift an active lock', async () => {
