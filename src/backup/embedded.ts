@@ -61,7 +61,12 @@ export async function restoreEmbedded(config: Config, keyring: Keyring, from: st
     if (replaced) {
       const old = path.join(config.dataDir, `pgdata.replaced-${process.pid}`);
       fs.renameSync(target, old);
-      fs.renameSync(tmp, target);
+      try {
+        fs.renameSync(tmp, target);
+      } catch (err) {
+        fs.renameSync(old, target); // put the previous database back
+        throw err;
+      }
       fs.rmSync(old, { recursive: true, force: true });
     } else {
       fs.rmSync(target, { recursive: true, force: true }); // an empty directory
