@@ -17,7 +17,7 @@ export const backupCommands: Record<string, Command> = {
       const out = env.path(one(v, 'out')!);
       if (env.config.databaseUrl) throw new AppError('backup.postgres', 'unsupported');
       return withApp(env, async (app) => {
-        const r = await backupEmbedded(app, out);
+        const r = await backupEmbedded(app, out, env.actor);
         return {
           json: { file: r.file, bytes: r.bytes, created: r.created, migration: r.migration, fingerprint: r.fingerprint, suite: r.suite },
           text: `备份已写入 / backup written: ${r.file} (${r.bytes} bytes, ${r.created}, migration ${r.migration}, master key ${r.fingerprint})`,

@@ -17,7 +17,7 @@ import { backupStore } from './store.ts';
 /** the suite the columns are sealed with (AES-256-GCM and HMAC-SHA256 today) */
 const SUITE = 'intl';
 
-export async function backupEmbedded(app: AppContext, out: string): Promise<BackupHeader & { file: string; bytes: number }> {
+export async function backupEmbedded(app: AppContext, out: string, actor: string): Promise<BackupHeader & { file: string; bytes: number }> {
   const dump = embeddedDump(app.db);
   if (!dump) throw new AppError('backup.postgres', 'unsupported');
   const migration = await backupStore.lastMigration(app.db);
@@ -32,7 +32,10 @@ export async function backupEmbedded(app: AppContext, out: string): Promise<Back
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  return { ...decodeBackup(app.keyring, file).header, file: out, bytes: file.length };
+  const header = decodeBackup(app.keyring, file).header;
+  // after the copy, so not in it: the live database records who took a copy of everyone's data
+  await app.audit.append({ event: 'backup.create', outcome: 'success', actor, detail: { file: out, bytes: file.length, created, migration } });
+  return { ...header, file: out, bytes: file.length };
 }
 
 const hasDatabase = (dir: string) => fs.existsSync(dir) && fs.readdirSync(dir).length > 0;

@@ -132,6 +132,10 @@ describe('yitong backup and restore (embedded database)', () => {
     expect(made).toMatchObject({ file, migration: expect.stringMatching(/^\d{4}_/), suite: 'intl', fingerprint: expect.any(String) });
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(file).size).toBe(made.bytes);
+    // who took a copy of everyone's data is on the record (after the copy, so in the live database only)
+    const audited = json(await yitong(live, ['audit', 'list', '--event', 'backup.create', '--json'])).records as { actor: string; detail: { file: string } }[];
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor: expect.stringMatching(/^cli:/), detail: { file } });
 
     // never under a running server
     const refused = jsonError(await yitong(live, ['restore', file, '--force', '--json']));
@@ -150,6 +154,7 @@ describe('yitong backup and restore (embedded database)', () => {
 
     const again = await serve(fresh);
     expect(await signIn(again.issuer, client)).toBe(sub);
+    expect(json(await yitong(fresh, ['audit', 'list', '--event', 'backup.create', '--json'])).records).toEqual([]);
     const verified = json(await yitong(fresh, ['audit', 'verify', '--json']));
     expect(verified).toMatchObject({ ok: true });
     expect(verified.records).toBeGreaterThan(3);
