@@ -60,6 +60,8 @@ export const AUDIT_EVENTS = [
   'department.create',
   'keys.generate',
   'keys.rotate',
+  // a copy of the whole database was taken (yitong backup)
+  'backup.create',
   'admin.api',
   'admin.console.sign_in',
   'admin.console.sign_out',

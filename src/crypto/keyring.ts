@@ -14,6 +14,7 @@ export class Keyring {
   readonly #seal: crypto.KeyObject;
   readonly #index: crypto.KeyObject;
   readonly #audit: crypto.KeyObject;
+  readonly #backup: crypto.KeyObject;
   #nonces = Buffer.alloc(0);
   #nonceAt = 0;
   readonly cookieKeys: string[];
@@ -26,6 +27,7 @@ export class Keyring {
     this.#seal = crypto.createSecretKey(derive('seal/aes-256-gcm'));
     this.#index = crypto.createSecretKey(derive('blind-index/hmac-sha256'));
     this.#audit = crypto.createSecretKey(derive('audit-chain/hmac-sha256'));
+    this.#backup = crypto.createSecretKey(derive('backup-file/hmac-sha256'));
     this.cookieKeys = [derive('cookies').toString('base64url')];
     this.fingerprint = derive('fingerprint').toString('base64url').slice(0, 16);
   }
@@ -61,6 +63,11 @@ export class Keyring {
   /** Deterministic keyed HMAC of a normalised value, for equality lookup of encrypted fields. */
   blindIndex(kind: string, normalised: string): string {
     return crypto.createHmac('sha256', this.#index).update(kind).update('\0').update(normalised).digest('base64url');
+  }
+
+  /** The MAC of a backup file (header and payload), src/backup/format.ts. */
+  backupMac(): crypto.Hmac {
+    return crypto.createHmac('sha256', this.#backup);
   }
 
   auditMac(data: string): string {

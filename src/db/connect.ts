@@ -17,6 +17,13 @@ export interface Db {
 
 const INT8 = 20;
 
+/** A consistent copy of an embedded database's data directory (a gzipped tar), for `yitong backup`. */
+export type EmbeddedDump = () => Promise<Uint8Array>;
+// Keyed by the Kysely instance, so a hosted command reaches the server's PGlite through app.db
+// without the AppContext growing a database-specific member.
+const dumps = new WeakMap<object, EmbeddedDump>();
+export const embeddedDump = (db: object): EmbeddedDump | undefined => dumps.get(db);
+
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { poolSize?: number } = {}): Promise<Db> {
   if (config.databaseUrl) {
     const pool = new pg.Pool({
@@ -52,6 +59,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     const lite = await PGlite.create(path.join(config.dataDir, 'pgdata'), { parsers: { [INT8]: Number } });
     const pool = new PGlitePool(lite);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+    dumps.set(db, () => pool.dump());
     return {
       db,
       kind: 'pglite',

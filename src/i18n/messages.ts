@@ -12,6 +12,7 @@ import { ADMIN_MESSAGES } from '../admin/messages.ts';
 import { CODE_MESSAGES } from '../codes/messages.ts';
 import { CITIZEN_MESSAGES } from '../citizen/messages.ts';
 import { MFA_MESSAGES } from '../mfa/messages.ts';
+import { BACKUP_MESSAGES } from '../backup/messages.ts';
 
 const core: Catalogue = {
   'id_number.empty': { 'zh-CN': '请填写身份证号码', en: 'The ID number is missing' },
@@ -84,7 +85,7 @@ const core: Catalogue = {
 };
 
 /** The one catalogue: the core's messages and the features' (each kept beside its code). */
-export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...CODE_MESSAGES, ...CITIZEN_MESSAGES, ...MFA_MESSAGES };
+export const messages: Catalogue = { ...core, ...ORG_MESSAGES, ...LEGACY_ERRORS, ...SELFSERVICE_MESSAGES, ...ACCOUNT_MESSAGES, ...ADMIN_MESSAGES, ...CODE_MESSAGES, ...CITIZEN_MESSAGES, ...MFA_MESSAGES, ...BACKUP_MESSAGES };
 
 export function t(locale: Locale, key: string, params?: MessageParams): string {
   const m = messages[key];
