@@ -109,8 +109,10 @@ const DECLARED = {
     detail: 'jsonb',
     prev_hash: 'text',
     hash: 'text',
+    key_id: 'text',
+    chain: 'int2',
   },
-  audit_head: { id: 'int2', seq: 'int8', hash: 'text' },
+  audit_head: { id: 'int2', seq: 'int8', hash: 'text', chain: 'int2' },
   login_throttle: { key: 'text', failures: 'int4', window_start: 'timestamptz', locked_until: 'timestamptz null' },
   orgs: {
     id: 'uuid',
@@ -324,6 +326,8 @@ async function actualColumns(db: Kysely<any>): Promise<Map<string, Map<string, s
     from information_schema.columns c
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
     where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+      -- partitions (audit_log_pYYYYMM, audit_log_default) are part of their parent's declaration
+      and not exists (select 1 from pg_class pc where pc.oid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass and pc.relispartition)
     order by c.table_name, c.ordinal_position`.execute(db);
   const tables = new Map<string, Map<string, string>>();
   for (const r of rows) {
@@ -376,6 +380,19 @@ describe('migrations', () => {
   it('create exactly the tables and columns the kysely types declare (names, nullability, types)', async () => {
     const problems = compare(DECLARED, await actualColumns(t.db));
     expect(problems).toEqual([]);
+  });
+
+  it('partition audit_log by month on `at` (0015): a default partition and the current month exist', async () => {
+    const { rows } = await sql<{ name: string; bound: string }>`
+      select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'audit_log'::regclass order by c.relname`.execute(t.db);
+    const now = new Date();
+    const month = `audit_log_p${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(rows.map((r) => r.name)).toContain(month);
+    expect(rows.find((r) => r.name === 'audit_log_default')?.bound).toBe('DEFAULT');
+    const { rows: head } = await sql<{ chain: number }>`select chain from audit_head`.execute(t.db);
+    expect(head).toEqual([{ chain: 1 }]);
   });
 
   it('the comparison itself notices a missing, an extra and a changed column and an undeclared table', () => {
