@@ -202,7 +202,11 @@ describe('audit chain', () => {
     const other = new Audit2(t);
     await other.appendForeign();
     const r = await audit.verify();
-    expect(r).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'hash_mismatch' } });
+    // the record names its (foreign) key id: this node holds no such key
+    expect(r).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'unknown_key' } });
+    // claiming our key id does not help: the MAC does not match
+    await sql`update audit_log set key_id = ${keyring.auditKeyId} where seq = ${n + 1}`.execute(t.db);
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'hash_mismatch' } });
     await sql`delete from audit_log where seq = ${n + 1}`.execute(t.db);
     const prior = await rawRow(t, n);
     await sql`update audit_head set seq = ${n}, hash = ${prior.hash} where id = 1`.execute(t.db);
