@@ -3,9 +3,8 @@
 // - append: under `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`, seq = head.seq + 1,
 //   hash = MAC(head.hash + '\n' + canonical record), insert, move the head. Given a transaction,
 //   the record commits (or rolls back) with the change it describes.
-// - verify: streams the chain in seq order, page by page, inside one repeatable-read snapshot, and
-//   reports the first bad record (modified row, gap, spliced row, or a head that disagrees with the
-//   newest row, i.e. deleted or added newest rows).
+// - verify (verify.ts, reach.ts): the first bad record, in one repeatable-read snapshot; and
+//   whether the chain still reaches a signed checkpoint kept outside the database (checkpoint.ts).
 // - purgeBefore: retention (≥ 184 days). Deleting the oldest rows is itself audited: the purge
 //   appends an `audit.purge` record holding the last deleted seq and its hash (the anchor). verify
 //   starts from the first remaining row's prev_hash and accepts a missing prefix only when a
@@ -183,6 +182,11 @@ export class AuditLog {
    */
   async verifyReaches(cp: { seq: number; hash: string }): Promise<ReachResult> {
     return this.#snapshot((trx) => reaches(trx, this.#keyring, this.#pageSize, cp));
+  }
+
+  /** The chain head as it is now (what a checkpoint signs). */
+  head(): Promise<{ seq: number; hash: string }> {
+    return store.readHead(this.#db);
   }
 
   #snapshot<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
