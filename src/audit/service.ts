@@ -1,6 +1,6 @@
 // The audit trail: every security event appended to one hash chain shared by all server nodes.
 //
-// - append: under `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`, seq = head.seq + 1,
+// - append: under `SELECT ... FROM audit_head WHERE chain = 1 FOR UPDATE`, seq = head.seq + 1,
 //   hash = MAC(head.hash + '\n' + canonical record), insert, move the head. Given a transaction,
 //   the record commits (or rolls back) with the change it describes.
 // - verify (verify.ts, reach.ts): the first bad record, in one repeatable-read snapshot; and

@@ -4,13 +4,17 @@
 // (and an old checkpoint) still spans the boundary through the purge anchor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestServer } from '../helpers/server.ts';
 import { sql } from 'kysely';
 import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
 import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
 import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
 import * as store from '../../src/audit/store.ts';
-import { CheckpointSigner, checkSignature } from '../../src/audit/checkpoint.ts';
+import { CheckpointSigner, checkSignature, checkpointFile, parseCheckpoint } from '../../src/audit/checkpoint.ts';
 
 const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
 const signer = CheckpointSigner.fromMasterKey(parseMasterKey(TEST_MASTER_KEY));
@@ -131,5 +135,29 @@ describe('audit retention by partition', () => {
     // nothing more to purge
     expect(await audit.purgeExpired(365)).toMatchObject({ deleted: 0, throughSeq: null });
     await expect(audit.purgeExpired(183)).rejects.toThrow(/184/);
+  });
+});
+
+describe('the periodic checkpoint task', () => {
+  it('writes checkpoint-<seq>.json into AUDIT_CHECKPOINT_DIR every interval, signed with AUDIT_CHECKPOINT_KEY', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-cp-task-'));
+    const key = crypto.createHash('sha256').update('checkpoint-key').digest('hex');
+    const server = await startTestServer({ AUDIT_CHECKPOINT_DIR: dir, AUDIT_CHECKPOINT_INTERVAL_SECONDS: '1', AUDIT_CHECKPOINT_KEY: key });
+    try {
+      await server.app.audit.append({ event: 'keys.rotate', outcome: 'info', actor: 'cli' });
+      const deadline = Date.now() + 10_000;
+      while (checkpointFile(dir) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const file = checkpointFile(dir);
+      expect(file).toMatch(/checkpoint-\d+\.json$/);
+      expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]); // written by rename
+      const cp = parseCheckpoint(fs.readFileSync(file!, 'utf8'))!;
+      const signer = new CheckpointSigner(key);
+      expect(cp.key_id).toBe(signer.keyId);
+      expect(checkSignature(cp, signer.publicKey)).toBeNull();
+      expect(await server.app.audit.verifyReaches(cp)).toMatchObject({ ok: true });
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
