@@ -60,9 +60,10 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`alter table audit_head drop column chain`.execute(db);
   await sql`alter table audit_head add primary key (id)`.execute(db);
   await sql`alter table audit_log rename to audit_log_partitioned`.execute(db);
+  await sql`alter table audit_log_partitioned rename constraint audit_log_pkey to audit_log_partitioned_pkey`.execute(db);
   await sql`drop index audit_log_at_idx`.execute(db);
   await sql`create table audit_log (
-      seq bigint primary key, at timestamptz not null, actor text, event text not null, outcome text not null,
+      seq bigint constraint audit_log_pkey primary key, at timestamptz not null, actor text, event text not null, outcome text not null,
       client_id text, ip text, detail jsonb not null, prev_hash text not null, hash text not null)`.execute(db);
   await sql`create index audit_log_at_idx on audit_log (at)`.execute(db);
   // records MAC'd with their key id no longer verify without it: down is for a fresh database

@@ -10,7 +10,10 @@
 // tables.ts, and a line here; `npm run typecheck` and this test say what was forgotten.
 import { Migrator, NO_MIGRATIONS, sql, type Kysely, type SelectType } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
+import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
+import { AuditLog } from '../../src/audit/service.ts';
+import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
 import { migrations } from '../../migrations/index.ts';
 import type { Database } from '../../src/db/schema.ts';
 
@@ -393,6 +396,36 @@ describe('migrations', () => {
     expect(rows.find((r) => r.name === 'audit_log_default')?.bound).toBe('DEFAULT');
     const { rows: head } = await sql<{ chain: number }>`select chain from audit_head`.execute(t.db);
     expect(head).toEqual([{ chain: 1 }]);
+  });
+
+  it('0015 keeps existing audit records: copied into the partitions as key_id legacy, still verifying, and new ones follow', async () => {
+    const fresh = await createTestDb();
+    try {
+      // back to the layout before 0015, with records written by the code of that time (MAC without a key id)
+      expect((await migrator(fresh.db).migrateTo('0014_import_rows_total')).error).toBeUndefined();
+      const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
+      let prev = GENESIS_HASH;
+      for (let seq = 1; seq <= 3; seq++) {
+        const row = { seq, at: new Date(Date.now() - (4 - seq) * 40 * 86_400_000), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: { seq } };
+        const hash = chainHash(keyring, prev, row);
+        await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash)
+                  values (${seq}, ${row.at}, 'cli', 'keys.rotate', 'info', null, null, ${JSON.stringify(row.detail)}::jsonb, ${prev}, ${hash})`.execute(fresh.db);
+        prev = hash;
+      }
+      await sql`update audit_head set seq = 3, hash = ${prev} where id = 1`.execute(fresh.db);
+      expect((await migrator(fresh.db).migrateToLatest()).error).toBeUndefined();
+
+      const audit = new AuditLog(fresh.db, keyring);
+      expect(await audit.verify()).toEqual({ ok: true, records: 3 });
+      await audit.append({ event: 'keys.rotate', outcome: 'info', actor: 'cli' });
+      expect(await audit.verify()).toEqual({ ok: true, records: 4 });
+      const { rows } = await sql<{ seq: string; key_id: string; part: string }>`select seq, key_id, tableoid::regclass::text as part from audit_log order by seq`.execute(fresh.db);
+      expect(rows.map((r) => r.key_id)).toEqual(['legacy', 'legacy', 'legacy', keyring.auditKeyId]);
+      // every month that held records got its partition: nothing landed in the default one
+      expect(rows.every((r) => /^audit_log_p\d{6}$/.test(r.part))).toBe(true);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('the comparison itself notices a missing, an extra and a changed column and an undeclared table', () => {
