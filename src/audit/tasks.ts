@@ -6,6 +6,22 @@ import { logger } from '../log.ts';
 import { CheckpointSigner, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 
 const RETENTION_EVERY_MS = 6 * 3600_000;
+/** how soon after start the first run comes: nodes restarted more often than the interval still run them */
+const FIRST_RUN_MS = 60_000;
+
+/** Runs `run` at most every `everyMs`, the first time about a minute after the server starts. */
+function every(name: string, everyMs: number, run: () => Promise<void>): BackgroundTask {
+  let last = 0;
+  return {
+    name,
+    everyMs: Math.min(everyMs, FIRST_RUN_MS),
+    async run() {
+      if (Date.now() - last < everyMs) return;
+      last = Date.now();
+      await run();
+    },
+  };
+}
 
 export async function makeCheckpoint(app: AppContext, signer = CheckpointSigner.fromConfig(app.config)): Promise<Checkpoint> {
   return signer.sign(await app.audit.head(), new Date());
@@ -17,27 +33,21 @@ export async function runRetention(app: AppContext, actor: string | null): Promi
 
 export function auditTasks(app: AppContext): BackgroundTask[] {
   const tasks: BackgroundTask[] = [
-    {
-      name: 'audit-retention',
-      everyMs: RETENTION_EVERY_MS,
-      async run() {
-        const r = await runRetention(app, 'system:retention');
-        if (r.deleted) logger.info({ ...r }, 'audit records past the retention period purged');
-      },
-    },
+    every('audit-retention', RETENTION_EVERY_MS, async () => {
+      const r = await runRetention(app, 'system:retention');
+      if (r.deleted) logger.info({ ...r }, 'audit records past the retention period purged');
+    }),
   ];
   const dir = app.config.audit.checkpointDir;
   if (dir) {
     const signer = CheckpointSigner.fromConfig(app.config);
-    tasks.push({
-      name: 'audit-checkpoint',
-      everyMs: app.config.audit.checkpointIntervalSeconds * 1000,
-      async run() {
+    tasks.push(
+      every('audit-checkpoint', app.config.audit.checkpointIntervalSeconds * 1000, async () => {
         const cp = await makeCheckpoint(app, signer);
         const file = writeCheckpoint(cp, { dir });
         logger.info({ seq: cp.seq, file, key_id: cp.key_id }, 'audit checkpoint written');
-      },
-    });
+      }),
+    );
   }
   return tasks;
 }
