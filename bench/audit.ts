@@ -156,7 +156,7 @@ async function main() {
     const c = new pg.Client({ connectionString: dbUrl });
     await c.connect();
     await c.query('create table audit_ceiling (like audit_log including defaults)');
-    await c.query('alter table audit_ceiling alter column seq drop not null, alter column prev_hash drop not null');
+    await c.query("alter table audit_ceiling alter column seq drop not null, alter column prev_hash drop not null, alter column key_id set default 'intl-00000000'");
     await c.end();
     await opened.close();
 

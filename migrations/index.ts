@@ -14,6 +14,7 @@ import * as m0011 from './0011_legacy_status.ts';
 import * as m0012 from './0012_conflict_swap.ts';
 import * as m0013 from './0013_mfa_sms.ts';
 import * as m0014 from './0014_import_rows_total.ts';
+import * as m0015 from './0015_audit_partitions.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_conflict_swap': m0012,
   '0013_mfa_sms': m0013,
   '0014_import_rows_total': m0014,
+  '0015_audit_partitions': m0015,
 };

@@ -16,6 +16,7 @@ import { logger } from './log.ts';
 import type { AppContext } from './context.ts';
 import type { BackgroundTask, FeatureFactory } from './feature.ts';
 import { logoutTasks } from './logout/tasks.ts';
+import { auditTasks } from './audit/tasks.ts';
 import { orgsFeature } from './orgs/feature.ts';
 import { legacyFeature } from './legacy/feature.ts';
 import { accountFeature } from './account/feature.ts';
@@ -138,6 +139,7 @@ export async function startServer(config: Config, factories: FeatureFactory[] = 
       },
     },
     ...logoutTasks(app),
+    ...auditTasks(app),
   ];
   const timers = [...coreTasks, ...features.flatMap((f) => f.tasks ?? [])].map((task) => schedule(task, getProvider));
 

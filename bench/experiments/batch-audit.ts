@@ -45,6 +45,7 @@ export function batchedAppend(app: AppContext): (e: AuditEvent) => Promise<void>
                 client_id: text(e.clientId),
                 ip: text(e.ip),
                 detail: scrubDetail(e.detail),
+                key_id: app.keyring.auditKeyId,
               };
               const hash = chainHash(app.keyring, prev, fields);
               const row = { ...fields, detail: JSON.stringify(fields.detail), prev_hash: prev, hash };

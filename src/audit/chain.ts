@@ -14,6 +14,8 @@ export interface ChainedFields {
   client_id: string | null;
   ip: string | null;
   detail: Record<string, unknown>;
+  /** the MAC key's id; 'legacy' (records written before key ids) keeps the old payload, without it */
+  key_id?: string;
 }
 
 /**
@@ -37,7 +39,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function recordPayload(r: ChainedFields): string {
+  const keyId = r.key_id === undefined || r.key_id === 'legacy' ? undefined : r.key_id;
   return canonicalJson({
+    key_id: keyId,
     seq: r.seq,
     at: r.at.toISOString(),
     actor: r.actor,
@@ -50,5 +54,5 @@ export function recordPayload(r: ChainedFields): string {
 }
 
 export function chainHash(keyring: Keyring, prevHash: string, r: ChainedFields): string {
-  return keyring.auditMac(prevHash + '\n' + recordPayload(r));
+  return keyring.auditMac(prevHash + '\n' + recordPayload(r), r.key_id);
 }

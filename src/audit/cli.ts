@@ -1,6 +1,10 @@
-// `yitong audit ...`: list and verify the audit trail.
-import { withApp, type Command } from '../cli/commands.ts';
-import { CliUsageError, one } from '../cli/io.ts';
+// `yitong audit ...`: list and verify the audit trail, sign checkpoints of it, purge it.
+import fs from 'node:fs';
+import { withApp, type CliEnv, type Command } from '../cli/commands.ts';
+import { CliUsageError, one, type CommandResult } from '../cli/io.ts';
+import type { AppContext } from '../context.ts';
+import { CheckpointSigner, checkpointFile, checkSignature, parseCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { makeCheckpoint, runRetention } from './tasks.ts';
 import { AUDIT_EVENTS, isAuditEventName } from './events.ts';
 
 export const auditCommands: Record<string, Command> = {
@@ -29,16 +33,78 @@ export const auditCommands: Record<string, Command> = {
 
   'audit verify': {
 
-    summary: { 'zh-CN': '校验审计链完整性', en: 'verify the audit chain' },
-    usage: 'yitong audit verify',
+    summary: { 'zh-CN': '校验审计链完整性（可对照签名检查点）', en: 'verify the audit chain (and that it still reaches a signed checkpoint)' },
+    usage: 'yitong audit verify [--checkpoint FILE|DIR] [--public-key HEX]',
+    options: { checkpoint: { type: 'string' }, 'public-key': { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const at = one(v, 'checkpoint', false);
+        if (at === undefined) {
+          const r = await app.audit.verify();
+          if (!r.ok) {
+            return { exitCode: 1, json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
+          }
+          return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
+        }
+        return verifyCheckpoint(env, app, env.path(at), one(v, 'public-key', false));
+      }),
+  },
+
+  'audit checkpoint': {
+    summary: { 'zh-CN': '签发审计链头检查点（SM2）', en: 'sign the audit chain head (SM2 checkpoint)' },
+    usage: 'yitong audit checkpoint [--out FILE]',
+    options: { out: { type: 'string' } },
+    run: (env, v) =>
+      withApp(env, async (app) => {
+        const cp = await makeCheckpoint(app);
+        const out = one(v, 'out', false);
+        if (out === undefined) return { json: cp as unknown as Record<string, unknown>, text: JSON.stringify(cp) };
+        const file = writeCheckpoint(cp, { file: env.path(out) });
+        return { json: { ...cp, file }, text: `checkpoint seq ${cp.seq} (${cp.key_id}) written to ${file}` };
+      }),
+  },
+
+  'audit purge': {
+    summary: { 'zh-CN': '清理超过保存期限的审计记录', en: 'purge audit records past AUDIT_RETENTION_DAYS' },
+    usage: 'yitong audit purge',
     options: {},
     run: (env) =>
       withApp(env, async (app) => {
-        const r = await app.audit.verify();
-        if (!r.ok) {
-          return { exitCode: 1, json: r as unknown as Record<string, unknown>, text: `审计链已损坏 / audit chain BROKEN at seq ${r.firstBad.seq} (${r.firstBad.reason}); ${r.records} records checked` };
-        }
-        return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
+        const r = await runRetention(app, env.actor);
+        return { json: r, text: r.deleted ? `purged ${r.deleted} records through seq ${r.throughSeq} (partitions dropped: ${r.droppedPartitions.join(', ') || 'none'})` : 'nothing to purge' };
       }),
   },
 };
+
+const REASONS: Record<string, string> = {
+  malformed: '不是审计检查点文件 / not an audit checkpoint file',
+  bad_signature: '检查点签名无效 / the checkpoint signature is invalid',
+  wrong_key: '检查点由其他密钥签名 / the checkpoint is signed by another key (re-signed?)',
+  truncated: '审计链已被截断，未到达检查点 / the chain was truncated: it no longer reaches the checkpoint',
+  rewound: '审计链已被回滚改写，检查点处记录不同 / the chain was rewound: the record at the checkpoint differs',
+  chain_broken: '审计链已损坏 / the audit chain is broken',
+};
+
+async function verifyCheckpoint(env: CliEnv, app: AppContext, at: string, publicKey: string | undefined): Promise<CommandResult> {
+  if (publicKey !== undefined && !/^04[0-9a-fA-F]{128}$/.test(publicKey)) throw new CliUsageError('--public-key: 应为 130 位十六进制 SM2 公钥 / expected an uncompressed SM2 public key (130 hex digits, 04...)');
+  const file = fs.existsSync(at) ? checkpointFile(at) : null;
+  if (file === null) throw new CliUsageError(`--checkpoint: 找不到检查点 / no checkpoint at ${at}`);
+  const cp = parseCheckpoint(fs.readFileSync(file, 'utf8'));
+  const fail = (reason: string, extra: Record<string, unknown> = {}): CommandResult => ({
+    exitCode: 1,
+    json: { ok: false, reason, checkpoint: file, ...extra },
+    text: `${REASONS[reason]} (${reason}; ${file})`,
+  });
+  if (cp === null) return fail('malformed');
+  const fault = checkSignature(cp, publicKey ?? CheckpointSigner.fromConfig(env.config).publicKey);
+  if (fault) return fail(fault, { seq: cp.seq, key_id: cp.key_id });
+  const r = await app.audit.verifyReaches(cp);
+  if (!r.ok) {
+    const at = r.chain.ok ? '' : ` — seq ${r.chain.firstBad.seq} (${r.chain.firstBad.reason})`;
+    return { ...fail(r.reason, { seq: cp.seq, head: r.head, chain: r.chain }), text: `${REASONS[r.reason]}${at} (${r.reason}; checkpoint seq ${cp.seq}, head seq ${r.head.seq}; ${file})` };
+  }
+  return {
+    json: { ok: true, records: r.records, checkpoint: file, seq: cp.seq, head: r.head, purged: r.purged },
+    text: `audit chain ok: ${r.records} records; reaches checkpoint seq ${cp.seq} (${cp.time}, ${cp.key_id})${r.purged ? ' through a verified purge anchor' : ''}; head seq ${r.head.seq}`,
+  };
+}

@@ -1,11 +1,10 @@
 // The audit trail: every security event appended to one hash chain shared by all server nodes.
 //
-// - append: under `SELECT ... FROM audit_head WHERE id = 1 FOR UPDATE`, seq = head.seq + 1,
+// - append: under `SELECT ... FROM audit_head WHERE chain = 1 FOR UPDATE`, seq = head.seq + 1,
 //   hash = MAC(head.hash + '\n' + canonical record), insert, move the head. Given a transaction,
 //   the record commits (or rolls back) with the change it describes.
-// - verify: streams the chain in seq order, page by page, inside one repeatable-read snapshot, and
-//   reports the first bad record (modified row, gap, spliced row, or a head that disagrees with the
-//   newest row, i.e. deleted or added newest rows).
+// - verify (verify.ts, reach.ts): the first bad record, in one repeatable-read snapshot; and
+//   whether the chain still reaches a signed checkpoint kept outside the database (checkpoint.ts).
 // - purgeBefore: retention (≥ 184 days). Deleting the oldest rows is itself audited: the purge
 //   appends an `audit.purge` record holding the last deleted seq and its hash (the anchor). verify
 //   starts from the first remaining row's prev_hash and accepts a missing prefix only when a
@@ -19,17 +18,19 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { GENESIS_HASH, chainHash } from './chain.ts';
+import { chainHash } from './chain.ts';
+import { PURGE_EVENT, walkChain } from './verify.ts';
+import { reaches, type ReachResult } from './reach.ts';
 import * as store from './store.ts';
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
 import { logRecord, prepare, type Prepared } from './record.ts';
-import type { AuditBadReason, AuditEvent, AuditRecord, AuditVerifyResult } from './types.ts';
+import type { AuditEvent, AuditRecord, AuditVerifyResult } from './types.ts';
 
 export type { AuditBadReason, AuditEvent, AuditOutcome, AuditRecord, AuditVerifyResult } from './types.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
-export const PURGE_EVENT: AuditEventName = 'audit.purge';
+export { PURGE_EVENT } from './verify.ts';
 export const SUPPRESSED_EVENT: AuditEventName = 'audit.suppressed';
 
 export class AuditRetentionError extends Error {
@@ -161,7 +162,7 @@ export class AuditLog {
     const head = await store.lockHead(db);
     let prev = head.hash;
     const rows = records.map((e, i) => {
-      const fields = { seq: head.seq + 1 + i, at: head.now, ...e };
+      const fields = { seq: head.seq + 1 + i, at: head.now, ...e, key_id: this.#keyring.auditKeyId };
       const hash = chainHash(this.#keyring, prev, fields);
       const row = { ...fields, prev_hash: prev, hash };
       prev = hash;
@@ -172,54 +173,24 @@ export class AuditLog {
   }
 
   async verify(): Promise<AuditVerifyResult> {
-    return this.#db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .setAccessMode('read only')
-      .execute((trx) => this.#verifyIn(trx));
+    return (await this.#snapshot((trx) => walkChain(trx, this.#keyring, this.#pageSize))).result;
   }
 
-  async #verifyIn(db: Kysely<Database>): Promise<AuditVerifyResult> {
-    const head = await store.readHead(db);
-    let records = 0;
-    let first: { seq: number; prevHash: string } | null = null;
-    let prev: { seq: number; hash: string } | null = null;
-    // through_seq -> anchor hash, from purge records whose MAC verified
-    const purges = new Map<number, string>();
-    const bad = (seq: number, reason: AuditBadReason): AuditVerifyResult => ({ ok: false, records, firstBad: { seq, reason } });
+  /**
+   * Whether the chain still reaches a checkpointed head: the record at `seq` has that hash (or was
+   * purged under a verified anchor) and the chain is intact from the oldest record to the head.
+   */
+  async verifyReaches(cp: { seq: number; hash: string }): Promise<ReachResult> {
+    return this.#snapshot((trx) => reaches(trx, this.#keyring, this.#pageSize, cp));
+  }
 
-    for (let cursor = 0; ; ) {
-      const page = await store.pageAfter(db, cursor, this.#pageSize);
-      for (const row of page) {
-        if (prev === null) {
-          first = { seq: row.seq, prevHash: row.prev_hash };
-          if (row.seq === 1 && row.prev_hash !== GENESIS_HASH) return bad(1, 'prev_mismatch');
-        } else if (row.seq !== prev.seq + 1) {
-          return bad(prev.seq + 1, 'missing');
-        }
-        if (chainHash(this.#keyring, row.prev_hash, row) !== row.hash) return bad(row.seq, 'hash_mismatch');
-        if (prev !== null && row.prev_hash !== prev.hash) return bad(row.seq, 'prev_mismatch');
-        if (row.event === PURGE_EVENT && row.outcome === 'success') {
-          const { through_seq: through, anchor } = row.detail;
-          if (typeof through === 'number' && typeof anchor === 'string') purges.set(through, anchor);
-        }
-        prev = { seq: row.seq, hash: row.hash };
-        records++;
-      }
-      if (page.length < this.#pageSize) break;
-      cursor = page[page.length - 1].seq;
-    }
+  /** The chain head as it is now (what a checkpoint signs). */
+  head(): Promise<{ seq: number; hash: string }> {
+    return store.readHead(this.#db);
+  }
 
-    // A missing prefix is fine only when a verified purge record vouches for it.
-    if (first !== null && first.seq > 1 && purges.get(first.seq - 1) !== first.prevHash) {
-      const before = [...purges.keys()].filter((s) => s < first.seq - 1);
-      return { ok: false, records: 0, firstBad: { seq: (before.length ? Math.max(...before) : 0) + 1, reason: 'missing' } };
-    }
-    const lastSeq = prev?.seq ?? 0;
-    if (head.seq !== lastSeq) return bad(Math.min(head.seq, lastSeq) + 1, 'head_mismatch');
-    if (prev !== null && head.hash !== prev.hash) return bad(lastSeq, 'head_mismatch');
-    if (prev === null && head.hash !== GENESIS_HASH) return bad(1, 'head_mismatch');
-    return { ok: true, records };
+  #snapshot<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
   }
 
   /** Newest first. `limit` defaults to 100, at most 1000. `actor` and `events` narrow to one actor's records of those events; `target` to the records about one person (sub), org (USCC) or client. */
@@ -245,12 +216,43 @@ export class AuditLog {
   /**
    * Deletes records older than `before`, which must be at least 184 days ago. Only a gapless
    * prefix of the chain goes (rows up to the first one at or after `before`), and the purge appends
-   * an `audit.purge` record in the same transaction (see the header comment).
+   * an `audit.purge` record in the same transaction (see the header comment). Whole monthly
+   * partitions before `before` are detached and dropped; what is left (the default partition, a
+   * partly expired month) is deleted row by row.
    */
-  async purgeBefore(before: Date, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null }> {
+  async purgeBefore(before: Date, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
     if (!(before instanceof Date) || Number.isNaN(before.getTime())) throw new AuditRetentionError('purge date is not a valid date');
+    return this.#purge(() => before, opts);
+  }
+
+  /**
+   * The retention task: creates the coming months' partitions, then purges records older than
+   * `retentionDays` (at least 184) by the database clock.
+   */
+  async purgeExpired(retentionDays: number, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
+    if (!(retentionDays >= AUDIT_RETENTION_DAYS)) throw new AuditRetentionError(`audit records are kept at least ${AUDIT_RETENTION_DAYS} days`);
+    await this.ensurePartitions();
+    return this.#purge((now) => new Date(now.getTime() - retentionDays * DAY_MS), opts);
+  }
+
+  /** Partitions for this month and the next `ahead` months (PostgreSQL and PGlite alike). */
+  async ensurePartitions(ahead = 3): Promise<void> {
+    const now = new Date();
+    for (let i = 0; i <= ahead; i++) {
+      const p = store.monthPartition(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
+      try {
+        await store.createMonthPartition(this.#db, p);
+      } catch (err) {
+        // rows of that month already sit in the default partition: they stay there (purged by delete)
+        logger.warn({ err: (err as Error).message, partition: p.name }, 'audit: partition not created');
+      }
+    }
+  }
+
+  #purge(cutoff: (dbNow: Date) => Date, opts: { actor?: string | null }): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
     return this.#db.transaction().execute(async (trx) => {
       const head = await store.lockHead(trx);
+      const before = cutoff(head.now);
       // the database clock, which also stamped the records
       const limit = new Date(head.now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS);
       if (before.getTime() > limit.getTime()) {
@@ -258,14 +260,24 @@ export class AuditLog {
           `audit records are kept at least ${AUDIT_RETENTION_DAYS} days: refusing to purge records after ${limit.toISOString()}`,
         );
       }
+      const none = { deleted: 0, throughSeq: null, droppedPartitions: [] };
       const from = await store.firstSeq(trx);
-      if (from === null) return { deleted: 0, throughSeq: null };
+      if (from === null) return none;
       const keepFrom = await store.firstSeqAtOrAfter(trx, before);
       const through = keepFrom === null ? head.seq : keepFrom - 1;
-      if (through < from) return { deleted: 0, throughSeq: null };
+      if (through < from) return none;
       const anchor = await store.hashAt(trx, through);
       if (anchor === null) throw new Error(`audit chain is broken at seq ${through}; run \`yitong audit verify\``);
-      const deleted = await store.deleteThrough(trx, through);
+      let deleted = 0;
+      const droppedPartitions: string[] = [];
+      for (const p of await store.monthlyPartitions(trx)) {
+        if (p.end.getTime() > before.getTime()) continue;
+        const max = await store.maxSeqIn(trx, p.name);
+        if (max !== null && max > through) continue; // out-of-order clocks: leave it to the delete below
+        deleted += await store.dropPartition(trx, p.name);
+        droppedPartitions.push(p.name);
+      }
+      deleted += await store.deleteThrough(trx, through);
       await this.#appendIn(trx, [
         prepare({
           event: PURGE_EVENT,
@@ -274,7 +286,7 @@ export class AuditLog {
           detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchor, deleted },
         }, { trusted: true }),
       ]);
-      return { deleted, throughSeq: through };
+      return { deleted, throughSeq: through, droppedPartitions };
     });
   }
 }

@@ -18,7 +18,7 @@ export async function lockHead(db: Kysely<Database>): Promise<LockedHead> {
   const head = await db
     .selectFrom('audit_head')
     .select(['seq', 'hash', sql<Date>`date_trunc('milliseconds', clock_timestamp())`.as('now')])
-    .where('id', '=', 1)
+    .where('chain', '=', 1)
     .forUpdate()
     .executeTakeFirst();
   if (!head) throw new Error('audit_head row missing: the database was not migrated');
@@ -26,14 +26,14 @@ export async function lockHead(db: Kysely<Database>): Promise<LockedHead> {
 }
 
 export async function readHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
-  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('chain', '=', 1).executeTakeFirst();
   if (!head) throw new Error('audit_head row missing: the database was not migrated');
   return { seq: Number(head.seq), hash: head.hash };
 }
 
 export async function insertRecords(
   db: Kysely<Database>,
-  rows: (Omit<AuditRow, 'detail'> & { detail: Record<string, unknown> })[],
+  rows: (Omit<AuditRow, 'detail' | 'chain'> & { detail: Record<string, unknown> })[],
 ): Promise<void> {
   await db
     .insertInto('audit_log')
@@ -42,7 +42,7 @@ export async function insertRecords(
 }
 
 export async function updateHead(db: Kysely<Database>, seq: number, hash: string): Promise<void> {
-  await db.updateTable('audit_head').set({ seq, hash }).where('id', '=', 1).execute();
+  await db.updateTable('audit_head').set({ seq, hash }).where('chain', '=', 1).execute();
 }
 
 /** One page of the chain in seq order (keyset pagination: constant cost per page). */
@@ -91,6 +91,44 @@ export async function hashAt(db: Kysely<Database>, seq: number): Promise<string 
 export async function deleteThrough(db: Kysely<Database>, seq: number): Promise<number> {
   const r = await db.deleteFrom('audit_log').where('seq', '<=', seq).executeTakeFirst();
   return Number(r.numDeletedRows);
+}
+
+/** The monthly partitions (audit_log_pYYYYMM) with the end of their range; none on other layouts. */
+export async function monthlyPartitions(db: Kysely<Database>): Promise<{ name: string; end: Date }[]> {
+  const r = await sql<{ name: string }>`
+    select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'audit_log'::regclass and c.relname ~ '^audit_log_p[0-9]{6}$' order by c.relname`.execute(db);
+  return r.rows.map(({ name }) => {
+    const y = Number(name.slice(11, 15));
+    const m = Number(name.slice(15, 17));
+    return { name, end: new Date(Date.UTC(y, m, 1)) };
+  });
+}
+
+/** audit_log_pYYYYMM for the month of `d` (UTC), with its bounds (as migration 0015 names them). */
+export function monthPartition(d: Date): { name: string; from: string; to: string } {
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  return { name: `audit_log_p${y}${String(m + 1).padStart(2, '0')}`, from: new Date(Date.UTC(y, m, 1)).toISOString(), to: new Date(Date.UTC(y, m + 1, 1)).toISOString() };
+}
+
+/** Creates the month's partition unless it exists. */
+export async function createMonthPartition(db: Kysely<Database>, p: { name: string; from: string; to: string }): Promise<void> {
+  await sql`create table if not exists ${sql.id(p.name)} partition of audit_log for values from (${sql.lit(p.from)}) to (${sql.lit(p.to)})`.execute(db);
+}
+
+export async function maxSeqIn(db: Kysely<Database>, partition: string): Promise<number | null> {
+  const r = await sql<{ seq: string | number | null }>`select max(seq) as seq from ${sql.id(partition)}`.execute(db);
+  return r.rows[0]?.seq == null ? null : Number(r.rows[0].seq);
+}
+
+/** Detaches and drops one monthly partition; returns how many rows it held. */
+export async function dropPartition(db: Kysely<Database>, name: string): Promise<number> {
+  if (!/^audit_log_p[0-9]{6}$/.test(name)) throw new Error(`not an audit partition: ${name}`);
+  const r = await sql<{ n: string }>`select count(*) as n from ${sql.id(name)}`.execute(db);
+  await sql`alter table audit_log detach partition ${sql.id(name)}`.execute(db);
+  await sql`drop table ${sql.id(name)}`.execute(db);
+  return Number(r.rows[0].n);
 }
 
 function normaliseRow(r: AuditRow): AuditRow {

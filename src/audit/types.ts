@@ -28,7 +28,7 @@ export interface AuditRecord {
   hash: string;
 }
 
-export type AuditBadReason = 'hash_mismatch' | 'missing' | 'head_mismatch' | 'prev_mismatch';
+export type AuditBadReason = 'hash_mismatch' | 'missing' | 'head_mismatch' | 'prev_mismatch' | 'unknown_key';
 
 export type AuditVerifyResult =
   | { ok: true; records: number }

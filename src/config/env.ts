@@ -1,6 +1,7 @@
 // The only place that reads process.env. Everything else receives a Config.
 import path from 'node:path';
 import { loadCitizenConfig, type CitizenConfig } from './citizen.ts';
+import { loadAuditConfig, type AuditConfig } from './audit.ts';
 
 export interface ThrottleConfig {
   /** failures per account before progressive delay starts */
@@ -124,6 +125,8 @@ export interface Config extends CitizenConfig {
    * the listener closes, so the load balancer can stop sending first.
    */
   shutdownGraceSeconds: number;
+  /** audit checkpoints and retention (src/config/audit.ts) */
+  audit: AuditConfig;
 }
 
 /** SMTP_URL (smtp:// or smtps://user:pass@host:port) or SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS; SMTP_FROM. */
@@ -269,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     admin: adminConfig(env),
     // tests stop servers all the time and nothing balances load onto them
     shutdownGraceSeconds: seconds(env, 'SHUTDOWN_GRACE_SECONDS', env.NODE_ENV === 'test' ? 0 : 5, 300),
+    audit: loadAuditConfig(env),
     ...loadCitizenConfig(env, production),
   };
 }

@@ -4,6 +4,16 @@ import crypto from 'node:crypto';
 
 const SEAL_PREFIX = 'v1.';
 
+/** A record MAC'd under a key this keyring does not hold (verify reports it as `unknown_key`). */
+export class UnknownAuditKeyError extends Error {
+  override name = 'UnknownAuditKeyError';
+  readonly keyId: string;
+  constructor(keyId: string) {
+    super(`unknown audit key id ${JSON.stringify(keyId)}`);
+    this.keyId = keyId;
+  }
+}
+
 // Nonces are drawn from the CSPRNG in blocks: one call per 256 seals instead of one per seal.
 const NONCE = 12;
 const NONCE_BLOCK = NONCE * 256;
@@ -20,6 +30,8 @@ export class Keyring {
   readonly cookieKeys: string[];
   /** a public fingerprint of the master key, stored in the database to detect a wrong key */
   readonly fingerprint: string;
+  /** id of the audit MAC key, stored with every audit record ('intl-' + 8 hex of a derived fingerprint) */
+  readonly auditKeyId: string;
 
   constructor(master: Buffer) {
     if (master.length < 32) throw new Error('YITONG_MASTER_KEY must hold at least 32 bytes (base64 or hex)');
@@ -30,6 +42,7 @@ export class Keyring {
     this.#backup = crypto.createSecretKey(derive('backup-file/hmac-sha256'));
     this.cookieKeys = [derive('cookies').toString('base64url')];
     this.fingerprint = derive('fingerprint').toString('base64url').slice(0, 16);
+    this.auditKeyId = 'intl-' + derive('audit-chain/key-id').toString('hex').slice(0, 8);
   }
 
   #nonce(): Buffer {
@@ -70,7 +83,9 @@ export class Keyring {
     return crypto.createHmac('sha256', this.#backup);
   }
 
-  auditMac(data: string): string {
+  /** `keyId`: the record's key id; undefined, the current id and 'legacy' (records before key ids) use the current key. */
+  auditMac(data: string, keyId?: string): string {
+    if (keyId !== undefined && keyId !== this.auditKeyId && keyId !== 'legacy') throw new UnknownAuditKeyError(keyId);
     return crypto.createHmac('sha256', this.#audit).update(data).digest('hex');
   }
 }

@@ -21,9 +21,9 @@ async function rawRow(t: TestDb, seq: number): Promise<RawRow> {
 }
 
 async function reinsert(t: TestDb, row: RawRow): Promise<void> {
-  await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash)
+  await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash, key_id)
             values (${row.seq}, ${row.at}, ${row.actor}, ${row.event}, ${row.outcome}, ${row.client_id}, ${row.ip},
-                    ${JSON.stringify(row.detail)}::jsonb, ${row.prev_hash}, ${row.hash})`.execute(t.db);
+                    ${JSON.stringify(row.detail)}::jsonb, ${row.prev_hash}, ${row.hash}, ${row.key_id})`.execute(t.db);
 }
 
 async function seqs(t: TestDb): Promise<number[]> {
@@ -202,7 +202,11 @@ describe('audit chain', () => {
     const other = new Audit2(t);
     await other.appendForeign();
     const r = await audit.verify();
-    expect(r).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'hash_mismatch' } });
+    // the record names its (foreign) key id: this node holds no such key
+    expect(r).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'unknown_key' } });
+    // claiming our key id does not help: the MAC does not match
+    await sql`update audit_log set key_id = ${keyring.auditKeyId} where seq = ${n + 1}`.execute(t.db);
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'hash_mismatch' } });
     await sql`delete from audit_log where seq = ${n + 1}`.execute(t.db);
     const prior = await rawRow(t, n);
     await sql`update audit_head set seq = ${n}, hash = ${prior.hash} where id = 1`.execute(t.db);
@@ -215,7 +219,7 @@ describe('audit chain', () => {
     await expect(audit.purgeBefore(new Date(Date.now() - 183 * DAY))).rejects.toThrow(AuditRetentionError);
     await expect(audit.purgeBefore(new Date('not a date'))).rejects.toThrow(AuditRetentionError);
     // nothing this old: a no-op that writes nothing
-    expect(await audit.purgeBefore(new Date(Date.now() - 185 * DAY))).toEqual({ deleted: 0, throughSeq: null });
+    expect(await audit.purgeBefore(new Date(Date.now() - 185 * DAY))).toMatchObject({ deleted: 0, throughSeq: null });
     expect(await seqs(t)).toHaveLength(n);
   });
 });
@@ -241,7 +245,7 @@ describe('audit retention', () => {
   async function seedOldRecords(count: number, ageDays: number): Promise<void> {
     let prev = GENESIS_HASH;
     for (let seq = 1; seq <= count; seq++) {
-      const row = { seq, at: new Date(Date.now() - ageDays * DAY + seq * 1000), actor: 'sub-old', event: 'login.success', outcome: 'success', client_id: null, ip: '10.0.0.1', detail: { seq } };
+      const row = { seq, at: new Date(Date.now() - ageDays * DAY + seq * 1000), actor: 'sub-old', event: 'login.success', outcome: 'success', client_id: null, ip: '10.0.0.1', detail: { seq }, key_id: keyring.auditKeyId, chain: 1 };
       const hash = chainHash(keyring, prev, row);
       await reinsert(t, { ...row, prev_hash: prev, hash });
       prev = hash;
@@ -262,13 +266,13 @@ describe('audit retention', () => {
   it('purges old records, audits the purge, and the rest still verifies', async () => {
     expect(await audit.verify()).toEqual({ ok: true, records: 15 });
     const res = await audit.purgeBefore(new Date(Date.now() - 190 * DAY), { actor: 'cli' });
-    expect(res).toEqual({ deleted: 10, throughSeq: 10 });
+    expect(res).toMatchObject({ deleted: 10, throughSeq: 10 });
     expect(await seqs(t)).toEqual([11, 12, 13, 14, 15, 16]);
     const [purge] = await audit.list({ limit: 1 });
     expect(purge).toMatchObject({ seq: 16, event: PURGE_EVENT, outcome: 'success', actor: 'cli', detail: { through_seq: 10, from_seq: 1, deleted: 10 } });
     expect(await audit.verify()).toEqual({ ok: true, records: 6 });
     // purging again finds nothing more
-    expect(await audit.purgeBefore(new Date(Date.now() - 190 * DAY))).toEqual({ deleted: 0, throughSeq: null });
+    expect(await audit.purgeBefore(new Date(Date.now() - 190 * DAY))).toMatchObject({ deleted: 0, throughSeq: null });
   });
 
   it('still detects an unlogged deletion of the oldest remaining records', async () => {

@@ -10,7 +10,10 @@
 // tables.ts, and a line here; `npm run typecheck` and this test say what was forgotten.
 import { Migrator, NO_MIGRATIONS, sql, type Kysely, type SelectType } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
+import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
+import { AuditLog } from '../../src/audit/service.ts';
+import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
 import { migrations } from '../../migrations/index.ts';
 import type { Database } from '../../src/db/schema.ts';
 
@@ -109,8 +112,10 @@ const DECLARED = {
     detail: 'jsonb',
     prev_hash: 'text',
     hash: 'text',
+    key_id: 'text',
+    chain: 'int2',
   },
-  audit_head: { id: 'int2', seq: 'int8', hash: 'text' },
+  audit_head: { id: 'int2', seq: 'int8', hash: 'text', chain: 'int2' },
   login_throttle: { key: 'text', failures: 'int4', window_start: 'timestamptz', locked_until: 'timestamptz null' },
   orgs: {
     id: 'uuid',
@@ -324,6 +329,8 @@ async function actualColumns(db: Kysely<any>): Promise<Map<string, Map<string, s
     from information_schema.columns c
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
     where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+      -- partitions (audit_log_pYYYYMM, audit_log_default) are part of their parent's declaration
+      and not exists (select 1 from pg_class pc where pc.oid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass and pc.relispartition)
     order by c.table_name, c.ordinal_position`.execute(db);
   const tables = new Map<string, Map<string, string>>();
   for (const r of rows) {
@@ -376,6 +383,49 @@ describe('migrations', () => {
   it('create exactly the tables and columns the kysely types declare (names, nullability, types)', async () => {
     const problems = compare(DECLARED, await actualColumns(t.db));
     expect(problems).toEqual([]);
+  });
+
+  it('partition audit_log by month on `at` (0015): a default partition and the current month exist', async () => {
+    const { rows } = await sql<{ name: string; bound: string }>`
+      select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'audit_log'::regclass order by c.relname`.execute(t.db);
+    const now = new Date();
+    const month = `audit_log_p${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    expect(rows.map((r) => r.name)).toContain(month);
+    expect(rows.find((r) => r.name === 'audit_log_default')?.bound).toBe('DEFAULT');
+    const { rows: head } = await sql<{ chain: number }>`select chain from audit_head`.execute(t.db);
+    expect(head).toEqual([{ chain: 1 }]);
+  });
+
+  it('0015 keeps existing audit records: copied into the partitions as key_id legacy, still verifying, and new ones follow', async () => {
+    const fresh = await createTestDb();
+    try {
+      // back to the layout before 0015, with records written by the code of that time (MAC without a key id)
+      expect((await migrator(fresh.db).migrateTo('0014_import_rows_total')).error).toBeUndefined();
+      const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
+      let prev = GENESIS_HASH;
+      for (let seq = 1; seq <= 3; seq++) {
+        const row = { seq, at: new Date(Date.now() - (4 - seq) * 40 * 86_400_000), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: { seq } };
+        const hash = chainHash(keyring, prev, row);
+        await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash)
+                  values (${seq}, ${row.at}, 'cli', 'keys.rotate', 'info', null, null, ${JSON.stringify(row.detail)}::jsonb, ${prev}, ${hash})`.execute(fresh.db);
+        prev = hash;
+      }
+      await sql`update audit_head set seq = 3, hash = ${prev} where id = 1`.execute(fresh.db);
+      expect((await migrator(fresh.db).migrateToLatest()).error).toBeUndefined();
+
+      const audit = new AuditLog(fresh.db, keyring);
+      expect(await audit.verify()).toEqual({ ok: true, records: 3 });
+      await audit.append({ event: 'keys.rotate', outcome: 'info', actor: 'cli' });
+      expect(await audit.verify()).toEqual({ ok: true, records: 4 });
+      const { rows } = await sql<{ seq: string; key_id: string; part: string }>`select seq, key_id, tableoid::regclass::text as part from audit_log order by seq`.execute(fresh.db);
+      expect(rows.map((r) => r.key_id)).toEqual(['legacy', 'legacy', 'legacy', keyring.auditKeyId]);
+      // every month that held records got its partition: nothing landed in the default one
+      expect(rows.every((r) => /^audit_log_p\d{6}$/.test(r.part))).toBe(true);
+    } finally {
+      await fresh.drop();
+    }
   });
 
   it('the comparison itself notices a missing, an extra and a changed column and an undeclared table', () => {

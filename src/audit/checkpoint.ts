@@ -1,0 +1,136 @@
+// Signed checkpoints of the audit chain head, kept outside the database (WORM storage, another
+// host): with one, `yitong audit verify --checkpoint` notices a chain cut back (truncated) or cut
+// back and continued (rewound), which the chain alone cannot show to someone who may also move the
+// head. Signed with SM2 (GB/T 32918, SM3 digest, the standard user id) so that the signature is
+// checked with the public key alone; the head hash itself is an HMAC under the master key.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sm2, sm3 } from 'sm-crypto-v2';
+import type { Config } from '../config/env.ts';
+import { parseMasterKey } from '../crypto/keyring.ts';
+import { canonicalJson } from './chain.ts';
+
+export const SM2_USER_ID = '1234567812345678';
+export const CHECKPOINT_ALG = 'SM2-with-SM3';
+/** the order of the SM2 curve (GB/T 32918.5) */
+const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
+
+export interface Checkpoint {
+  v: 1;
+  alg: typeof CHECKPOINT_ALG;
+  seq: number;
+  hash: string;
+  /** when the head was read, ISO 8601 */
+  time: string;
+  /** 'sm2:' + 16 hex of SM3(public key) */
+  key_id: string;
+  /** uncompressed SM2 public key, hex ('04' + x + y) */
+  public_key: string;
+  /** DER-encoded SM2 signature, hex, over the canonical JSON of every other field */
+  signature: string;
+}
+
+export type CheckpointFault = 'malformed' | 'bad_signature' | 'wrong_key';
+
+export function sm2KeyId(publicKey: string): string {
+  return 'sm2:' + sm3(Uint8Array.from(Buffer.from(publicKey, 'hex'))).slice(0, 16);
+}
+
+function signedPayload(cp: Omit<Checkpoint, 'signature'>): string {
+  const { v, alg, seq, hash, time, key_id, public_key } = cp;
+  return canonicalJson({ v, alg, seq, hash, time, key_id, public_key });
+}
+
+export class CheckpointSigner {
+  readonly publicKey: string;
+  readonly keyId: string;
+  readonly #privateKey: string;
+
+  constructor(privateKeyHex: string) {
+    const d = BigInt('0x' + privateKeyHex);
+    if (d < 1n || d >= SM2_N - 1n) throw new Error('SM2 private key out of range [1, n-2]');
+    this.#privateKey = privateKeyHex.toLowerCase().padStart(64, '0');
+    this.publicKey = sm2.getPublicKeyFromPrivateKey(this.#privateKey);
+    this.keyId = sm2KeyId(this.publicKey);
+  }
+
+  /** A key derived from the master key (HKDF, reduced into [1, n-2]): nothing more to keep safe. */
+  static fromMasterKey(master: Buffer): CheckpointSigner {
+    const okm = Buffer.from(crypto.hkdfSync('sha256', master, 'yitong', 'audit-checkpoint/sm2', 48));
+    const d = (BigInt('0x' + okm.toString('hex')) % (SM2_N - 2n)) + 1n;
+    return new CheckpointSigner(d.toString(16).padStart(64, '0'));
+  }
+
+  /** AUDIT_CHECKPOINT_KEY, else derived from the master key (YITONG_MASTER_KEY or DATA_DIR/master.key). */
+  static fromConfig(config: Pick<Config, 'audit' | 'masterKey' | 'dataDir'>): CheckpointSigner {
+    if (config.audit.checkpointKey) return new CheckpointSigner(config.audit.checkpointKey);
+    const raw = config.masterKey ?? fs.readFileSync(path.join(config.dataDir, 'master.key'), 'utf8');
+    return CheckpointSigner.fromMasterKey(parseMasterKey(raw));
+  }
+
+  sign(head: { seq: number; hash: string }, time: Date): Checkpoint {
+    const body: Omit<Checkpoint, 'signature'> = { v: 1, alg: CHECKPOINT_ALG, seq: head.seq, hash: head.hash, time: time.toISOString(), key_id: this.keyId, public_key: this.publicKey };
+    const signature = sm2.doSignature(signedPayload(body), this.#privateKey, { der: true, hash: true, userId: SM2_USER_ID, publicKey: this.publicKey });
+    return { ...body, signature };
+  }
+}
+
+/** Parses a checkpoint file's text; null when it is not one. */
+export function parseCheckpoint(text: string): Checkpoint | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null) return null;
+  const c = o as Record<string, unknown>;
+  const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]+$/i.test(v);
+  if (c.v !== 1 || c.alg !== CHECKPOINT_ALG || !Number.isSafeInteger(c.seq) || (c.seq as number) < 0) return null;
+  if (!hex(c.hash) || typeof c.time !== 'string' || typeof c.key_id !== 'string' || !hex(c.public_key) || !hex(c.signature)) return null;
+  return c as unknown as Checkpoint;
+}
+
+/**
+ * Checks a checkpoint's signature against the trusted public key (the configured signer's, or one
+ * given on the command line). A valid signature by any other key is `wrong_key`: someone re-signed.
+ */
+export function checkSignature(cp: Checkpoint, trustedPublicKey: string): CheckpointFault | null {
+  if (cp.public_key.toLowerCase() !== trustedPublicKey.toLowerCase()) return 'wrong_key';
+  if (cp.key_id !== sm2KeyId(cp.public_key)) return 'bad_signature';
+  let ok = false;
+  try {
+    ok = sm2.doVerifySignature(signedPayload(cp), cp.signature, cp.public_key, { der: true, hash: true, userId: SM2_USER_ID });
+  } catch {
+    ok = false;
+  }
+  return ok ? null : 'bad_signature';
+}
+
+/** Writes `checkpoint-<seq>.json` into `dir` (or to `file`) atomically: a temp file renamed into place. */
+export function writeCheckpoint(cp: Checkpoint, target: { dir: string } | { file: string }): string {
+  const file = 'dir' in target ? path.join(target.dir, `checkpoint-${cp.seq}.json`) : target.file;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', 0o644);
+  try {
+    fs.writeSync(fd, JSON.stringify(cp) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+/** A checkpoint file, or the newest (highest seq) `checkpoint-<seq>.json` in a directory. */
+export function checkpointFile(p: string): string | null {
+  if (!fs.statSync(p, { throwIfNoEntry: false })?.isDirectory()) return p;
+  const found = fs
+    .readdirSync(p)
+    .map((n) => /^checkpoint-(\d+)\.json$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]));
+  return found.length ? path.join(p, found[0][0]) : null;
+}
