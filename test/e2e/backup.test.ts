@@ -116,13 +116,17 @@ async function signIn(issuer: string, client: { client_id: string; client_secret
 }
 
 describe('yitong backup and restore (embedded database)', () => {
-  it('backs up while the server runs and signs in; a restore into a fresh DATA_DIR signs the same person in and verifies the audit chain', { timeout: 400_000 }, async () => {
+  it('backs up while the server runs and signs in; a restore into a fresh DATA_DIR signs the same person in and verifies the audit chain (and the last checkpoint)', { timeout: 400_000 }, async () => {
     const live = tempDir('live');
     const server = await serve(live);
     expect(json(await yitong(live, ['department', 'add', '--code', 'RS', '--name', '人社局', '--json']))).toMatchObject({ code: 'RS' });
     const client = json(await yitong(live, ['client', 'add', '--name', '社保系统', '--redirect-uri', REDIRECT, '--department', 'RS', '--json'])) as { client_id: string; client_secret: string };
     const { sub } = json(await yitong(live, ['person', 'add', '--id-number', ID_A, '--name', '张三', '--password-stdin', '--json'], { stdin: PASSWORD })) as { sub: string };
     expect(await signIn(server.issuer, client)).toBe(sub);
+
+    // the last checkpoint before the backup, kept outside the database as an operator would
+    const checkpoint = path.join(tempDir('checkpoints'), 'checkpoint.json');
+    json(await yitong(live, ['audit', 'checkpoint', '--out', checkpoint, '--json']));
 
     // the backup runs on the server's database, beside a sign-in that writes (sessions, audit)
     const file = path.join(tempDir('out'), 'yitong.backup');
@@ -158,6 +162,8 @@ describe('yitong backup and restore (embedded database)', () => {
     const verified = json(await yitong(fresh, ['audit', 'verify', '--json']));
     expect(verified).toMatchObject({ ok: true });
     expect(verified.records).toBeGreaterThan(3);
+    // the restored chain still reaches the head signed before the backup
+    expect(json(await yitong(fresh, ['audit', 'verify', '--checkpoint', checkpoint, '--json']))).toMatchObject({ ok: true });
     await again.stop();
   });
 
