@@ -19,6 +19,7 @@ import { legacyCommands } from '../legacy/cli.ts';
 import { adminCommands } from '../admin/cli.ts';
 import { citizenCommands } from '../citizen/cli.ts';
 import { mfaCommands } from '../mfa/cli.ts';
+import { cryptoCommands } from '../crypto/cli.ts';
 
 const commands: Record<string, Command> = {
   ...coreCommands,
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   ...adminCommands,
   ...citizenCommands,
   ...mfaCommands,
+  ...cryptoCommands,
 };
 
 const features = ALL_FEATURES;
