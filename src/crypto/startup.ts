@@ -25,7 +25,7 @@ export interface ResealState {
   to: CryptoTarget;
   /** registry entries done, and the last key reached in the entry in progress */
   done: string[];
-  cursor: { entry: string; after: string } | null;
+  cursor: { entry: string; after: unknown[] } | null;
   started: string;
 }
 
