@@ -112,7 +112,7 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
 
   const { keyring, db } = ctx;
   const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level, phoneVerified: input.phoneVerified });
-  if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new AppError('person.exists', 'conflict');
+  if (await personStore.byIdNumberIndex(db, draft.idType, keyring.blindIndexes(draft.idType, id.value))) throw new AppError('person.exists', 'conflict');
   draft.passwordHash = input.password != null ? await hashPassword(input.password) : null;
 
   const row = await db.transaction().execute(async (trx) => {

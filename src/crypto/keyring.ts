@@ -35,6 +35,8 @@ export class Keyring {
   readonly #read: KeySet[];
   readonly #audit = new Map<string, AuditKey>();
   readonly #retired = new Map<string, AuditKey>();
+  /** blind-index keys from before a reseal: for keyed hashes of values Yitong does not keep */
+  readonly #retiredIndex: { suite: CryptoSuite; key: crypto.KeyObject }[] = [];
   #ivs = Buffer.alloc(0);
   #ivAt = 0;
   /** the suite new data is sealed and indexed with */
@@ -128,6 +130,35 @@ export class Keyring {
     const all = new Set([current]);
     for (const set of this.#read) for (const s of CRYPTO_SUITES) all.add(indexWith(s, set.index[s], kind, normalised));
     return [...all];
+  }
+
+  /**
+   * For keyed hashes a reseal cannot rebuild (the value is not kept: MFA recovery codes, legacy
+   * login names): the current index, then the index under every other suite and key this node holds
+   * or was given, whether or not a reseal is in progress.
+   */
+  lastingIndexes(kind: string, normalised: string): string[] {
+    const all = new Set([this.blindIndex(kind, normalised)]);
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) all.add(indexWith(s, set.index[s], kind, normalised));
+    for (const r of this.#retiredIndex) all.add(indexWith(r.suite, r.key, kind, normalised));
+    return [...all];
+  }
+
+  addRetiredIndexKey(suite: CryptoSuite, keyBytes: Buffer): void {
+    this.#retiredIndex.push({ suite, key: crypto.createSecretKey(keyBytes) });
+  }
+
+  /** The blind-index keys a reseal must keep for lastingIndexes (all but the current one). */
+  indexKeysToRetire(): { suite: CryptoSuite; key: Buffer }[] {
+    const current = this.#write.index[this.suite].export();
+    const out = new Map<string, { suite: CryptoSuite; key: Buffer }>();
+    const add = (suite: CryptoSuite, k: crypto.KeyObject) => {
+      const key = k.export();
+      if (!key.equals(current)) out.set(`${suite}:${key.toString('base64')}`, { suite, key });
+    };
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) add(s, set.index[s]);
+    for (const r of this.#retiredIndex) add(r.suite, r.key);
+    return [...out.values()];
   }
 
   /** The id of the audit MAC key new records are chained with. */

@@ -9,7 +9,7 @@ import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
 import {
-  META, RETIRED_AAD, ResealInProgressError, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
+  META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
   type CryptoTarget, type ResealState, type RetiredAuditKey,
 } from './startup.ts';
 
@@ -31,7 +31,8 @@ const same = (a: CryptoTarget, b: CryptoTarget) => a.suite === b.suite && a.fing
 
 /**
  * Marks the reseal as begun (nodes may then start with the target settings) and records the audit
- * keys in use so far, sealed under the target key, so old audit records keep verifying.
+ * and blind-index keys in use so far, sealed under the target key, so old audit records keep
+ * verifying and keyed hashes that cannot be rebuilt (recovery codes, legacy login names) still match.
  */
 export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promise<ResealState | null> {
   const to: CryptoTarget = { suite: keyring.suite, fingerprint: keyring.fingerprint };
@@ -46,9 +47,11 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   if (from.fingerprint !== keyring.fingerprint && from.fingerprint !== keyring.previousFingerprint) throw new WrongMasterKeyError();
   await loadRetiredAuditKeys(db, keyring);
   const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => ({ id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD) }));
+  const retiredIndex = keyring.indexKeysToRetire().map((k) => ({ suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_INDEX_AAD) }));
   const state: ResealState = { from, to, done: [], cursor: null, started: new Date().toISOString() };
   await db.transaction().execute(async (trx) => {
     await metaStore.set(trx, META.retiredAuditKeys, JSON.stringify(retired));
+    await metaStore.set(trx, META.retiredIndexKeys, JSON.stringify(retiredIndex));
     await metaStore.set(trx, META.reseal, JSON.stringify(state));
   });
   return state;

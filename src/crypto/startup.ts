@@ -12,8 +12,10 @@ export const META = {
   suite: 'crypto_suite',
   reseal: 'crypto_reseal',
   retiredAuditKeys: 'audit_retired_keys',
+  retiredIndexKeys: 'blind_index_retired_keys',
 } as const;
 export const RETIRED_AAD = 'meta.audit_retired_keys';
+export const RETIRED_INDEX_AAD = 'meta.blind_index_retired_keys';
 
 export interface CryptoTarget {
   suite: CryptoSuite;
@@ -105,9 +107,14 @@ export async function checkCrypto(db: Kysely<Database>, keyring: Keyring): Promi
   await loadRetiredAuditKeys(db, keyring);
 }
 
+/** Audit MAC and blind-index keys recorded by earlier reseals (sealed under the key they moved to). */
 export async function loadRetiredAuditKeys(db: Kysely<Database>, keyring: Keyring): Promise<void> {
   const raw = await metaStore.get(db, META.retiredAuditKeys);
   for (const k of raw ? (JSON.parse(raw) as RetiredAuditKey[]) : []) {
     keyring.addRetiredAuditKey(k.id, k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_AAD), 'base64'));
+  }
+  const index = await metaStore.get(db, META.retiredIndexKeys);
+  for (const k of index ? (JSON.parse(index) as Omit<RetiredAuditKey, 'id'>[]) : []) {
+    keyring.addRetiredIndexKey(k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_INDEX_AAD), 'base64'));
   }
 }

@@ -10,6 +10,8 @@ import { loadConfig } from '../../src/config/env.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createPerson, findPersonByIdentifier } from '../../src/accounts/service.ts';
 import { ensureSigningKeys, loadJwks } from '../../src/oidc/keys.ts';
+import { generateRecoveryCodes, useRecoveryCode } from '../../src/mfa/recovery.ts';
+import { findPersonBySub } from '../../src/accounts/service.ts';
 import { runReseal } from '../../src/crypto/reseal.ts';
 import { resealStore } from '../../src/crypto/reseal-store.ts';
 import { SEALED_TABLES } from '../../src/crypto/sealed-columns.ts';
@@ -18,7 +20,8 @@ import { checkCrypto, ResealInProgressError, WrongCryptoSuiteError, WrongMasterK
 const MASTER = parseMasterKey(TEST_MASTER_KEY);
 const NEW_MASTER = Buffer.alloc(32, 42);
 let t: TestDb;
-const people: { id: string; idNumber: string; phone: string; email: string }[] = [];
+const people: { id: string; sub: string; idNumber: string; phone: string; email: string }[] = [];
+let recoveryCodes: string[] = [];
 
 function idNumber(seq: number): string {
   const body = `11010519900101${String(seq).padStart(3, '0')}`;
@@ -54,8 +57,10 @@ beforeAll(async () => {
   for (let i = 1; i <= 7; i++) {
     const p = { idNumber: idNumber(i), phone: `1390000${String(i).padStart(4, '0')}`, email: `p${i}@example.gov.cn` };
     const person = await createPerson(app, { ...p, name: `测试${i}`, phoneVerified: true }, 'test');
-    people.push({ id: person.id, ...p });
+    people.push({ id: person.id, sub: person.sub, ...p });
   }
+  const first = (await findPersonBySub(app, people[0].sub))!;
+  recoveryCodes = await t.db.transaction().execute((trx) => generateRecoveryCodes(app, trx, first, 'test'));
   await ensureSigningKeys(app);
   await app.audit.drain();
 });
@@ -88,6 +93,10 @@ describe('crypto reseal', () => {
     expect(fresh.resealing).toBe(false); // no reseal left: one index per lookup again
     await expect(checkCrypto(t.db, new Keyring(MASTER))).rejects.toThrow(WrongCryptoSuiteError);
     expect((await runReseal(t.db, new Keyring(MASTER, { suite: 'gm' }))).alreadyDone).toBe(true);
+    // recovery codes are keyed hashes of codes Yitong does not keep: they still match after the change
+    const person = (await findPersonBySub(ctx(fresh), people[0].sub))!;
+    expect(await useRecoveryCode(ctx(fresh), person, recoveryCodes[0])).toMatchObject({ ok: true });
+    expect(await useRecoveryCode(ctx(fresh), person, recoveryCodes[0])).toMatchObject({ ok: false });
   });
 
   it('gm -> intl', async () => {
@@ -105,11 +114,16 @@ describe('crypto reseal', () => {
     await nodeFindsEveryone(after); // loads the retired audit keys recorded by the reseal
     expect(after.auditMac('x', 'legacy')).toBe(old.auditMac('x'));
     expect(after.auditMac('x', old.auditKeyId)).toBe(old.auditMac('x'));
+    // keyed hashes under the old key (legacy login names, recovery codes) still match
+    expect(after.lastingIndexes('legacy_login', 'GA/zhangsan')).toContain(old.blindIndex('legacy_login', 'GA/zhangsan'));
+    const person = (await findPersonBySub(ctx(after), people[0].sub))!;
+    expect(await useRecoveryCode(ctx(after), person, recoveryCodes[1])).toMatchObject({ ok: true });
     // and back to intl under the new key: the retired keys are carried over
     await runReseal(t.db, new Keyring(NEW_MASTER), { batchSize: 5 });
     const last = new Keyring(NEW_MASTER);
     await nodeFindsEveryone(last);
     expect(last.auditMac('x', 'legacy')).toBe(old.auditMac('x'));
+    expect(last.lastingIndexes('legacy_login', 'GA/zhangsan')).toContain(old.blindIndex('legacy_login', 'GA/zhangsan'));
   });
 
   it('the registry lists every column that holds a sealed value', async () => {
