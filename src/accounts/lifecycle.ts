@@ -9,7 +9,7 @@ import { personStore, type PersonRow } from './store.ts';
 async function personByIdNumber(app: AppContext, idNumber: string): Promise<PersonRow> {
   const id = parseIdNumber(idNumber);
   if (!id.ok) throw new AppError(id.error);
-  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
+  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndexes('resident_id', id.value));
   if (!row) throw new AppError('person.unknown', 'not_found');
   return row;
 }

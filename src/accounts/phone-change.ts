@@ -10,7 +10,7 @@ export type PhoneChange = { ok: true } | { ok: false; reason: 'taken' };
 export async function changePhone(app: AppContext, person: Person, phone: string, actor: string, ip: string | null): Promise<PhoneChange> {
   const bidx = app.keyring.blindIndex('phone', phone);
   return app.db.transaction().execute(async (trx) => {
-    const holders = await personStore.byVerifiedPhone(trx, bidx);
+    const holders = await personStore.byVerifiedPhone(trx, app.keyring.blindIndexes('phone', phone));
     if (holders.some((h) => h.id !== person.id)) return { ok: false, reason: 'taken' } as const;
     await personStore.update(trx, person.id, { phone_enc: app.keyring.seal(phone, AAD.phone), phone_bidx: bidx, phone_verified: true, updated_at: new Date() });
     await app.audit.append({ event: 'phone.change', outcome: 'success', actor, ip, detail: { sub: person.sub, phone } }, trx);

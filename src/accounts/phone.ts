@@ -8,7 +8,7 @@ import { personStore } from './store.ts';
 export async function findPersonByVerifiedPhone(ctx: AppContext, phone: string): Promise<Person | null> {
   const p = parseMobile(phone);
   if (!p.ok) return null;
-  const rows = await personStore.byVerifiedPhone(ctx.db, ctx.keyring.blindIndex('phone', p.value));
+  const rows = await personStore.byVerifiedPhone(ctx.db, ctx.keyring.blindIndexes('phone', p.value));
   return rows.length === 1 ? openPerson(ctx.keyring, rows[0]) : null;
 }
 
@@ -16,7 +16,7 @@ export async function findPersonByVerifiedPhone(ctx: AppContext, phone: string):
 export async function verifiedPhoneTaken(ctx: AppContext, phone: string): Promise<boolean> {
   const p = parseMobile(phone);
   if (!p.ok) return false;
-  return (await personStore.byVerifiedPhone(ctx.db, ctx.keyring.blindIndex('phone', p.value))).length > 0;
+  return (await personStore.byVerifiedPhone(ctx.db, ctx.keyring.blindIndexes('phone', p.value))).length > 0;
 }
 
 /** The phone a code may go to for this person (login, recovery, second factor), or null. */

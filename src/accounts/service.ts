@@ -112,7 +112,7 @@ export async function createPerson(ctx: AppContext, input: NewPerson, actor: str
 
   const { keyring, db } = ctx;
   const draft = draftPerson(keyring, { idType: 'resident_id', idNumber: id.value, name, phone, email, realNameLevel: level, phoneVerified: input.phoneVerified });
-  if (await personStore.byIdNumberIndex(db, draft.idType, draft.idBidx!)) throw new AppError('person.exists', 'conflict');
+  if (await personStore.byIdNumberIndex(db, draft.idType, keyring.blindIndexes(draft.idType, id.value))) throw new AppError('person.exists', 'conflict');
   draft.passwordHash = input.password != null ? await hashPassword(input.password) : null;
 
   const row = await db.transaction().execute(async (trx) => {
@@ -145,15 +145,15 @@ export async function findPersonByIdentifier(ctx: AppContext, identifier: string
   const { keyring, db } = ctx;
   const id = parseIdNumber(raw);
   if (id.ok) {
-    const row = await personStore.byIdNumberIndex(db, 'resident_id', keyring.blindIndex('resident_id', id.value));
+    const row = await personStore.byIdNumberIndex(db, 'resident_id', keyring.blindIndexes('resident_id', id.value));
     return row ? openPerson(keyring, row) : null;
   }
   const phone = parseMobile(raw);
   const email = parseEmail(raw);
   const lookup = phone.ok
-    ? personStore.byContactIndex(db, 'phone_bidx', keyring.blindIndex('phone', phone.value))
+    ? personStore.byContactIndex(db, 'phone_bidx', keyring.blindIndexes('phone', phone.value))
     : email.ok
-      ? personStore.byContactIndex(db, 'email_bidx', keyring.blindIndex('email', email.value))
+      ? personStore.byContactIndex(db, 'email_bidx', keyring.blindIndexes('email', email.value))
       : Promise.resolve([]);
   const rows = await lookup;
   return rows.length === 1 ? openPerson(keyring, rows[0]) : null;

@@ -6,6 +6,9 @@ import type { PersonTable } from './tables.ts';
 
 export type PersonRow = Selectable<PersonTable>;
 type Q = Kysely<Database> | Transaction<Database>;
+/** one blind index, or every index a value may have while a reseal runs (Keyring.blindIndexes) */
+type BlindIndexes = string | readonly string[];
+const anyOf = (b: BlindIndexes): readonly string[] => (typeof b === 'string' ? [b] : b);
 
 const NEW_PERSON_COLUMNS = [
   'id',
@@ -73,14 +76,14 @@ export const personStore = {
     return db.selectFrom('persons').selectAll().where('sub', '=', sub).executeTakeFirst();
   },
   /** persons whose verified phone has this blind index, up to two (exactly one is an answer) */
-  byVerifiedPhone(db: Q, phoneBidx: string): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where('phone_bidx', '=', phoneBidx).where('phone_verified', '=', true).limit(2).execute();
+  byVerifiedPhone(db: Q, phoneBidx: BlindIndexes): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where('phone_bidx', 'in', anyOf(phoneBidx)).where('phone_verified', '=', true).limit(2).execute();
   },
   byId(db: Q, id: string): Promise<PersonRow | undefined> {
     return db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
   },
-  byIdNumberIndex(db: Q, idType: string, bidx: string): Promise<PersonRow | undefined> {
-    return db.selectFrom('persons').selectAll().where('id_type', '=', idType).where('id_number_bidx', '=', bidx).executeTakeFirst();
+  byIdNumberIndex(db: Q, idType: string, bidx: BlindIndexes): Promise<PersonRow | undefined> {
+    return db.selectFrom('persons').selectAll().where('id_type', '=', idType).where('id_number_bidx', 'in', anyOf(bidx)).executeTakeFirst();
   },
   /** The persons holding any of these ID numbers (document type and blind index), in one query. */
   async byIdNumberIndexes(db: Q, keys: readonly { idType: string; bidx: string }[]): Promise<IdNumberMatch[]> {
@@ -93,12 +96,12 @@ export const personStore = {
     return r.rows;
   },
   /** up to two rows, so the caller can tell "exactly one" from "ambiguous" */
-  byContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where(column, '=', bidx).limit(2).execute();
+  byContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: BlindIndexes): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where(column, 'in', anyOf(bidx)).limit(2).execute();
   },
   /** every person (up to `limit`) whose phone or e-mail has this blind index: an administrator's exact search */
-  listByContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: string, limit: number): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where(column, '=', bidx).orderBy('created_at').orderBy('id').limit(limit).execute();
+  listByContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: BlindIndexes, limit: number): Promise<PersonRow[]> {
+    return db.selectFrom('persons').selectAll().where(column, 'in', anyOf(bidx)).orderBy('created_at').orderBy('id').limit(limit).execute();
   },
   update(db: Q, id: string, patch: Updateable<PersonTable>): Promise<void> {
     return db

@@ -29,7 +29,7 @@ function departmentFor(role: Role, department: string | null | undefined): strin
 async function personByIdNumber(app: AppContext, idNumber: string): Promise<PersonRow> {
   const id = parseIdNumber(idNumber);
   if (!id.ok) throw new AppError(id.error);
-  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
+  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndexes('resident_id', id.value));
   if (!row) throw new AppError('person.unknown', 'not_found', maskIdNumber(id.value));
   return row;
 }

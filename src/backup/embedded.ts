@@ -14,8 +14,7 @@ import { migrations } from '../../migrations/index.ts';
 import { decodeBackup, encodeBackup, type BackupHeader } from './format.ts';
 import { backupStore } from './store.ts';
 
-/** the suite the columns are sealed with (AES-256-GCM and HMAC-SHA256 today) */
-const SUITE = 'intl';
+
 
 export async function backupEmbedded(app: AppContext, out: string, actor: string): Promise<BackupHeader & { file: string; bytes: number }> {
   const dump = embeddedDump(app.db);
@@ -23,7 +22,7 @@ export async function backupEmbedded(app: AppContext, out: string, actor: string
   const migration = await backupStore.lastMigration(app.db);
   const created = new Date().toISOString();
   const payload = await dump();
-  const file = encodeBackup(app.keyring, { created, migration, suite: SUITE, database: 'pglite' }, payload);
+  const file = encodeBackup(app.keyring, { created, migration, suite: app.keyring.suite, database: 'pglite' }, payload);
   // written beside the target and renamed: a reader never sees half a backup under its name
   const tmp = `${out}.${process.pid}.tmp`;
   try {

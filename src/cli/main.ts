@@ -20,6 +20,8 @@ import { adminCommands } from '../admin/cli.ts';
 import { citizenCommands } from '../citizen/cli.ts';
 import { mfaCommands } from '../mfa/cli.ts';
 import { backupCommands } from '../backup/cli.ts';
+import { cryptoCommands } from '../crypto/cli.ts';
+import { CryptoMismatchError } from '../crypto/startup.ts';
 
 const commands: Record<string, Command> = {
   ...coreCommands,
@@ -34,6 +36,7 @@ const commands: Record<string, Command> = {
   ...citizenCommands,
   ...mfaCommands,
   ...backupCommands,
+  ...cryptoCommands,
 };
 
 const features = ALL_FEATURES;
@@ -48,7 +51,16 @@ const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: 
 });
 
 async function serve(config: Config) {
-  const server = await startServer(config, features);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, features);
+  } catch (err) {
+    // a key or suite that does not fit the data: the message says what to do, a stack trace would bury it
+    if (!(err instanceof CryptoMismatchError)) throw err;
+    process.stderr.write(err.message + '\n');
+    process.exitCode = 1;
+    return;
+  }
   // On the embedded database this process is the only one that may open it: host the CLI.
   const unhost = config.databaseUrl
     ? undefined

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { loadCitizenConfig, type CitizenConfig } from './citizen.ts';
 import { loadAuditConfig, type AuditConfig } from './audit.ts';
+import { CRYPTO_SUITES, type CryptoSuite } from '../crypto/suites.ts';
 
 export interface ThrottleConfig {
   /** failures per account before progressive delay starts */
@@ -98,6 +99,10 @@ export interface Config extends CitizenConfig {
   dataDir: string;
   cliUser: string;
   masterKey: string | undefined;
+  /** YITONG_NEW_MASTER_KEY: set only while rotating the master key (see `yitong crypto reseal`) */
+  newMasterKey: string | undefined;
+  /** CRYPTO_SUITE: intl (AES-256-GCM, HMAC-SHA256) or gm (SM4-CBC + HMAC-SM3, SM3) */
+  cryptoSuite: CryptoSuite;
   production: boolean;
   logLevel: string;
   /**
@@ -227,12 +232,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const masterKey = env.YITONG_MASTER_KEY || undefined;
   if (production && !masterKey) throw new ConfigError('YITONG_MASTER_KEY is required when NODE_ENV=production');
+  const cryptoSuite = (env.CRYPTO_SUITE?.trim() || 'intl') as CryptoSuite;
+  if (!CRYPTO_SUITES.includes(cryptoSuite)) {
+    throw new ConfigError(`CRYPTO_SUITE 只能是 intl 或 gm。CRYPTO_SUITE must be intl or gm, got "${env.CRYPTO_SUITE}"`);
+  }
   return {
     port,
     issuer,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: path.resolve(env.DATA_DIR || './data'),
     masterKey,
+    newMasterKey: env.YITONG_NEW_MASTER_KEY || undefined,
+    cryptoSuite,
     production,
     logLevel: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     trustProxyHops: proxyHops(env),

@@ -1,94 +1,206 @@
 // Every secret the platform derives from YITONG_MASTER_KEY: data-at-rest encryption, blind indexes
-// for lookup of encrypted fields, the audit chain MAC and cookie signing keys.
+// for lookup of encrypted fields, the audit chain MAC and cookie signing keys, under the configured
+// crypto suite (src/crypto/suites.ts). open() reads both sealed forms whatever the suite, and under
+// both master keys during a rotation, so nodes keep serving while `yitong crypto reseal` runs.
 import crypto from 'node:crypto';
+import {
+  type AuditKey, type CryptoSuite, type KeySet, CRYPTO_SUITES, G1_PREFIX, V1_PREFIX,
+  auditKeyId, deriveKeySet, digestOf, g1Kid, openG1, openV1, sealG1, sealV1,
+} from './suites.ts';
 
-const SEAL_PREFIX = 'v1.';
+export { CRYPTO_SUITES, type CryptoSuite } from './suites.ts';
 
-/** A record MAC'd under a key this keyring does not hold (verify reports it as `unknown_key`). */
+// IVs are drawn from the CSPRNG in blocks: one call per 256 seals instead of one per seal.
+const IV_BLOCK = 16 * 256;
+
 export class UnknownAuditKeyError extends Error {
-  override name = 'UnknownAuditKeyError';
   readonly keyId: string;
   constructor(keyId: string) {
-    super(`unknown audit key id ${JSON.stringify(keyId)}`);
+    super(`未知的审计密钥标识 ${keyId}。Unknown audit key id ${keyId}.`);
     this.keyId = keyId;
   }
 }
 
-// Nonces are drawn from the CSPRNG in blocks: one call per 256 seals instead of one per seal.
-const NONCE = 12;
-const NONCE_BLOCK = NONCE * 256;
+export interface KeyringOptions {
+  suite?: CryptoSuite;
+  /** YITONG_NEW_MASTER_KEY: during a rotation, new data is sealed under it; both keys read */
+  newMaster?: Buffer;
+}
 
 export class Keyring {
   // KeyObjects, imported once: handing Node a raw Buffer key re-imports it on every call, which
-  // costs several times the HMAC or AES-GCM itself (bulk imports seal millions of values).
-  readonly #seal: crypto.KeyObject;
-  readonly #index: crypto.KeyObject;
-  readonly #audit: crypto.KeyObject;
-  readonly #backup: crypto.KeyObject;
-  #nonces = Buffer.alloc(0);
-  #nonceAt = 0;
+  // costs several times the HMAC or cipher itself (bulk imports seal millions of values).
+  readonly #write: KeySet;
+  /** every key set this node can read with, the write set first */
+  readonly #read: KeySet[];
+  readonly #audit = new Map<string, AuditKey>();
+  readonly #retired = new Map<string, AuditKey>();
+  /** blind-index keys from before a reseal: for keyed hashes of values Yitong does not keep */
+  readonly #retiredIndex: { suite: CryptoSuite; key: crypto.KeyObject }[] = [];
+  #ivs = Buffer.alloc(0);
+  #ivAt = 0;
+  /** the suite new data is sealed and indexed with */
+  readonly suite: CryptoSuite;
   readonly cookieKeys: string[];
-  /** a public fingerprint of the master key, stored in the database to detect a wrong key */
+  /** the public fingerprint of the key new data is sealed under, stored in meta to detect a wrong key */
   readonly fingerprint: string;
-  /** id of the audit MAC key, stored with every audit record ('intl-' + 8 hex of a derived fingerprint) */
-  readonly auditKeyId: string;
+  /** the fingerprint of YITONG_MASTER_KEY when YITONG_NEW_MASTER_KEY is set (a rotation), else null */
+  readonly previousFingerprint: string | null;
+  /** set while meta says a reseal is in progress: blind-index lookups then try every suite and key */
+  resealing = false;
+  /** the MAC key of backup files (src/backup/format.ts), under the key new data is sealed with */
+  readonly #backup: crypto.KeyObject;
 
-  constructor(master: Buffer) {
-    if (master.length < 32) throw new Error('YITONG_MASTER_KEY must hold at least 32 bytes (base64 or hex)');
-    const derive = (info: string) => Buffer.from(crypto.hkdfSync('sha256', master, 'yitong', info, 32));
-    this.#seal = crypto.createSecretKey(derive('seal/aes-256-gcm'));
-    this.#index = crypto.createSecretKey(derive('blind-index/hmac-sha256'));
-    this.#audit = crypto.createSecretKey(derive('audit-chain/hmac-sha256'));
-    this.#backup = crypto.createSecretKey(derive('backup-file/hmac-sha256'));
-    this.cookieKeys = [derive('cookies').toString('base64url')];
-    this.fingerprint = derive('fingerprint').toString('base64url').slice(0, 16);
-    this.auditKeyId = 'intl-' + derive('audit-chain/key-id').toString('hex').slice(0, 8);
+  constructor(master: Buffer, opts: KeyringOptions = {}) {
+    for (const k of [master, opts.newMaster]) {
+      if (k && k.length < 32) throw new Error('YITONG_MASTER_KEY must hold at least 32 bytes (base64 or hex)');
+    }
+    this.suite = opts.suite ?? 'intl';
+    const current = deriveKeySet(master);
+    this.#write = opts.newMaster ? deriveKeySet(opts.newMaster) : current;
+    this.#read = opts.newMaster ? [this.#write, current] : [current];
+    this.fingerprint = this.#write.fingerprint;
+    this.previousFingerprint = opts.newMaster ? current.fingerprint : null;
+    this.cookieKeys = this.#read.map((k) => k.cookie);
+    this.#backup = crypto.createSecretKey(Buffer.from(crypto.hkdfSync('sha256', opts.newMaster ?? master, 'yitong', 'backup-file/hmac-sha256', 32)));
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) this.#audit.set(set.audit[s].id, set.audit[s]);
+    // records written before audit keys had ids were MACed with the intl key of YITONG_MASTER_KEY
+    this.#audit.set('legacy', { ...current.audit.intl, id: 'legacy' });
   }
 
-  #nonce(): Buffer {
-    if (this.#nonceAt + NONCE > this.#nonces.length) {
-      this.#nonces = crypto.randomBytes(NONCE_BLOCK);
-      this.#nonceAt = 0;
+  #iv(): Buffer {
+    if (this.#ivAt + 16 > this.#ivs.length) {
+      this.#ivs = crypto.randomBytes(IV_BLOCK);
+      this.#ivAt = 0;
     }
-    const iv = this.#nonces.subarray(this.#nonceAt, this.#nonceAt + NONCE);
-    this.#nonceAt += NONCE;
+    const iv = this.#ivs.subarray(this.#ivAt, this.#ivAt + (this.suite === 'gm' ? 16 : 12));
+    this.#ivAt += 16;
     return iv;
   }
 
-  /** AES-256-GCM with a random 96-bit nonce; `aad` binds the ciphertext to its column. */
+  /** Seals under the current suite; `aad` binds the ciphertext to its column. */
   seal(plaintext: string, aad = ''): string {
-    const iv = this.#nonce();
-    const cipher = crypto.createCipheriv('aes-256-gcm', this.#seal, iv);
-    cipher.setAAD(Buffer.from(aad));
-    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return SEAL_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+    return this.suite === 'gm' ? sealG1(this.#write, this.#iv(), plaintext, aad) : sealV1(this.#write, this.#iv(), plaintext, aad);
   }
 
   open(sealed: string, aad = ''): string {
-    if (!sealed.startsWith(SEAL_PREFIX)) throw new Error('unknown sealed format');
-    const raw = Buffer.from(sealed.slice(SEAL_PREFIX.length), 'base64url');
-    const decipher = crypto.createDecipheriv('aes-256-gcm', this.#seal, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(aad));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    if (sealed.startsWith(G1_PREFIX)) {
+      const raw = Buffer.from(sealed.slice(G1_PREFIX.length), 'base64url');
+      const kid = g1Kid(raw);
+      const keys = this.#read.find((k) => k.kid.equals(kid));
+      if (!keys) throw new Error('sealed under an unknown master key');
+      return openG1(keys, raw, aad);
+    }
+    if (!sealed.startsWith(V1_PREFIX)) throw new Error('unknown sealed format');
+    const raw = Buffer.from(sealed.slice(V1_PREFIX.length), 'base64url');
+    // v1 carries no key id: during a rotation try the new key, then the old one (GCM authenticates)
+    for (let i = 0; ; i++) {
+      try {
+        return openV1(this.#read[i], raw, aad);
+      } catch (err) {
+        if (i + 1 >= this.#read.length) throw err;
+      }
+    }
   }
 
-  /** Deterministic keyed HMAC of a normalised value, for equality lookup of encrypted fields. */
-  blindIndex(kind: string, normalised: string): string {
-    return crypto.createHmac('sha256', this.#index).update(kind).update('\0').update(normalised).digest('base64url');
+  /** True when the value is not yet in the current suite's form under the current key (reseal skips the rest). */
+  needsReseal(sealed: string, aad = ''): boolean {
+    if (this.suite === 'gm') {
+      return !(sealed.startsWith(G1_PREFIX) && g1Kid(Buffer.from(sealed.slice(3, 11), 'base64url')).equals(this.#write.kid));
+    }
+    if (!sealed.startsWith(V1_PREFIX)) return true;
+    if (this.#read.length === 1) return false;
+    try {
+      openV1(this.#write, Buffer.from(sealed.slice(V1_PREFIX.length), 'base64url'), aad);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
-  /** The MAC of a backup file (header and payload), src/backup/format.ts. */
+  /** The MAC of a backup file (header and payload): HMAC-SHA256 whatever the suite, so any node can check a file. */
   backupMac(): crypto.Hmac {
     return crypto.createHmac('sha256', this.#backup);
   }
 
-  /** `keyId`: the record's key id; undefined, the current id and 'legacy' (records before key ids) use the current key. */
-  auditMac(data: string, keyId?: string): string {
-    if (keyId !== undefined && keyId !== this.auditKeyId && keyId !== 'legacy') throw new UnknownAuditKeyError(keyId);
-    return crypto.createHmac('sha256', this.#audit).update(data).digest('hex');
+  /** Deterministic keyed HMAC of a normalised value, for equality lookup of encrypted fields. */
+  blindIndex(kind: string, normalised: string): string {
+    return indexWith(this.suite, this.#write.index[this.suite], kind, normalised);
+  }
+
+  /**
+   * What a lookup by blind index must match: the current index, and while a reseal is in progress
+   * also the index under every other suite and key this node holds (rows not yet rebuilt).
+   */
+  blindIndexes(kind: string, normalised: string): string[] {
+    const current = this.blindIndex(kind, normalised);
+    if (!this.resealing) return [current];
+    const all = new Set([current]);
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) all.add(indexWith(s, set.index[s], kind, normalised));
+    return [...all];
+  }
+
+  /**
+   * For keyed hashes a reseal cannot rebuild (the value is not kept: MFA recovery codes, legacy
+   * login names): the current index, then the index under every other suite and key this node holds
+   * or was given, whether or not a reseal is in progress.
+   */
+  lastingIndexes(kind: string, normalised: string): string[] {
+    const all = new Set([this.blindIndex(kind, normalised)]);
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) all.add(indexWith(s, set.index[s], kind, normalised));
+    for (const r of this.#retiredIndex) all.add(indexWith(r.suite, r.key, kind, normalised));
+    return [...all];
+  }
+
+  addRetiredIndexKey(suite: CryptoSuite, keyBytes: Buffer): void {
+    this.#retiredIndex.push({ suite, key: crypto.createSecretKey(keyBytes) });
+  }
+
+  /** The blind-index keys a reseal must keep for lastingIndexes (all but the current one). */
+  indexKeysToRetire(): { suite: CryptoSuite; key: Buffer }[] {
+    const current = this.#write.index[this.suite].export();
+    const out = new Map<string, { suite: CryptoSuite; key: Buffer }>();
+    const add = (suite: CryptoSuite, k: crypto.KeyObject) => {
+      const key = k.export();
+      if (!key.equals(current)) out.set(`${suite}:${key.toString('base64')}`, { suite, key });
+    };
+    for (const set of this.#read) for (const s of CRYPTO_SUITES) add(s, set.index[s]);
+    for (const r of this.#retiredIndex) add(r.suite, r.key);
+    return [...out.values()];
+  }
+
+  /** The id of the audit MAC key new records are chained with. */
+  get auditKeyId(): string {
+    return this.#write.audit[this.suite].id;
+  }
+
+  /** The audit chain MAC (hex) under the key of that id, by default the current one. */
+  auditMac(data: string, keyId: string = this.auditKeyId): string {
+    const k = this.#retired.get(keyId) ?? this.#audit.get(keyId);
+    if (!k) throw new UnknownAuditKeyError(keyId);
+    return crypto.createHmac(digestOf(k.suite), k.key).update(data).digest('hex');
+  }
+
+  /** Registers an audit key from before a reseal (recorded in meta); it wins over the derived ones. */
+  addRetiredAuditKey(keyId: string, suite: CryptoSuite, keyBytes: Buffer): void {
+    this.#retired.set(keyId, { id: keyId, suite, key: crypto.createSecretKey(keyBytes) });
+  }
+
+  /** The audit keys a reseal must keep (every one this node can derive or was given, but the current one). */
+  auditKeysToRetire(): { id: string; suite: CryptoSuite; key: Buffer }[] {
+    const out = new Map<string, { id: string; suite: CryptoSuite; key: Buffer }>();
+    for (const k of [...this.#audit.values(), ...this.#retired.values()]) {
+      if (k.id !== this.auditKeyId) out.set(k.id, { id: k.id, suite: k.suite, key: k.key.export() });
+    }
+    return [...out.values()];
   }
 }
+
+function indexWith(suite: CryptoSuite, key: crypto.KeyObject, kind: string, normalised: string): string {
+  return crypto.createHmac(digestOf(suite), key).update(kind).update('\0').update(normalised).digest('base64url');
+}
+
+export { auditKeyId };
 
 export function parseMasterKey(raw: string): Buffer {
   const trimmed = raw.trim();

@@ -6,8 +6,9 @@ import type { Config } from '../config/env.ts';
 import { generateMasterKey, Keyring, parseMasterKey } from './keyring.ts';
 import { logger } from '../log.ts';
 
-export function loadKeyring(config: Pick<Config, 'masterKey' | 'dataDir' | 'production'>): Keyring {
-  if (config.masterKey) return new Keyring(parseMasterKey(config.masterKey));
+export function loadKeyring(config: Pick<Config, 'masterKey' | 'newMasterKey' | 'cryptoSuite' | 'dataDir' | 'production'>): Keyring {
+  const opts = { suite: config.cryptoSuite, newMaster: config.newMasterKey ? parseMasterKey(config.newMasterKey) : undefined };
+  if (config.masterKey) return new Keyring(parseMasterKey(config.masterKey), opts);
   if (config.production) throw new Error('YITONG_MASTER_KEY is required when NODE_ENV=production');
   const file = path.join(config.dataDir, 'master.key');
   if (!fs.existsSync(file)) {
@@ -15,5 +16,5 @@ export function loadKeyring(config: Pick<Config, 'masterKey' | 'dataDir' | 'prod
     fs.writeFileSync(file, generateMasterKey() + '\n', { flag: 'wx', mode: 0o600 });
     logger.warn({ file }, '已生成主密钥文件；生产环境请设置 YITONG_MASTER_KEY。Generated a master key file; set YITONG_MASTER_KEY in production.');
   }
-  return new Keyring(parseMasterKey(fs.readFileSync(file, 'utf8')));
+  return new Keyring(parseMasterKey(fs.readFileSync(file, 'utf8')), opts);
 }

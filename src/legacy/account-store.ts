@@ -117,12 +117,13 @@ export const legacyAccountStore = {
       .then(() => undefined);
   },
   /** Persons behind a login-name index; up to two, so the caller can tell one from ambiguous. */
-  personsByLogin(db: Q, loginBidx: string): Promise<string[]> {
+  /** `loginBidx`: the name under every blind-index key it may have been stored with (Keyring.lastingIndexes) */
+  personsByLogin(db: Q, loginBidx: readonly string[]): Promise<string[]> {
     return db
       .selectFrom('legacy_accounts')
       .select('person_id')
       .distinct()
-      .where('login_name_bidx', '=', loginBidx)
+      .where('login_name_bidx', 'in', loginBidx)
       // a link disabled in the old system signs nobody in (nor makes the name ambiguous)
       .where('status', '=', 'active')
       .limit(2)

@@ -20,13 +20,13 @@ import { burnVerify, hashPassword } from '../crypto/password.ts';
 import type { IdentifierResolver, PasswordVerifier } from '../feature.ts';
 import { logger } from '../log.ts';
 import { verifyLegacyHash, type StoredLegacyHash } from './schemes/index.ts';
-import { loginNameIndex, openLegacyHash } from './secrets.ts';
+import { loginNameIndexes, openLegacyHash } from './secrets.ts';
 import { legacyAccountStore, type LegacyHashRow } from './account-store.ts';
 
 const LEGACY_LOGIN = /^([A-Za-z0-9_-]{1,32})\/(.{1,128})$/su;
 
 export async function findPersonByLegacyLogin(app: AppContext, department: string, loginName: string): Promise<Person | null> {
-  const ids = await legacyAccountStore.personsByLogin(app.db, loginNameIndex(app.keyring, department, loginName));
+  const ids = await legacyAccountStore.personsByLogin(app.db, loginNameIndexes(app.keyring, department, loginName));
   if (ids.length !== 1) return null;
   const row = await personStore.byId(app.db, ids[0]);
   return row ? openPerson(app.keyring, row) : null;

@@ -19,8 +19,15 @@ export function normaliseLoginName(loginName: string): string {
 }
 
 export function loginNameIndex(keyring: Keyring, department: string, loginName: string): string {
-  return keyring.blindIndex(LEGACY_LOGIN_KIND, `${department.toUpperCase()}/${normaliseLoginName(loginName)}`);
+  return keyring.blindIndex(LEGACY_LOGIN_KIND, loginNameValue(department, loginName));
 }
+
+/** What a login may match: the name is not kept, so a reseal cannot rebuild its index (Keyring.lastingIndexes). */
+export function loginNameIndexes(keyring: Keyring, department: string, loginName: string): string[] {
+  return keyring.lastingIndexes(LEGACY_LOGIN_KIND, loginNameValue(department, loginName));
+}
+
+const loginNameValue = (department: string, loginName: string) => `${department.toUpperCase()}/${normaliseLoginName(loginName)}`;
 
 export function sealLegacyHash(keyring: Keyring, department: string, legacyUid: string, stored: StoredLegacyHash): string {
   return keyring.seal(JSON.stringify(stored), accountAad('password', department, legacyUid));

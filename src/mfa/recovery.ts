@@ -48,7 +48,7 @@ export type RecoveryCheck = { ok: true; remaining: number } | { ok: false; reaso
 export async function useRecoveryCode(app: AppContext, person: Person, raw: string): Promise<RecoveryCheck> {
   const code = normaliseRecoveryCode(raw);
   if (!code) return { ok: false, reason: 'format' };
-  if (!(await recoveryStore.use(app.db, person.id, hashOf(app, person.id, code)))) return { ok: false, reason: 'wrong' };
+  if (!(await recoveryStore.use(app.db, person.id, app.keyring.lastingIndexes('mfa-recovery-code', `${person.id}:${code}`)))) return { ok: false, reason: 'wrong' };
   return { ok: true, remaining: await recoveryStore.remaining(app.db, person.id) };
 }
 

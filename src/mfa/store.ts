@@ -68,12 +68,13 @@ export const recoveryStore = {
     }
   },
   /** Marks an unused code used; false when there is none (wrong, or already used). */
-  async use(db: Q, personId: string, hash: string): Promise<boolean> {
+  /** `hashes`: the code under every blind-index key it may have been stored with (Keyring.lastingIndexes) */
+  async use(db: Q, personId: string, hashes: readonly string[]): Promise<boolean> {
     const r = await db
       .updateTable('mfa_recovery_codes')
       .set({ used_at: new Date() })
       .where('person_id', '=', personId)
-      .where('code_hash', '=', hash)
+      .where('code_hash', 'in', hashes)
       .where('used_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;

@@ -30,7 +30,7 @@ export const notLegalRep = () => new OrgUnavailableError('org.not_legal_rep', 'f
 export async function personByIdNumber(app: AppContext, raw: string | null | undefined): Promise<Person> {
   const id = parseIdNumber(raw ?? '');
   if (!id.ok) throw new AppError(id.error);
-  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
+  const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndexes('resident_id', id.value));
   if (!row) throw new AppError('org.person_unknown', 'not_found', maskIdNumber(id.value));
   return openPerson(app.keyring, row);
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/server.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { PASSWORD, ID_A, ID_B } from '../helpers/fixtures.ts';
@@ -39,6 +39,7 @@ function envFor(t: Target, extra: Record<string, string> = {}): NodeJS.ProcessEn
     HOME: process.env.HOME ?? os.tmpdir(),
     DATA_DIR: t.dataDir,
     YITONG_MASTER_KEY: TEST_MASTER_KEY,
+    ...TEST_CRYPTO_ENV,
     ...extra,
   };
   if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;

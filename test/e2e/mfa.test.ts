@@ -14,7 +14,7 @@ import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { TEST_MASTER_KEY } from '../helpers/db.ts';
+import { TEST_CRYPTO_ENV, TEST_MASTER_KEY } from '../helpers/db.ts';
 import { resetMfa } from '../../src/mfa/reset.ts';
 import { AppError } from '../../src/errors.ts';
 import { grantPersonRole } from '../../src/admin/service.ts';
@@ -231,7 +231,7 @@ describe.skipIf(!process.env.DATABASE_URL)('TOTP replay', () => {
     // a second node on the same PostgreSQL database (as behind a load balancer)
     const port = await freePort();
     secondIssuer = `http://127.0.0.1:${port}`;
-    second = await startServer(loadConfig({ NODE_ENV: 'test', PORT: String(port), ISSUER: secondIssuer, DATABASE_URL: s.config.databaseUrl!, DATA_DIR: s.config.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent', LOGIN_DELAY_AFTER: '0' }));
+    second = await startServer(loadConfig({ NODE_ENV: 'test', PORT: String(port), ISSUER: secondIssuer, DATABASE_URL: s.config.databaseUrl!, DATA_DIR: s.config.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent', LOGIN_DELAY_AFTER: '0', ...TEST_CRYPTO_ENV }));
   });
   afterAll(async () => {
     await second?.stop();

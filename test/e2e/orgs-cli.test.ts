@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
-import { createTestDatabase, TEST_MASTER_KEY } from '../helpers/db.ts';
+import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY } from '../helpers/db.ts';
 import { freePort } from '../helpers/server.ts';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
@@ -42,7 +42,7 @@ interface Run {
 }
 
 function yitong(t: Target & { issuer?: string }, args: string[], stdin = ''): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, ...TEST_CRYPTO_ENV };
   // the CLI reads the same environment as the server: its logout tokens name the same issuer
   if (t.issuer) env.ISSUER = t.issuer;
   if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
@@ -178,7 +178,7 @@ describe.skipIf(!process.env.DATABASE_URL)('a revocation from the command line w
     t = { ...(await createTestDatabase()), issuer: `http://127.0.0.1:${port}` };
     backchannel = await startBackchannelReceiver();
     server = await startServer(
-      loadConfig({ NODE_ENV: 'test', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent' }),
+      loadConfig({ NODE_ENV: 'test', PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, DATABASE_URL: t.databaseUrl, DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'silent', ...TEST_CRYPTO_ENV }),
     );
     for (const [id, name] of [[REP, '李法人'], [AGENT, '王经办']]) json(await yitong(t, ['person', 'add', '--id-number', id, '--name', name, '--password-stdin', '--json'], PASSWORD));
     json(await yitong(t, ['department', 'add', '--code', 'SCJG', '--name', '市场监管局', '--json']));

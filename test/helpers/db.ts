@@ -12,6 +12,8 @@ import { setLogLevel } from '../../src/log.ts';
 setLogLevel(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 export const TEST_MASTER_KEY = crypto.createHash('sha256').update('yitong-test-master-key').digest('base64');
+/** CI runs the end-to-end tests once more with CRYPTO_SUITE=gm: servers and commands the tests start inherit it. */
+export const TEST_CRYPTO_ENV: Record<string, string> = process.env.CRYPTO_SUITE ? { CRYPTO_SUITE: process.env.CRYPTO_SUITE } : {};
 
 export interface TestDatabase {
   /** set when running against PostgreSQL */

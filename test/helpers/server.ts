@@ -3,7 +3,7 @@ import net from 'node:net';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { ALL_FEATURES, startServer, type RunningServer } from '../../src/server.ts';
 import type { FeatureFactory } from '../../src/feature.ts';
-import { createTestDatabase, TEST_MASTER_KEY } from './db.ts';
+import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY } from './db.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,6 +33,7 @@ export async function startTestServer(env: Record<string, string> = {}, features
     ISSUER: issuer,
     DATA_DIR: target.dataDir,
     YITONG_MASTER_KEY: TEST_MASTER_KEY,
+    ...TEST_CRYPTO_ENV,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
     ...env,

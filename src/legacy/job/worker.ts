@@ -67,7 +67,7 @@ export async function runImportTask(app: AppContext, task: WorkerTask, progress:
 async function work(): Promise<void> {
   const { config, task } = workerData as { config: Config; task: WorkerTask };
   const post = (m: Message) => parentPort!.postMessage(m);
-  const { openApp, WrongMasterKeyError } = await import('../../bootstrap.ts');
+  const { openApp, CryptoMismatchError } = await import('../../bootstrap.ts');
   const progress: ProgressSink = {
     update: (state) => post({ type: 'progress', state, final: false }),
     done: (state) => post({ type: 'progress', state, final: true }),
@@ -82,8 +82,8 @@ async function work(): Promise<void> {
   } catch (err) {
     const e = err as Error & { code?: string; kind?: ErrorKind };
     // the codes the CLI gives these errors in the main thread (cli/main.ts)
-    const code = err instanceof DataDirInUseError ? 'data_dir.in_use' : err instanceof WrongMasterKeyError ? 'master_key.mismatch' : e.code;
-    const known = err instanceof AppError || err instanceof DataDirInUseError || err instanceof WrongMasterKeyError;
+    const code = err instanceof DataDirInUseError ? 'data_dir.in_use' : err instanceof CryptoMismatchError ? err.code : e.code;
+    const known = err instanceof AppError || err instanceof DataDirInUseError || err instanceof CryptoMismatchError;
     post({ type: 'error', error: { known, code, kind: e.kind, message: e.message } });
   }
 }

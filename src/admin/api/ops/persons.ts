@@ -58,12 +58,12 @@ async function search(app: AppContext, q: { id_number?: string; phone?: string; 
   if (q.id_number) {
     const id = parseIdNumber(q.id_number);
     if (!id.ok) throw new AdminError(id.error, 'invalid_input');
-    const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndex('resident_id', id.value));
+    const row = await personStore.byIdNumberIndex(app.db, 'resident_id', app.keyring.blindIndexes('resident_id', id.value));
     return row ? [row] : [];
   }
   const phone = parseMobile(q.phone);
   if (!phone.ok) throw new AdminError(phone.error, 'invalid_input');
-  return personStore.listByContactIndex(app.db, 'phone_bidx', app.keyring.blindIndex('phone', phone.value), q.limit);
+  return personStore.listByContactIndex(app.db, 'phone_bidx', app.keyring.blindIndexes('phone', phone.value), q.limit);
 }
 
 const SubParams = z.strictObject({ sub: Sub });
