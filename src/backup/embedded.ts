@@ -14,8 +14,6 @@ import { migrations } from '../../migrations/index.ts';
 import { decodeBackup, encodeBackup, type BackupHeader } from './format.ts';
 import { backupStore } from './store.ts';
 
-
-
 export async function backupEmbedded(app: AppContext, out: string, actor: string): Promise<BackupHeader & { file: string; bytes: number }> {
   const dump = embeddedDump(app.db);
   if (!dump) throw new AppError('backup.postgres', 'unsupported');
