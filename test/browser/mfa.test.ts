@@ -16,7 +16,7 @@ import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/server.ts';
 import { addClient } from '../../src/clients/service.ts';
 import { addDepartment } from '../../src/departments/service.ts';
@@ -65,6 +65,7 @@ describe.skipIf(skipBrowser)('second factors in a real browser', () => {
         ISSUER: issuer,
         DATA_DIR: db.dataDir,
         YITONG_MASTER_KEY: TEST_MASTER_KEY,
+        ...TEST_CRYPTO_ENV,
         LOG_LEVEL: 'silent',
         ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
       }),

@@ -14,7 +14,7 @@ import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/b
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { client, department, person, PASSWORD } from '../helpers/fixtures.ts';
 import { residentId } from '../fixtures/legacy/support.ts';
-import { TEST_MASTER_KEY } from '../helpers/db.ts';
+import { TEST_CRYPTO_ENV, TEST_MASTER_KEY } from '../helpers/db.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { logoutPerson, setPersonStatus } from '../../src/accounts/lifecycle.ts';
@@ -295,5 +295,5 @@ describe.skipIf(!process.env.DATABASE_URL)('a node killed mid-delivery', () => {
 
 /** The environment of a node on the same database and issuer as `s`. */
 function configEnv(s: TestServer): Record<string, string> {
-  return { DATABASE_URL: s.config.databaseUrl!, ISSUER: s.issuer, YITONG_MASTER_KEY: TEST_MASTER_KEY, DATA_DIR: s.config.dataDir, NODE_ENV: 'test' };
+  return { DATABASE_URL: s.config.databaseUrl!, ISSUER: s.issuer, YITONG_MASTER_KEY: TEST_MASTER_KEY, DATA_DIR: s.config.dataDir, NODE_ENV: 'test', ...TEST_CRYPTO_ENV };
 }
