@@ -210,6 +210,7 @@ export class AuditLog {
       detail: r.detail,
       prevHash: r.prev_hash,
       hash: r.hash,
+      keyId: r.key_id,
     }));
   }
 

@@ -26,6 +26,8 @@ export interface AuditRecord {
   detail: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  /** the id of the MAC key the record was chained with ('legacy' before key ids) */
+  keyId: string;
 }
 
 export type AuditBadReason = 'hash_mismatch' | 'missing' | 'head_mismatch' | 'prev_mismatch' | 'unknown_key';

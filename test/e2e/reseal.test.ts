@@ -104,9 +104,14 @@ describe.skipIf(!process.env.DATABASE_URL)('crypto reseal while nodes serve (Pos
     const back = await yitong(['crypto', 'reseal', '--suite', 'intl', '--json'], 'gm');
     expect(back.code, back.stderr).toBe(0);
     await signsIn(await node('intl'));
-  });
 
-  // The audit chain still verifies across suites once records carry the id of their MAC key
-  // (Keyring.auditMac(data, keyId), used by the audit chain work of issue 13 point 4).
-  it.todo('yitong audit verify is ok after the round trip');
+    // records written under intl, then gm, then intl name their MAC key: the chain verifies across suites
+    const verified = await yitong(['audit', 'verify', '--json'], 'intl');
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
+    const keyIds = await yitong(['audit', 'list', '--limit', '1000', '--json'], 'intl');
+    expect(keyIds.code, keyIds.stderr).toBe(0);
+    const ids = new Set((JSON.parse(keyIds.stdout).records as { keyId: string }[]).map((r) => r.keyId.split('-')[0]));
+    expect([...ids].sort()).toEqual(['gm', 'intl']);
+  });
 });
