@@ -292,7 +292,7 @@ export async function runImportBench(opts: { rows?: number; batch?: number; admi
   };
   await admin(`create database ${dbName}`);
   try {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url, YITONG_MASTER_KEY: MASTER_KEY, USER: 'bench' };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url, YITONG_MASTER_KEY: MASTER_KEY, USER: 'bench', CRYPTO_SUITE: process.env.CRYPTO_SUITE ?? 'intl' };
 
     // 1. data: GA holds 20% of RS's people (every fifth RS row is one of them)
     const t0 = performance.now();
