@@ -4,7 +4,7 @@ import type { Command } from '../cli/commands.ts';
 import { metaStore } from '../db/meta-store.ts';
 import { CliUsageError, one } from '../cli/io.ts';
 import { CRYPTO_SUITES, type CryptoSuite } from './suites.ts';
-import { META, readReseal } from './startup.ts';
+import { CryptoMismatchError, META, readReseal } from './startup.ts';
 import { beginReseal, runReseal } from './reseal.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES } from './sealed-columns.ts';
@@ -61,7 +61,7 @@ export const cryptoCommands: Record<string, Command> = {
       if (batch && !/^[1-9]\d{0,5}$/.test(batch)) throw new CliUsageError(`--batch: 应为正整数 / expected a positive integer, got ${batch}`);
       // the embedded database belongs to one process: its reseal runs with the server stopped
       if (env.hosted) throw new CliUsageError('请先停止服务再重新加密内嵌数据库 / stop the server before resealing the embedded database');
-      const opened = await openApp({ ...env.config, cryptoSuite: suite }, { poolSize: 2, skipCryptoCheck: true });
+      const opened = await openApp({ ...env.config, cryptoSuite: suite }, { poolSize: 3, skipCryptoCheck: true });
       try {
         const { db, keyring } = opened.app;
         if (v.prepare) {
@@ -71,10 +71,15 @@ export const cryptoCommands: Record<string, Command> = {
             text: state ? `reseal prepared: ${state.from.suite}/${state.from.fingerprint} -> ${state.to.suite}/${state.to.fingerprint}; restart the nodes with the target settings, then run it without --prepare` : 'data already in the target suite and key',
           };
         }
-        const r = await runReseal(db, keyring, {
-          batchSize: batch ? Number(batch) : undefined,
-          onBatch: (p) => void env.io.stderr.write(`${p.table}: ${p.rows} rows read, ${p.changed} rewritten\n`),
-        });
+        const reseal = () =>
+          runReseal(db, keyring, {
+            batchSize: batch ? Number(batch) : undefined,
+            onBatch: (p) => void env.io.stderr.write(`${p.table}: ${p.rows} rows read, ${p.changed} rewritten\n`),
+          });
+        // two reseals at once would race on the progress record; the embedded database has one process
+        const held = opened.handle.kind === 'postgres' ? await resealStore.exclusive(db, reseal) : { value: await reseal() };
+        if (!held) throw new CryptoMismatchError('crypto.reseal_running', '另一个重新加密进程正在运行；请等待其完成（yitong crypto status 查看进度）。\nAnother reseal is running; wait for it to finish (see yitong crypto status).');
+        const r = held.value;
         const next = opened.app.keyring.previousFingerprint ? ' Restart the nodes with the new key as YITONG_MASTER_KEY (and no YITONG_NEW_MASTER_KEY).' : '';
         return {
           json: r as unknown as Record<string, unknown>,

@@ -10,6 +10,23 @@ type Row = Record<string, unknown>;
 const refs = (cols: string[]) => sql.join(cols.map((c) => sql.ref(c)));
 
 export const resealStore = {
+  /**
+   * Runs `work` while this session holds PostgreSQL's advisory lock for reseals (held on one pooled
+   * connection; `work` uses the others). Null when another process holds it. A killed holder's
+   * lock goes with its connection, so a resume after kill -9 is not blocked.
+   */
+  async exclusive<T>(db: Kysely<Database>, work: () => Promise<T>): Promise<{ value: T } | null> {
+    return db.connection().execute(async (conn) => {
+      const r = await sql<{ locked: boolean }>`select pg_try_advisory_lock(hashtext('yitong.crypto.reseal')) as locked`.execute(conn);
+      if (!r.rows[0].locked) return null;
+      try {
+        return { value: await work() };
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext('yitong.crypto.reseal'))`.execute(conn);
+      }
+    });
+  },
+
   async batch(db: Q, t: SealedTable, after: unknown[] | null, limit: number): Promise<Row[]> {
     const cols = [...new Set([...t.key, ...(t.extra ?? []), ...t.sealed.map((c) => c.column), ...(t.indexes ?? []).map((i) => i.column)])];
     const where = after ? sql`where (${refs(t.key)}) > (${sql.join(after.map((v) => sql`${v}`))})` : sql``;

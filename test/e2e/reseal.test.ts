@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
+import pg from 'pg';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
 import { TEST_MASTER_KEY } from '../helpers/db.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
@@ -91,6 +92,19 @@ describe.skipIf(!process.env.DATABASE_URL)('crypto reseal while nodes serve (Pos
     expect(mid.counts['persons.id_number_enc'].v1).toBeGreaterThan(0);
     await signsIn(gmNode);
 
+    // one reseal at a time: while another process holds the reseal lock, a second one is refused
+    const holder = new pg.Client({ connectionString: s.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("select pg_advisory_lock(hashtext('yitong.crypto.reseal'))");
+      const second = await yitong(['crypto', 'reseal', '--suite', 'gm', '--json'], 'gm');
+      expect(second.code).toBe(1);
+      expect(JSON.parse(second.stderr.trim().split('\n').pop()!)).toMatchObject({ error: 'crypto.reseal_running', message: expect.stringContaining('Another reseal is running') });
+    } finally {
+      await holder.end();
+    }
+
+    // the killed process's lock went with its connection: the resume is not blocked
     const resumed = await yitong(['crypto', 'reseal', '--suite', 'gm', '--batch', '7', '--json'], 'gm');
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = JSON.parse((await yitong(['crypto', 'status', '--counts', '--json'], 'gm')).stdout);
