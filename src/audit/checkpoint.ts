@@ -108,7 +108,20 @@ export function checkSignature(cp: Checkpoint, trustedPublicKey: string): Checkp
   return ok ? null : 'bad_signature';
 }
 
-/** Writes `checkpoint-<seq>.json` into `dir` (or to `file`) atomically: a temp file renamed into place. */
+/** A checkpoint file is never replaced: the store is meant to be write-once. */
+export class CheckpointExistsError extends Error {
+  readonly file: string;
+  constructor(file: string) {
+    super(`检查点文件已存在，不覆盖 / checkpoint file exists, not overwritten: ${file}`);
+    this.file = file;
+  }
+}
+
+/**
+ * Writes `checkpoint-<seq>.json` into `dir` (or to `file`) atomically and never over an existing
+ * file: a temp file, fsynced, then hard-linked into place (link fails when the name is taken, where
+ * rename would silently replace it).
+ */
 export function writeCheckpoint(cp: Checkpoint, target: { dir: string } | { file: string }): string {
   const file = 'dir' in target ? path.join(target.dir, `checkpoint-${cp.seq}.json`) : target.file;
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -120,17 +133,29 @@ export function writeCheckpoint(cp: Checkpoint, target: { dir: string } | { file
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, file);
+  try {
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CheckpointExistsError(file);
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
   return file;
 }
 
-/** A checkpoint file, or the newest (highest seq) `checkpoint-<seq>.json` in a directory. */
-export function checkpointFile(p: string): string | null {
-  if (!fs.statSync(p, { throwIfNoEntry: false })?.isDirectory()) return p;
-  const found = fs
+/** A checkpoint file as given, or every `checkpoint-<seq>.json` in a directory, oldest (lowest seq) first. */
+export function checkpointFiles(p: string): string[] {
+  if (!fs.statSync(p, { throwIfNoEntry: false })?.isDirectory()) return [p];
+  return fs
     .readdirSync(p)
     .map((n) => /^checkpoint-(\d+)\.json$/.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
-    .sort((a, b) => Number(b[1]) - Number(a[1]));
-  return found.length ? path.join(p, found[0][0]) : null;
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((m) => path.join(p, m[0]));
+}
+
+/** The newest (highest seq) checkpoint file: `p` itself when it is a file; null for a directory without one. */
+export function checkpointFile(p: string): string | null {
+  return checkpointFiles(p).at(-1) ?? null;
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { withApp, type CliEnv, type Command } from '../cli/commands.ts';
 import { CliUsageError, one, type CommandResult } from '../cli/io.ts';
 import type { AppContext } from '../context.ts';
-import { CheckpointSigner, checkpointFile, checkSignature, parseCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { CheckpointExistsError, CheckpointSigner, checkpointFiles, checkSignature, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { makeCheckpoint, runRetention } from './tasks.ts';
 import { AUDIT_EVENTS, isAuditEventName } from './events.ts';
 
@@ -59,7 +59,13 @@ export const auditCommands: Record<string, Command> = {
         const cp = await makeCheckpoint(app);
         const out = one(v, 'out', false);
         if (out === undefined) return { json: cp as unknown as Record<string, unknown>, text: JSON.stringify(cp) };
-        const file = writeCheckpoint(cp, { file: env.path(out) });
+        let file: string;
+        try {
+          file = writeCheckpoint(cp, { file: env.path(out) });
+        } catch (err) {
+          if (err instanceof CheckpointExistsError) throw new CliUsageError(`--out: ${err.message}`);
+          throw err;
+        }
         return { json: { ...cp, file }, text: `checkpoint seq ${cp.seq} (${cp.key_id}) written to ${file}` };
       }),
   },
@@ -85,26 +91,34 @@ const REASONS: Record<string, string> = {
   chain_broken: '审计链已损坏 / the audit chain is broken',
 };
 
+/** `--checkpoint FILE|DIR`: every checkpoint in a directory must carry our signature and be reached by the chain. */
 async function verifyCheckpoint(env: CliEnv, app: AppContext, at: string, publicKey: string | undefined): Promise<CommandResult> {
   if (publicKey !== undefined && !/^04[0-9a-fA-F]{128}$/.test(publicKey)) throw new CliUsageError('--public-key: 应为 130 位十六进制 SM2 公钥 / expected an uncompressed SM2 public key (130 hex digits, 04...)');
-  const file = fs.existsSync(at) ? checkpointFile(at) : null;
-  if (file === null) throw new CliUsageError(`--checkpoint: 找不到检查点 / no checkpoint at ${at}`);
-  const cp = parseCheckpoint(fs.readFileSync(file, 'utf8'));
-  const fail = (reason: string, extra: Record<string, unknown> = {}): CommandResult => ({
+  const files = fs.existsSync(at) ? checkpointFiles(at) : [];
+  if (files.length === 0) throw new CliUsageError(`--checkpoint: 找不到检查点 / no checkpoint at ${at}`);
+  const trusted = publicKey ?? CheckpointSigner.fromConfig(env.config).publicKey;
+  const fail = (reason: string, file: string, extra: Record<string, unknown> = {}): CommandResult => ({
     exitCode: 1,
     json: { ok: false, reason, checkpoint: file, ...extra },
     text: `${REASONS[reason]} (${reason}; ${file})`,
   });
-  if (cp === null) return fail('malformed');
-  const fault = checkSignature(cp, publicKey ?? CheckpointSigner.fromConfig(env.config).publicKey);
-  if (fault) return fail(fault, { seq: cp.seq, key_id: cp.key_id });
-  const r = await app.audit.verifyReaches(cp);
-  if (!r.ok) {
-    const at = r.chain.ok ? '' : ` — seq ${r.chain.firstBad.seq} (${r.chain.firstBad.reason})`;
-    return { ...fail(r.reason, { seq: cp.seq, head: r.head, chain: r.chain }), text: `${REASONS[r.reason]}${at} (${r.reason}; checkpoint seq ${cp.seq}, head seq ${r.head.seq}; ${file})` };
+  const cps: Checkpoint[] = [];
+  for (const file of files) {
+    const cp = parseCheckpoint(fs.readFileSync(file, 'utf8'));
+    if (cp === null) return fail('malformed', file);
+    const fault = checkSignature(cp, trusted);
+    if (fault) return fail(fault, file, { seq: cp.seq, key_id: cp.key_id });
+    cps.push(cp);
   }
+  const r = await app.audit.verifyReaches(cps);
+  if (!r.ok) {
+    const cp = cps[r.at];
+    const where = r.chain.ok ? '' : ` — seq ${r.chain.firstBad.seq} (${r.chain.firstBad.reason})`;
+    return { ...fail(r.reason, files[r.at], { seq: cp.seq, head: r.head, chain: r.chain }), text: `${REASONS[r.reason]}${where} (${r.reason}; checkpoint seq ${cp.seq}, head seq ${r.head.seq}; ${files[r.at]})` };
+  }
+  const newest = cps[cps.length - 1];
   return {
-    json: { ok: true, records: r.records, checkpoint: file, seq: cp.seq, head: r.head, purged: r.purged },
-    text: `audit chain ok: ${r.records} records; reaches checkpoint seq ${cp.seq} (${cp.time}, ${cp.key_id})${r.purged ? ' through a verified purge anchor' : ''}; head seq ${r.head.seq}`,
+    json: { ok: true, records: r.records, checkpoint: files[files.length - 1], checkpoints: files.length, seq: newest.seq, head: r.head, purged: r.purged },
+    text: `audit chain ok: ${r.records} records; reaches ${files.length > 1 ? `all ${files.length} checkpoints, the newest` : 'checkpoint'} seq ${newest.seq} (${newest.time}, ${newest.key_id})${r.purged ? ' (older ones through a verified purge anchor)' : ''}; head seq ${r.head.seq}`,
   };
 }

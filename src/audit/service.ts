@@ -20,7 +20,7 @@ import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { chainHash } from './chain.ts';
 import { PURGE_EVENT, walkChain } from './verify.ts';
-import { reaches, type ReachResult } from './reach.ts';
+import { headStillReaches, reaches, type Head, type ReachReason, type ReachResult } from './reach.ts';
 import * as store from './store.ts';
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
@@ -177,11 +177,17 @@ export class AuditLog {
   }
 
   /**
-   * Whether the chain still reaches a checkpointed head: the record at `seq` has that hash (or was
-   * purged under a verified anchor) and the chain is intact from the oldest record to the head.
+   * Whether the chain still reaches every checkpointed head given: the record at each `seq` has that
+   * hash (or was purged under a verified anchor) and the chain is intact from the oldest record to the head.
    */
-  async verifyReaches(cp: { seq: number; hash: string }): Promise<ReachResult> {
-    return this.#snapshot((trx) => reaches(trx, this.#keyring, this.#pageSize, cp));
+  async verifyReaches(cps: Head | readonly Head[]): Promise<ReachResult> {
+    const list = Array.isArray(cps) ? (cps as readonly Head[]) : [cps as Head];
+    return this.#snapshot((trx) => reaches(trx, this.#keyring, this.#pageSize, list));
+  }
+
+  /** The periodic task's cheap check before it signs: the last checkpoint is still reached (null) or why not. */
+  stillReaches(cp: Head): Promise<ReachReason | null> {
+    return this.#snapshot((trx) => headStillReaches(trx, cp));
   }
 
   /** The chain head as it is now (what a checkpoint signs). */

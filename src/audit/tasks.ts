@@ -3,7 +3,9 @@
 import type { AppContext } from '../context.ts';
 import type { BackgroundTask } from '../feature.ts';
 import { logger } from '../log.ts';
-import { CheckpointSigner, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import fs from 'node:fs';
+import type { AuditLog } from './service.ts';
+import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFiles, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 
 const RETENTION_EVERY_MS = 6 * 3600_000;
 /** how soon after start the first run comes: nodes restarted more often than the interval still run them */
@@ -27,6 +29,48 @@ export async function makeCheckpoint(app: AppContext, signer = CheckpointSigner.
   return signer.sign(await app.audit.head(), new Date());
 }
 
+/** The newest checkpoint in `dir` that parses and carries our signature; others are logged and passed over. */
+function lastOwnCheckpoint(dir: string, signer: CheckpointSigner): Checkpoint | null {
+  if (!fs.existsSync(dir)) return null;
+  for (const file of checkpointFiles(dir).reverse()) {
+    const cp = parseCheckpoint(fs.readFileSync(file, 'utf8'));
+    const fault = cp === null ? 'malformed' : checkSignature(cp, signer.publicKey);
+    if (cp !== null && fault === null) return cp;
+    logger.warn({ file, fault }, 'not one of our audit checkpoints; passed over');
+  }
+  return null;
+}
+
+/**
+ * One run of the periodic task. Before it vouches for the head it checks that the chain still
+ * reaches the last checkpoint: signing a head after someone cut the chain back would cover it up.
+ */
+export async function checkpointIntoDir(audit: AuditLog, signer: CheckpointSigner, dir: string): Promise<'written' | 'unchanged' | 'refused'> {
+  const last = lastOwnCheckpoint(dir, signer);
+  if (last !== null) {
+    const reason = await audit.stillReaches(last);
+    if (reason !== null) {
+      logger.error({ reason, checkpoint_seq: last.seq }, 'ALARM: the audit chain no longer reaches the last checkpoint; no new checkpoint signed until an administrator investigates (yitong audit verify --checkpoint DIR)');
+      return 'refused';
+    }
+  }
+  const cp = signer.sign(await audit.head(), new Date());
+  if (last !== null && last.seq === cp.seq && last.hash === cp.hash) return 'unchanged';
+  let file: string;
+  try {
+    file = writeCheckpoint(cp, { dir });
+  } catch (err) {
+    if (!(err instanceof CheckpointExistsError)) throw err;
+    // another node signed this seq first: the same head is fine, another hash at the same seq is not
+    const there = parseCheckpoint(fs.readFileSync(err.file, 'utf8'));
+    if (there?.hash === cp.hash) return 'unchanged';
+    logger.error({ file: err.file, seq: cp.seq }, 'ALARM: a checkpoint for this seq names another hash; not overwritten');
+    return 'refused';
+  }
+  logger.info({ seq: cp.seq, file, key_id: cp.key_id }, 'audit checkpoint written');
+  return 'written';
+}
+
 export async function runRetention(app: AppContext, actor: string | null): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
   return app.audit.purgeExpired(app.config.audit.retentionDays, { actor });
 }
@@ -42,11 +86,7 @@ export function auditTasks(app: AppContext): BackgroundTask[] {
   if (dir) {
     const signer = CheckpointSigner.fromConfig(app.config);
     tasks.push(
-      every('audit-checkpoint', app.config.audit.checkpointIntervalSeconds * 1000, async () => {
-        const cp = await makeCheckpoint(app, signer);
-        const file = writeCheckpoint(cp, { dir });
-        logger.info({ seq: cp.seq, file, key_id: cp.key_id }, 'audit checkpoint written');
-      }),
+      every('audit-checkpoint', app.config.audit.checkpointIntervalSeconds * 1000, async () => void (await checkpointIntoDir(app.audit, signer, dir))),
     );
   }
   return tasks;

@@ -74,7 +74,7 @@ describe('yitong audit checkpoint / verify --checkpoint', () => {
     const ok = await yitong(['audit', 'verify', '--checkpoint', file, '--json']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(json(ok)).toMatchObject({ ok: true, seq: cp.seq });
-    // a directory: its newest checkpoint-<seq>.json
+    // a directory: every checkpoint-<seq>.json in it
     fs.copyFileSync(file, path.join(dir, `checkpoint-${cp.seq as number}.json`));
     expect((await yitong(['audit', 'verify', '--checkpoint', dir])).code).toBe(0);
 
@@ -108,6 +108,19 @@ describe('yitong audit checkpoint / verify --checkpoint', () => {
     const rewound = await yitong(['audit', 'verify', '--checkpoint', file, '--json']);
     expect(rewound.code).toBe(1);
     expect(json(rewound)).toMatchObject({ ok: false, reason: 'rewound' });
+    // a checkpoint signed over the rewritten head does not hide it: a directory's every checkpoint is checked
+    expect((await yitong(['department', 'add', '--code', 'SW', '--name', 'SW'])).code).toBe(0);
+    const resigned = await yitong(['audit', 'checkpoint', '--json']);
+    expect(json(resigned).seq).toBeGreaterThan(cp.seq as number);
+    fs.writeFileSync(path.join(dir, `checkpoint-${json(resigned).seq as number}.json`), resigned.stdout);
+    const inDir = await yitong(['audit', 'verify', '--checkpoint', dir, '--json']);
+    expect(inDir.code).toBe(1);
+    expect(json(inDir)).toMatchObject({ ok: false, reason: 'rewound', seq: cp.seq, checkpoint: path.join(dir, `checkpoint-${cp.seq as number}.json`) });
+    // and a checkpoint file is never overwritten
+    const again = await yitong(['audit', 'checkpoint', '--out', file]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/检查点文件已存在.*not overwritten/);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(cp);
 
     const missing = await yitong(['audit', 'verify', '--checkpoint', path.join(dir, 'nope.json')]);
     expect(missing.code).not.toBe(0);

@@ -14,7 +14,8 @@ import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
 import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
 import * as store from '../../src/audit/store.ts';
-import { CheckpointSigner, checkSignature, checkpointFile, parseCheckpoint } from '../../src/audit/checkpoint.ts';
+import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFile, checkpointFiles, parseCheckpoint, writeCheckpoint } from '../../src/audit/checkpoint.ts';
+import { checkpointIntoDir } from '../../src/audit/tasks.ts';
 
 const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
 const signer = CheckpointSigner.fromMasterKey(parseMasterKey(TEST_MASTER_KEY));
@@ -73,6 +74,58 @@ describe('audit checkpoints against the chain', () => {
     expect(await audit.verifyReaches(cp)).toMatchObject({ ok: false, reason: 'chain_broken', chain: { ok: false, firstBad: { seq: 3, reason: 'hash_mismatch' } } });
     await sql`update audit_log set actor = 'sub-a' where seq = 3`.execute(t.db);
     expect(await audit.verifyReaches(cp)).toMatchObject({ ok: true });
+  });
+});
+
+describe('a directory of checkpoints after a rewind', () => {
+  let t: TestDb;
+  let audit: AuditLog;
+  let dir: string;
+
+  beforeAll(async () => {
+    t = await createTestDb();
+    audit = new AuditLog(t.db, keyring, { verifyPageSize: 4 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-cp-dir-'));
+  });
+  afterAll(async () => {
+    await t?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the task signs, skips an unchanged head, and refuses to sign once the chain no longer reaches its last checkpoint', async () => {
+    await append(audit, 6, 'a');
+    expect(await checkpointIntoDir(audit, signer, dir)).toBe('written');
+    expect(await checkpointIntoDir(audit, signer, dir)).toBe('unchanged');
+    await append(audit, 4, 'b');
+    expect(await checkpointIntoDir(audit, signer, dir)).toBe('written');
+    expect(checkpointFiles(dir).map((f) => path.basename(f))).toEqual(['checkpoint-6.json', 'checkpoint-10.json']);
+
+    // rewind: cut back to seq 5 and write other records in place of 6..12
+    await sql`delete from audit_log where seq >= 6`.execute(t.db);
+    await sql`update audit_head set seq = 5, hash = ${await store.hashAt(t.db, 5)} where chain = 1`.execute(t.db);
+    await append(audit, 7, 'c');
+    expect(await audit.verify()).toEqual({ ok: true, records: 12 });
+    expect(await checkpointIntoDir(audit, signer, dir)).toBe('refused');
+    expect(checkpointFiles(dir)).toHaveLength(2); // nothing signed over the rewritten chain
+  });
+
+  it('every checkpoint is checked: one signed after the rewind does not hide the earlier ones', async () => {
+    // a node whose task ran without the check (or an operator's `audit checkpoint`) signed the new head
+    writeCheckpoint(signer.sign(await audit.head(), new Date()), { dir });
+    const cps = checkpointFiles(dir).map((f) => parseCheckpoint(fs.readFileSync(f, 'utf8'))!);
+    expect(cps.map((c) => c.seq)).toEqual([6, 10, 12]);
+    expect(await audit.verifyReaches(cps[2])).toMatchObject({ ok: true }); // the newest alone passes
+    expect(await audit.verifyReaches(cps)).toMatchObject({ ok: false, reason: 'rewound', at: 0 });
+  });
+
+  it('never overwrites a checkpoint file', async () => {
+    const file = checkpointFiles(dir)[0];
+    const before = fs.readFileSync(file, 'utf8');
+    const other = { ...signer.sign(await audit.head(), new Date()), seq: 6 };
+    expect(() => writeCheckpoint(other, { dir })).toThrow(CheckpointExistsError);
+    expect(() => writeCheckpoint(other, { file })).toThrow(/not overwritten/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
 
@@ -149,7 +202,7 @@ describe('the periodic checkpoint task', () => {
       while (checkpointFile(dir) === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       const file = checkpointFile(dir);
       expect(file).toMatch(/checkpoint-\d+\.json$/);
-      expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]); // written by rename
+      expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]); // written by link, the temp file removed
       const cp = parseCheckpoint(fs.readFileSync(file!, 'utf8'))!;
       const signer = new CheckpointSigner(key);
       expect(cp.key_id).toBe(signer.keyId);
