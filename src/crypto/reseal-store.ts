@@ -8,6 +8,8 @@ type Q = Kysely<Database> | Transaction<Database>;
 type Row = Record<string, unknown>;
 
 const refs = (cols: string[]) => sql.join(cols.map((c) => sql.ref(c)));
+/** what resealing a row reads: its key, what the associated data needs, sealed and index columns */
+const columns = (t: SealedTable) => [...new Set([...t.key, ...(t.extra ?? []), ...t.sealed.map((c) => c.column), ...(t.indexes ?? []).map((i) => i.column)])];
 
 export const resealStore = {
   /**
@@ -28,10 +30,15 @@ export const resealStore = {
   },
 
   async batch(db: Q, t: SealedTable, after: unknown[] | null, limit: number): Promise<Row[]> {
-    const cols = [...new Set([...t.key, ...(t.extra ?? []), ...t.sealed.map((c) => c.column), ...(t.indexes ?? []).map((i) => i.column)])];
     const where = after ? sql`where (${refs(t.key)}) > (${sql.join(after.map((v) => sql`${v}`))})` : sql``;
-    const r = await sql<Row>`select ${refs(cols)} from ${sql.table(t.table)} ${where} order by ${refs(t.key)} limit ${limit}`.execute(db);
+    const r = await sql<Row>`select ${refs(columns(t))} from ${sql.table(t.table)} ${where} order by ${refs(t.key)} limit ${limit}`.execute(db);
     return r.rows;
+  },
+
+  /** one row by its key, the columns `batch` reads (null: deleted) */
+  async row(db: Q, t: SealedTable, key: unknown[]): Promise<Row | null> {
+    const r = await sql<Row>`select ${refs(columns(t))} from ${sql.table(t.table)} where (${refs(t.key)}) = (${sql.join(key.map((v) => sql`${v}`))})`.execute(db);
+    return r.rows[0] ?? null;
   },
 
   /** false when a sealed column no longer holds what was read (a node rewrote it meanwhile) */

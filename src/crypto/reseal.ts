@@ -9,7 +9,7 @@ import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
 import {
-  META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
+  CryptoMismatchError, META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
   type CryptoTarget, type ResealState, type RetiredAuditKey,
 } from './startup.ts';
 
@@ -57,6 +57,21 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   return state;
 }
 
+/** how often a batch's row is re-read and redone when nodes keep rewriting it meanwhile */
+const ROW_ATTEMPTS = 10;
+/** full check passes after the first walk: nodes still on the old settings may write old forms behind it */
+const SETTLE_PASSES = 3;
+
+export class ResealUnsettledError extends CryptoMismatchError {
+  constructor(left: number) {
+    super(
+      'crypto.reseal_unsettled',
+      `仍有节点在以旧的密码设置写入数据（最后一轮又有 ${left} 行需要转换）。请以目标设置重启所有节点，然后再次运行 yitong crypto reseal（从中断处继续）。\n` +
+        `Nodes are still writing data with the old crypto settings (${left} rows needed converting in the last pass). Restart every node with the target settings, then run yitong crypto reseal again (it resumes).`,
+    );
+  }
+}
+
 export async function runReseal(
   db: Kysely<Database>,
   keyring: Keyring,
@@ -66,31 +81,28 @@ export async function runReseal(
   const to: CryptoTarget = { suite: keyring.suite, fingerprint: keyring.fingerprint };
   if (!state) return { from: to, to, rows: 0, changed: 0, alreadyDone: true };
   keyring.resealing = true;
+  const limit = opts.batchSize ?? 500;
   let rows = 0;
   let changed = 0;
   for (const t of SEALED_TABLES) {
     if (state.done.includes(t.table)) continue;
-    let after = state.cursor?.entry === t.table ? state.cursor.after : null;
-    for (;;) {
-      const batch = await resealStore.batch(db, t, after, opts.batchSize ?? 500);
-      if (!batch.length) break;
-      let n = 0;
-      await db.transaction().execute(async (trx) => {
-        for (const row of batch) {
-          const set = resealRow(keyring, t, row);
-          if (set && (await resealStore.update(trx, t, row, set))) n++;
-        }
-        after = t.key.map((k) => keyValue(batch[batch.length - 1][k]));
-        state.cursor = { entry: t.table, after };
-        await metaStore.set(trx, META.reseal, JSON.stringify(state));
-      });
-      rows += batch.length;
-      changed += n;
-      await opts.onBatch?.({ table: t.table, rows: batch.length, changed: n });
-    }
+    const r = await walkTable(db, keyring, t, limit, state.cursor?.entry === t.table ? state.cursor.after : null, async (trx, after) => {
+      state.cursor = { entry: t.table, after };
+      await metaStore.set(trx, META.reseal, JSON.stringify(state));
+    }, opts.onBatch);
+    rows += r.rows;
+    changed += r.changed;
     state.done.push(t.table);
     state.cursor = null;
     await metaStore.set(db, META.reseal, JSON.stringify(state));
+  }
+  // The target is recorded only when a whole pass finds nothing left in an old form.
+  for (let pass = 1; ; pass++) {
+    let left = 0;
+    for (const t of SEALED_TABLES) left += (await walkTable(db, keyring, t, limit, null, null, opts.onBatch)).changed;
+    changed += left;
+    if (left === 0) break;
+    if (pass === SETTLE_PASSES) throw new ResealUnsettledError(left);
   }
   await db.transaction().execute(async (trx) => {
     await metaStore.set(trx, META.fingerprint, to.fingerprint);
@@ -98,6 +110,50 @@ export async function runReseal(
     await metaStore.delete(trx, META.reseal);
   });
   return { from: state.from, to, rows, changed, alreadyDone: false };
+}
+
+/** Reseals one table in key order from `after`, a transaction per batch (`save` records the position in it). */
+async function walkTable(
+  db: Kysely<Database>,
+  keyring: Keyring,
+  t: SealedTable,
+  limit: number,
+  after: unknown[] | null,
+  save: ((trx: Kysely<Database>, after: unknown[]) => Promise<void>) | null,
+  onBatch?: (p: ResealProgress) => void | Promise<void>,
+): Promise<{ rows: number; changed: number }> {
+  let rows = 0;
+  let changed = 0;
+  for (;;) {
+    const batch = await resealStore.batch(db, t, after, limit);
+    if (!batch.length) break;
+    let n = 0;
+    const last = t.key.map((k) => keyValue(batch[batch.length - 1][k]));
+    await db.transaction().execute(async (trx) => {
+      for (const row of batch) if (await resealOne(trx, keyring, t, row)) n++;
+      await save?.(trx, last);
+    });
+    after = last;
+    rows += batch.length;
+    changed += n;
+    await onBatch?.({ table: t.table, rows: batch.length, changed: n });
+  }
+  return { rows, changed };
+}
+
+/**
+ * Rewrites one row; when a node changed its sealed columns since they were read (the guarded update
+ * matches nothing), reads the row again and redoes it, so no row is passed over in the old form.
+ */
+async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable, row: Record<string, unknown> | null): Promise<boolean> {
+  for (let attempt = 1; row !== null; attempt++) {
+    const set = resealRow(keyring, t, row);
+    if (!set) return false;
+    if (await resealStore.update(trx, t, row, set)) return true;
+    if (attempt === ROW_ATTEMPTS) throw new ResealUnsettledError(1);
+    row = await resealStore.row(trx, t, t.key.map((k) => row![k]));
+  }
+  return false; // deleted meanwhile
 }
 
 const keyValue = (v: unknown) => (v instanceof Date ? v.toISOString() : v);

@@ -2,7 +2,9 @@
 // leaves) and resumed, persons found by ID number and phone meanwhile and after, nodes with the old
 // settings refused; then gm -> intl, and a master-key rotation whose old audit key stays usable.
 // Also: no table holds a sealed value in a column the registry (src/crypto/sealed-columns.ts) misses.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'kysely';
+import { AAD as PERSON_AAD } from '../../src/accounts/person.ts';
 import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
 import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
@@ -12,10 +14,10 @@ import { createPerson, findPersonByIdentifier } from '../../src/accounts/service
 import { ensureSigningKeys, loadJwks } from '../../src/oidc/keys.ts';
 import { generateRecoveryCodes, useRecoveryCode } from '../../src/mfa/recovery.ts';
 import { findPersonBySub } from '../../src/accounts/service.ts';
-import { runReseal } from '../../src/crypto/reseal.ts';
+import { ResealUnsettledError, runReseal } from '../../src/crypto/reseal.ts';
 import { resealStore } from '../../src/crypto/reseal-store.ts';
 import { SEALED_TABLES } from '../../src/crypto/sealed-columns.ts';
-import { checkCrypto, ResealInProgressError, WrongCryptoSuiteError, WrongMasterKeyError } from '../../src/crypto/startup.ts';
+import { checkCrypto, readReseal, ResealInProgressError, WrongCryptoSuiteError, WrongMasterKeyError } from '../../src/crypto/startup.ts';
 
 const MASTER = parseMasterKey(TEST_MASTER_KEY);
 const NEW_MASTER = Buffer.alloc(32, 42);
@@ -99,9 +101,46 @@ describe('crypto reseal', () => {
     expect(await useRecoveryCode(ctx(fresh), person, recoveryCodes[0])).toMatchObject({ ok: false });
   });
 
-  it('gm -> intl', async () => {
-    await runReseal(t.db, new Keyring(MASTER), { batchSize: 4 });
-    expect(await forms('persons', 'phone_enc')).toEqual({ v1: 7, g1: 0 });
+  it('gm -> intl while a node on the old settings keeps writing: no row is left in the old form', async () => {
+    const gm = new Keyring(MASTER, { suite: 'gm' });
+    /** what a node still on gm does when a person changes their phone: the value sealed in gm form again */
+    const oldNodeWrites = async (id: unknown) => {
+      const row = await sql<{ phone_enc: string }>`select phone_enc from persons where id = ${id}`.execute(t.db);
+      const sealed = gm.seal(gm.open(row.rows[0].phone_enc, PERSON_AAD.phone), PERSON_AAD.phone);
+      await sql`update persons set phone_enc = ${sealed} where id = ${id}`.execute(t.db);
+    };
+    // 1. between a batch's read and its update (the guarded update matches nothing: the row is read again and redone)
+    const realBatch = resealStore.batch.bind(resealStore);
+    let raced = 0;
+    const spy = vi.spyOn(resealStore, 'batch').mockImplementation(async (db, table, after, limit) => {
+      const rows = await realBatch(db, table, after, limit);
+      if (table.table === 'persons' && rows.length > 0 && raced < 2) {
+        raced++;
+        await oldNodeWrites(rows[0].id);
+      }
+      return rows;
+    });
+    const reread = vi.spyOn(resealStore, 'row');
+    // 2. behind the walk, in a table already done: every batch of the next tables writes one, forever
+    let behind = 0;
+    const writeBehind = async (p: { table: string }) => {
+      if (p.table !== 'persons') await oldNodeWrites(people[behind++ % people.length].id);
+    };
+    try {
+      await expect(runReseal(t.db, new Keyring(MASTER), { batchSize: 4, onBatch: writeBehind })).rejects.toThrow(ResealUnsettledError);
+      expect(raced).toBe(2);
+      expect(reread).toHaveBeenCalledTimes(2); // each raced row read again and redone in its batch
+      expect((await forms('persons', 'phone_enc')).g1).toBeGreaterThan(0);
+      await expect(checkCrypto(t.db, new Keyring(MASTER))).resolves.toBeUndefined(); // still resealing: the target is not recorded
+      expect(await readReseal(t.db)).toMatchObject({ to: { suite: 'intl' } });
+      // the old node stopped: the next run settles and records the target
+      await runReseal(t.db, new Keyring(MASTER), { batchSize: 4 });
+    } finally {
+      spy.mockRestore();
+      reread.mockRestore();
+    }
+    expect(await readReseal(t.db)).toBeNull();
+    for (const table of SEALED_TABLES) for (const c of table.sealed) expect((await forms(table.table, c.column)).g1, `${table.table}.${c.column}`).toBe(0);
     await nodeFindsEveryone(new Keyring(MASTER));
   });
 
