@@ -15,6 +15,7 @@ import * as m0012 from './0012_conflict_swap.ts';
 import * as m0013 from './0013_mfa_sms.ts';
 import * as m0014 from './0014_import_rows_total.ts';
 import * as m0015 from './0015_audit_partitions.ts';
+import * as m0016 from './0016_audit_actor_index.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_mfa_sms': m0013,
   '0014_import_rows_total': m0014,
   '0015_audit_partitions': m0015,
+  '0016_audit_actor_index': m0016,
 };

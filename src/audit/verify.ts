@@ -46,6 +46,10 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
         throw err;
       }
       if (mac !== row.hash) return bad(row.seq, 'hash_mismatch');
+      // a key retired by a reseal (or the key-id-less legacy one) chained nothing after its last seq:
+      // a record there was written by someone holding an old key
+      const through = keyring.auditKeyThrough(row.key_id);
+      if (through !== undefined && row.seq > through) return bad(row.seq, 'unknown_key');
       if (prev !== null && row.prev_hash !== prev.hash) return bad(row.seq, 'prev_mismatch');
       if (row.event === PURGE_EVENT && row.outcome === 'success') {
         const { through_seq: through, anchor } = row.detail;

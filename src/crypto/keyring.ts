@@ -35,6 +35,8 @@ export class Keyring {
   readonly #read: KeySet[];
   readonly #audit = new Map<string, AuditKey>();
   readonly #retired = new Map<string, AuditKey>();
+  /** the last seq a retired audit key chained (records past it under that key are not genuine) */
+  readonly #through = new Map<string, number>();
   /** blind-index keys from before a reseal: for keyed hashes of values Yitong does not keep */
   readonly #retiredIndex: { suite: CryptoSuite; key: crypto.KeyObject }[] = [];
   #ivs = Buffer.alloc(0);
@@ -184,6 +186,16 @@ export class Keyring {
   /** Registers an audit key from before a reseal (recorded in meta); it wins over the derived ones. */
   addRetiredAuditKey(keyId: string, suite: CryptoSuite, keyBytes: Buffer): void {
     this.#retired.set(keyId, { id: keyId, suite, key: crypto.createSecretKey(keyBytes) });
+  }
+
+  /** Bounds a retired audit key: it chained records up to `seq` and none after (the lowest bound given wins). */
+  boundAuditKey(keyId: string, seq: number): void {
+    this.#through.set(keyId, Math.min(seq, this.#through.get(keyId) ?? seq));
+  }
+
+  /** The last seq the key may have chained, or undefined when it is not retired (or not bounded). */
+  auditKeyThrough(keyId: string): number | undefined {
+    return keyId === this.auditKeyId ? undefined : this.#through.get(keyId);
   }
 
   /** The audit keys a reseal must keep (every one this node can derive or was given, but the current one). */

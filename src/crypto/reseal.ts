@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { metaStore } from '../db/meta-store.ts';
+import * as auditStore from '../audit/store.ts';
 import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
@@ -46,7 +47,13 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   if (same(from, to)) return null;
   if (from.fingerprint !== keyring.fingerprint && from.fingerprint !== keyring.previousFingerprint) throw new WrongMasterKeyError();
   await loadRetiredAuditKeys(db, keyring);
-  const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => ({ id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD) }));
+  const bounds = new Map((await readRetired(db)).map((k) => [k.id, k.through]));
+  const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => ({
+    id: k.id,
+    suite: k.suite,
+    sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD),
+    ...(bounds.get(k.id) !== undefined ? { through: bounds.get(k.id) } : {}),
+  }));
   const retiredIndex = keyring.indexKeysToRetire().map((k) => ({ suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_INDEX_AAD) }));
   const state: ResealState = { from, to, done: [], cursor: null, started: new Date().toISOString() };
   await db.transaction().execute(async (trx) => {
@@ -105,6 +112,10 @@ export async function runReseal(
     if (pass === SETTLE_PASSES) throw new ResealUnsettledError(left);
   }
   await db.transaction().execute(async (trx) => {
+    // the keys this reseal retired chained nothing genuine after today's head
+    const head = (await auditStore.readHead(trx)).seq;
+    const retired = (await readRetired(trx)).map((k) => ({ ...k, through: k.through ?? head }));
+    await metaStore.set(trx, META.retiredAuditKeys, JSON.stringify(retired));
     await metaStore.set(trx, META.fingerprint, to.fingerprint);
     await metaStore.set(trx, META.suite, to.suite);
     await metaStore.delete(trx, META.reseal);
@@ -154,6 +165,11 @@ async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable
     row = await resealStore.row(trx, t, t.key.map((k) => row![k]));
   }
   return false; // deleted meanwhile
+}
+
+async function readRetired(db: Kysely<Database>): Promise<RetiredAuditKey[]> {
+  const raw = await metaStore.get(db, META.retiredAuditKeys);
+  return raw ? (JSON.parse(raw) as RetiredAuditKey[]) : [];
 }
 
 const keyValue = (v: unknown) => (v instanceof Date ? v.toISOString() : v);

@@ -13,6 +13,8 @@ export const META = {
   reseal: 'crypto_reseal',
   retiredAuditKeys: 'audit_retired_keys',
   retiredIndexKeys: 'blind_index_retired_keys',
+  /** the last seq chained under the key-id-less 'legacy' key (migration 0016) */
+  legacyAuditThrough: 'audit_legacy_through',
 } as const;
 export const RETIRED_AAD = 'meta.audit_retired_keys';
 export const RETIRED_INDEX_AAD = 'meta.blind_index_retired_keys';
@@ -35,6 +37,8 @@ export interface RetiredAuditKey {
   id: string;
   suite: CryptoSuite;
   sealed: string;
+  /** the audit head seq when the reseal that retired it finished: no genuine record under it comes later */
+  through?: number;
 }
 
 /** The node's key or suite does not fit the data: it refuses to start (the CLI prints the message, no stack). */
@@ -112,7 +116,10 @@ export async function loadRetiredAuditKeys(db: Kysely<Database>, keyring: Keyrin
   const raw = await metaStore.get(db, META.retiredAuditKeys);
   for (const k of raw ? (JSON.parse(raw) as RetiredAuditKey[]) : []) {
     keyring.addRetiredAuditKey(k.id, k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_AAD), 'base64'));
+    if (k.through !== undefined) keyring.boundAuditKey(k.id, k.through);
   }
+  const legacy = await metaStore.get(db, META.legacyAuditThrough);
+  if (legacy !== undefined) keyring.boundAuditKey('legacy', Number(legacy));
   const index = await metaStore.get(db, META.retiredIndexKeys);
   for (const k of index ? (JSON.parse(index) as Omit<RetiredAuditKey, 'id'>[]) : []) {
     keyring.addRetiredIndexKey(k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_INDEX_AAD), 'base64'));

@@ -14,6 +14,8 @@ import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
 import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
 import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
+import * as store from '../../src/audit/store.ts';
+import { loadRetiredAuditKeys } from '../../src/crypto/startup.ts';
 import { migrations } from '../../migrations/index.ts';
 import type { Database } from '../../src/db/schema.ts';
 
@@ -423,9 +425,26 @@ describe('migrations', () => {
       expect(rows.map((r) => r.key_id)).toEqual(['legacy', 'legacy', 'legacy', keyring.auditKeyId]);
       // every month that held records got its partition: nothing landed in the default one
       expect(rows.every((r) => /^audit_log_p\d{6}$/.test(r.part))).toBe(true);
+
+      // 0016 recorded the last legacy seq: a record after it claiming the legacy key is refused
+      const bound = await sql<{ value: string }>`select value from meta where key = 'audit_legacy_through'`.execute(fresh.db);
+      expect(bound.rows).toEqual([{ value: '3' }]);
+      await loadRetiredAuditKeys(fresh.db, keyring);
+      const head = await store.readHead(fresh.db);
+      const forged = { seq: 5, at: new Date(), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: { seq: 5 }, key_id: 'legacy' };
+      const hash = chainHash(keyring, head.hash, forged);
+      await store.insertRecords(fresh.db, [{ ...forged, prev_hash: head.hash, hash }]);
+      await store.updateHead(fresh.db, 5, hash);
+      expect(await audit.verify()).toEqual({ ok: false, records: 4, firstBad: { seq: 5, reason: 'unknown_key' } });
     } finally {
       await fresh.drop();
     }
+  });
+
+  it('index audit_log on (actor, seq) for a person’s own activity (0016; 0015 had dropped it)', async () => {
+    const { rows } = await sql<{ def: string }>`select indexdef as def from pg_indexes where tablename = 'audit_log' and indexname = 'audit_log_actor_idx'`.execute(t.db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].def).toMatch(/\(actor, seq\) WHERE \(actor IS NOT NULL\)/);
   });
 
   it('the comparison itself notices a missing, an extra and a changed column and an undeclared table', () => {

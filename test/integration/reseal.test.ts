@@ -8,6 +8,8 @@ import { AAD as PERSON_AAD } from '../../src/accounts/person.ts';
 import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
 import { Keyring, parseMasterKey } from '../../src/crypto/keyring.ts';
 import { AuditLog } from '../../src/audit/service.ts';
+import * as auditStore from '../../src/audit/store.ts';
+import { chainHash } from '../../src/audit/chain.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { AppContext } from '../../src/context.ts';
 import { createPerson, findPersonByIdentifier } from '../../src/accounts/service.ts';
@@ -157,6 +159,17 @@ describe('crypto reseal', () => {
     expect(after.lastingIndexes('legacy_login', 'GA/zhangsan')).toContain(old.blindIndex('legacy_login', 'GA/zhangsan'));
     const person = (await findPersonBySub(ctx(after), people[0].sub))!;
     expect(await useRecoveryCode(ctx(after), person, recoveryCodes[1])).toMatchObject({ ok: true });
+    // whoever still holds the old master key cannot append records under its audit key: it chained nothing after the reseal
+    const audit = new AuditLog(t.db, after);
+    expect(await audit.verify()).toMatchObject({ ok: true });
+    const head = await auditStore.readHead(t.db);
+    const forged = { seq: head.seq + 1, at: new Date(), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: {}, key_id: old.auditKeyId };
+    const hash = chainHash(old, head.hash, forged);
+    await auditStore.insertRecords(t.db, [{ ...forged, prev_hash: head.hash, hash }]);
+    await auditStore.updateHead(t.db, forged.seq, hash);
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: forged.seq, reason: 'unknown_key' } });
+    await sql`delete from audit_log where seq = ${forged.seq}`.execute(t.db);
+    await auditStore.updateHead(t.db, head.seq, head.hash);
     // and back to intl under the new key: the retired keys are carried over
     await runReseal(t.db, new Keyring(NEW_MASTER), { batchSize: 5 });
     const last = new Keyring(NEW_MASTER);
