@@ -22,6 +22,9 @@ import { chainHash } from './chain.ts';
 import { PURGE_EVENT, walkChain } from './verify.ts';
 import { headStillReaches, reaches, type Head, type ReachReason, type ReachResult } from './reach.ts';
 import * as store from './store.ts';
+import { AUDIT_RETENTION_DAYS, AuditRetentionError, ensurePartitions, isLockTimeout, purgeLocked, type PurgeResult } from './retention.ts';
+
+export { AUDIT_RETENTION_DAYS, AuditRetentionError };
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
 import { logRecord, prepare, type Prepared } from './record.ts';
@@ -29,13 +32,8 @@ import type { AuditEvent, AuditRecord, AuditVerifyResult } from './types.ts';
 
 export type { AuditBadReason, AuditEvent, AuditOutcome, AuditRecord, AuditVerifyResult } from './types.ts';
 
-export const AUDIT_RETENTION_DAYS = 184;
 export { PURGE_EVENT } from './verify.ts';
 export const SUPPRESSED_EVENT: AuditEventName = 'audit.suppressed';
-
-export class AuditRetentionError extends Error {
-  override name = 'AuditRetentionError';
-}
 
 export interface AuditLogOptions {
   /** rows per page while verifying (default 1000) */
@@ -44,6 +42,8 @@ export interface AuditLogOptions {
   anonymousFailuresPerMinute?: number;
   /** the clock of the cap's one-minute windows (tests) */
   now?: () => number;
+  /** how long a purge (holding the head) or a new partition waits for readers to let go of audit_log (default 3000 ms) */
+  purgeLockTimeoutMs?: number;
 }
 
 interface CapWindow {
@@ -65,6 +65,7 @@ export class AuditLog {
   readonly #pageSize: number;
   readonly #cap: number;
   readonly #now: () => number;
+  readonly #purgeLockTimeoutMs: number;
   readonly #windows = new Map<string, CapWindow>();
 
   constructor(db: Kysely<Database>, keyring: Keyring, opts: AuditLogOptions = {}) {
@@ -73,6 +74,7 @@ export class AuditLog {
     this.#pageSize = Math.max(1, opts.verifyPageSize ?? 1000);
     this.#cap = Math.max(1, opts.anonymousFailuresPerMinute ?? 60);
     this.#now = opts.now ?? Date.now;
+    this.#purgeLockTimeoutMs = opts.purgeLockTimeoutMs ?? 3000;
   }
 
   /**
@@ -227,7 +229,7 @@ export class AuditLog {
    * partitions before `before` are detached and dropped; what is left (the default partition, a
    * partly expired month) is deleted row by row.
    */
-  async purgeBefore(before: Date, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
+  async purgeBefore(before: Date, opts: { actor?: string | null } = {}): Promise<PurgeResult> {
     if (!(before instanceof Date) || Number.isNaN(before.getTime())) throw new AuditRetentionError('purge date is not a valid date');
     return this.#purge(() => before, opts);
   }
@@ -236,64 +238,29 @@ export class AuditLog {
    * The retention task: creates the coming months' partitions, then purges records older than
    * `retentionDays` (at least 184) by the database clock.
    */
-  async purgeExpired(retentionDays: number, opts: { actor?: string | null } = {}): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
+  async purgeExpired(retentionDays: number, opts: { actor?: string | null } = {}): Promise<PurgeResult> {
     if (!(retentionDays >= AUDIT_RETENTION_DAYS)) throw new AuditRetentionError(`audit records are kept at least ${AUDIT_RETENTION_DAYS} days`);
     await this.ensurePartitions();
     return this.#purge((now) => new Date(now.getTime() - retentionDays * DAY_MS), opts);
   }
 
   /** Partitions for this month and the next `ahead` months (PostgreSQL and PGlite alike). */
-  async ensurePartitions(ahead = 3): Promise<void> {
-    const now = new Date();
-    for (let i = 0; i <= ahead; i++) {
-      const p = store.monthPartition(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
-      try {
-        await store.createMonthPartition(this.#db, p);
-      } catch (err) {
-        // rows of that month already sit in the default partition: they stay there (purged by delete)
-        logger.warn({ err: (err as Error).message, partition: p.name }, 'audit: partition not created');
-      }
-    }
+  ensurePartitions(ahead = 3): Promise<void> {
+    return ensurePartitions(this.#db, ahead, this.#purgeLockTimeoutMs);
   }
 
-  #purge(cutoff: (dbNow: Date) => Date, opts: { actor?: string | null }): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
-    return this.#db.transaction().execute(async (trx) => {
-      const head = await store.lockHead(trx);
-      const before = cutoff(head.now);
-      // the database clock, which also stamped the records
-      const limit = new Date(head.now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS);
-      if (before.getTime() > limit.getTime()) {
-        throw new AuditRetentionError(
-          `audit records are kept at least ${AUDIT_RETENTION_DAYS} days: refusing to purge records after ${limit.toISOString()}`,
-        );
-      }
-      const none = { deleted: 0, throughSeq: null, droppedPartitions: [] };
-      const from = await store.firstSeq(trx);
-      if (from === null) return none;
-      const keepFrom = await store.firstSeqAtOrAfter(trx, before);
-      const through = keepFrom === null ? head.seq : keepFrom - 1;
-      if (through < from) return none;
-      const anchor = await store.hashAt(trx, through);
-      if (anchor === null) throw new Error(`audit chain is broken at seq ${through}; run \`yitong audit verify\``);
-      let deleted = 0;
-      const droppedPartitions: string[] = [];
-      for (const p of await store.monthlyPartitions(trx)) {
-        if (p.end.getTime() > before.getTime()) continue;
-        const max = await store.maxSeqIn(trx, p.name);
-        if (max !== null && max > through) continue; // out-of-order clocks: leave it to the delete below
-        deleted += await store.dropPartition(trx, p.name);
-        droppedPartitions.push(p.name);
-      }
-      deleted += await store.deleteThrough(trx, through);
-      await this.#appendIn(trx, [
-        prepare({
-          event: PURGE_EVENT,
-          outcome: 'success',
-          actor: opts.actor ?? null,
-          detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchor, deleted },
-        }, { trusted: true }),
-      ]);
-      return { deleted, throughSeq: through, droppedPartitions };
-    });
+  async #purge(cutoff: (dbNow: Date) => Date, opts: { actor?: string | null }): Promise<PurgeResult> {
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const head = await store.lockHead(trx);
+        const done = await purgeLocked(trx, head, cutoff(head.now), this.#purgeLockTimeoutMs);
+        if (done.detail) await this.#appendIn(trx, [prepare({ event: PURGE_EVENT, outcome: 'success', actor: opts.actor ?? null, detail: done.detail }, { trusted: true })]);
+        return done.result;
+      });
+    } catch (err) {
+      if (!isLockTimeout(err)) throw err;
+      logger.warn('audit purge postponed: a long read of audit_log (verify, export) held the table; the next run retries');
+      return { deleted: 0, throughSeq: null, droppedPartitions: [], postponed: true };
+    }
   }
 }

@@ -113,8 +113,18 @@ export function monthPartition(d: Date): { name: string; from: string; to: strin
 }
 
 /** Creates the month's partition unless it exists. */
-export async function createMonthPartition(db: Kysely<Database>, p: { name: string; from: string; to: string }): Promise<void> {
-  await sql`create table if not exists ${sql.id(p.name)} partition of audit_log for values from (${sql.lit(p.from)}) to (${sql.lit(p.to)})`.execute(db);
+/**
+ * Creates the partition unless it exists. Creating one takes audit_log to itself: with
+ * `lockTimeoutMs` it waits at most that long for readers (else 55P03), so appends queued behind it
+ * never wait on a long read.
+ */
+export async function createMonthPartition(db: Kysely<Database>, p: { name: string; from: string; to: string }, lockTimeoutMs?: number): Promise<void> {
+  const exists = await sql`select 1 from pg_class where relname = ${p.name} and relnamespace = current_schema()::regnamespace`.execute(db);
+  if (exists.rows.length) return;
+  await db.transaction().execute(async (trx) => {
+    if (lockTimeoutMs !== undefined) await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.trunc(lockTimeoutMs))}ms`}, true)`.execute(trx);
+    await sql`create table if not exists ${sql.id(p.name)} partition of audit_log for values from (${sql.lit(p.from)}) to (${sql.lit(p.to)})`.execute(trx);
+  });
 }
 
 export async function maxSeqIn(db: Kysely<Database>, partition: string): Promise<number | null> {
@@ -123,6 +133,12 @@ export async function maxSeqIn(db: Kysely<Database>, partition: string): Promise
 }
 
 /** Detaches and drops one monthly partition; returns how many rows it held. */
+/** Takes audit_log to itself for dropping partitions, waiting at most `timeoutMs` for readers (else 55P03). */
+export async function lockForDrop(db: Kysely<Database>, timeoutMs: number): Promise<void> {
+  await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.trunc(timeoutMs))}ms`}, true)`.execute(db);
+  await sql`lock table audit_log in access exclusive mode`.execute(db);
+}
+
 export async function dropPartition(db: Kysely<Database>, name: string): Promise<number> {
   if (!/^audit_log_p[0-9]{6}$/.test(name)) throw new Error(`not an audit partition: ${name}`);
   const r = await sql<{ n: string }>`select count(*) as n from ${sql.id(name)}`.execute(db);

@@ -139,7 +139,7 @@ describe('audit retention by partition', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestDb();
+    t = await createTestDb({ poolSize: 3 });
     audit = new AuditLog(t.db, keyring, { verifyPageSize: 4 });
     // records as an older server wrote them: seq 1-5 450 days ago (no partition for that month: the
     // default partition), seq 6-10 410 days ago in that month's partition
@@ -159,6 +159,22 @@ describe('audit retention by partition', () => {
     await append(audit, 5, 'new');
   });
   afterAll(() => t?.drop());
+
+  it.skipIf(!process.env.DATABASE_URL)('postpones the purge, not the appends, while a long read holds audit_log (PostgreSQL)', async () => {
+    const patient = new AuditLog(t.db, keyring, { purgeLockTimeoutMs: 300 });
+    const oldMonth = store.monthPartition(new Date(Date.now() - 410 * DAY)).name;
+    await t.db.connection().execute(async (reader) => {
+      await sql`begin isolation level repeatable read`.execute(reader);
+      await sql`select count(*) from audit_log`.execute(reader); // a verify or an export in progress
+      try {
+        expect(await patient.purgeExpired(365)).toEqual({ deleted: 0, throughSeq: null, droppedPartitions: [], postponed: true });
+        expect(await partitions()).toContain(oldMonth); // rolled back whole: nothing dropped, no purge record
+        expect(await patient.head()).toMatchObject({ seq: 15 });
+      } finally {
+        await sql`rollback`.execute(reader);
+      }
+    });
+  });
 
   it('drops the expired monthly partition, deletes expired rows of the default one, and the chain and old checkpoints still verify', async () => {
     const oldMonth = store.monthPartition(new Date(Date.now() - 410 * DAY)).name;
