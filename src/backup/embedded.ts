@@ -57,7 +57,7 @@ export async function restoreEmbedded(config: Config, keyring: Keyring, from: st
       await lite.close();
     }
     // the MAC already vouches for the payload; this guards against a backup taken of a broken copy
-    if (copy.migration !== header.migration || copy.fingerprint !== header.fingerprint) throw new AppError('backup.damaged', 'unprocessable', 'contents');
+    if (copy.migration !== header.migration || !copy.fingerprints.includes(header.fingerprint)) throw new AppError('backup.damaged', 'unprocessable', 'contents');
     if (replaced) {
       const old = path.join(config.dataDir, `pgdata.replaced-${process.pid}`);
       fs.renameSync(target, old);

@@ -6,6 +6,7 @@ import { coreCommands, cliActor, type CliEnv, type Command } from './commands.ts
 import { processIo, type CliIo } from './io.ts';
 import { runCommand } from './run.ts';
 import { handToServer, hostCommands } from './host.ts';
+import { DataDirInUseError, InterruptedRestoreError } from '../db/dir-lock.ts';
 import { logger } from '../log.ts';
 import { ALL_FEATURES, startServer } from '../server.ts';
 import type { AppContext } from '../context.ts';
@@ -55,8 +56,9 @@ async function serve(config: Config) {
   try {
     server = await startServer(config, features);
   } catch (err) {
-    // a key or suite that does not fit the data: the message says what to do, a stack trace would bury it
-    if (!(err instanceof CryptoMismatchError)) throw err;
+    // a key or suite that does not fit the data, or a DATA_DIR that cannot be opened: the message
+    // says what to do, a stack trace would bury it
+    if (!(err instanceof CryptoMismatchError || err instanceof InterruptedRestoreError || err instanceof DataDirInUseError)) throw err;
     process.stderr.write(err.message + '\n');
     process.exitCode = 1;
     return;

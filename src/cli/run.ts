@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/env.ts';
 import { AppError } from '../errors.ts';
-import { DataDirInUseError } from '../db/dir-lock.ts';
+import { DataDirInUseError, InterruptedRestoreError } from '../db/dir-lock.ts';
 import { CryptoMismatchError } from '../bootstrap.ts';
 import type { CliEnv, Command } from './commands.ts';
 import { CliUsageError, type CliIo } from './io.ts';
@@ -44,6 +44,7 @@ export function helpText(commands: Record<string, Command>, group?: string): str
 function errorCode(err: unknown): string {
   if (err instanceof AppError) return err.code;
   if (err instanceof DataDirInUseError) return 'data_dir.in_use';
+  if (err instanceof InterruptedRestoreError) return err.code;
   if (err instanceof CryptoMismatchError) return err.code;
   if (err instanceof ConfigError) return 'config.invalid';
   if (err instanceof CliUsageError) return 'usage';

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Config } from '../config/env.ts';
 import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
-import { lockDataDir } from './dir-lock.ts';
+import { checkNoInterruptedRestore, lockDataDir } from './dir-lock.ts';
 import { logger } from '../log.ts';
 
 export interface Db {
@@ -55,6 +55,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   }
   const unlock = lockDataDir(config.dataDir);
   try {
+    checkNoInterruptedRestore(config.dataDir);
     const { PGlite } = await import('@electric-sql/pglite');
     const lite = await PGlite.create(path.join(config.dataDir, 'pgdata'), { parsers: { [INT8]: Number } });
     const pool = new PGlitePool(lite);

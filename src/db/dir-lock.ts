@@ -16,6 +16,28 @@ export class DataDirInUseError extends Error {
   }
 }
 
+/**
+ * A restore killed between its two renames leaves DATA_DIR without pgdata but with the database it
+ * was replacing beside it: starting would create an empty database, so the node refuses.
+ */
+export class InterruptedRestoreError extends Error {
+  readonly code = 'backup.restore_interrupted';
+  constructor(dir: string, left: string) {
+    super(
+      `数据目录 ${dir} 中的恢复被中断：没有 pgdata，只有被替换的旧数据库 ${left}。请再次运行 yitong restore FILE --force，或将 ${left} 改名回 pgdata 以保留恢复前的数据库。\n` +
+        `A restore into ${dir} was interrupted: there is no pgdata, only the database it was replacing, ${left}. Run yitong restore FILE --force again, or rename ${left} back to pgdata to keep the database from before the restore.`,
+    );
+  }
+}
+
+/** Throws InterruptedRestoreError when DATA_DIR holds a replaced database but no pgdata. */
+export function checkNoInterruptedRestore(dir: string): void {
+  const target = path.join(dir, 'pgdata');
+  if (fs.existsSync(target) && fs.readdirSync(target).length > 0) return;
+  const left = fs.existsSync(dir) ? fs.readdirSync(dir).find((n) => n.startsWith('pgdata.replaced-')) : undefined;
+  if (left) throw new InterruptedRestoreError(dir, path.join(dir, left));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -196,6 +196,17 @@ describe('yitong backup and restore (embedded database)', () => {
     const nokey = jsonError(await yitong(target, ['restore', file, '--json'], { env: { YITONG_MASTER_KEY: '' } }));
     expect(nokey.error).toBe('backup.no_master_key');
     expect(fs.readdirSync(target)).toEqual([]);
+
+    // a restore killed between its two renames: the old database beside DATA_DIR, no pgdata. Nothing
+    // opens it (that would make an empty database); restoring again puts the backup in place.
+    const killed = tempDir('killed');
+    fs.renameSync(path.join(live, 'pgdata'), path.join(killed, 'pgdata.replaced-4242'));
+    const refused = jsonError(await yitong(killed, ['audit', 'verify', '--json']));
+    expect(refused.error).toBe('backup.restore_interrupted');
+    expect(refused.message).toMatch(/恢复被中断.*pgdata\.replaced-4242[\s\S]*was interrupted/);
+    expect(fs.existsSync(path.join(killed, 'pgdata'))).toBe(false);
+    json(await yitong(killed, ['restore', file, '--force', '--json']));
+    expect(json(await yitong(killed, ['audit', 'verify', '--json']))).toBeTruthy();
   });
 
   it('refuses on PostgreSQL and points to the operations guide', async () => {
