@@ -69,7 +69,9 @@ export function sealV1(keys: KeySet, iv: Buffer, plaintext: string, aad: string)
 }
 
 export function openV1(keys: KeySet, raw: Buffer, aad: string): string {
-  const decipher = crypto.createDecipheriv('aes-256-gcm', keys.aes, raw.subarray(0, 12));
+  // a shorter value would hand setAuthTag a truncated tag, which GCM accepts (down to 4 bytes): far easier to forge
+  if (raw.length < 28) throw new Error('sealed value too short');
+  const decipher = crypto.createDecipheriv('aes-256-gcm', keys.aes, raw.subarray(0, 12), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(aad));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');

@@ -20,6 +20,10 @@ describe('keyring', () => {
     const raw = Buffer.from(sealed.slice(3), 'base64url');
     raw[raw.length - 1] ^= 1;
     expect(() => keyring.open('v1.' + raw.toString('base64url'), 'persons.phone')).toThrow();
+    // cut short: nonce and a truncated tag, no ciphertext (GCM would accept a 4-byte tag if handed one)
+    const empty = Buffer.from(keyring.seal('', 'persons.phone').slice(3), 'base64url');
+    expect(empty.length).toBe(28);
+    for (const n of [12, 16, 20, 27]) expect(() => keyring.open('v1.' + empty.subarray(0, n).toString('base64url'), 'persons.phone')).toThrow();
   });
 
   it('refuses data sealed under another master key', () => {
