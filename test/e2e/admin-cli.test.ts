@@ -1,32 +1,14 @@
 // `yitong admin grant|revoke|list` and `client add --admin-role` through the real command (a child
 // process), as an operator's script uses them.
-import { spawn } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { cliEnv, runCli } from '../helpers/cli.ts';
 import { PASSWORD, ID_A } from '../helpers/fixtures.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/yitong.js');
 
 let t: TestDatabase;
 
-function yitong(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, ...TEST_CRYPTO_ENV, LOG_LEVEL: 'silent' };
-  if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const yitong = (args: string[], stdin = '') => runCli(args, cliEnv(t, { LOG_LEVEL: 'silent' }), { stdin });
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -1,44 +1,22 @@
 // `yitong audit checkpoint | verify --checkpoint | purge` as an operator runs them (bin/yitong.js in a
 // child process): exit 0 while the chain reaches the checkpoint, exit 1 with the reason in zh-CN and
 // en when the checkpoint was altered, signed by another key, or the chain was cut back.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestDatabase, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { cliEnv, runCli, type CliRun } from '../helpers/cli.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { CheckpointSigner } from '../../src/audit/checkpoint.ts';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/yitong.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('yitong audit checkpoint / verify --checkpoint', () => {
   let t: TestDatabase;
   let dir: string;
 
-  function yitong(args: string[]): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY };
-    if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-  const json = (r: Run) => JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+  const yitong = (args: string[]) => runCli(args, cliEnv(t));
+  const json = (r: CliRun) => JSON.parse(r.stdout.trim()) as Record<string, unknown>;
 
   async function withDb(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<void>): Promise<void> {
     const handle = await openDatabase({ databaseUrl: t.databaseUrl, dataDir: t.dataDir }, { poolSize: 1 });

@@ -5,24 +5,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { BIN, ROOT, cliEnv, killRunningCli, runCli, type CliRun } from '../helpers/cli.ts';
 import { freePort } from '../helpers/server.ts';
 import { openDatabase } from '../../src/db/connect.ts';
 import { PASSWORD, ID_A, ID_B } from '../helpers/fixtures.ts';
 import { LoginThrottle } from '../../src/interactions/throttle.ts';
 import { personThrottleAccount } from '../../src/interactions/authenticate.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/yitong.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 interface Target {
   name: string;
@@ -31,47 +24,12 @@ interface Target {
   cleanup(): Promise<void>;
 }
 
-function envFor(t: Target, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  // A clean environment, as an administrator's shell has it: nothing from the test runner
-  // (NODE_ENV=test silences logs) or the developer's shell (DATABASE_URL, DATA_DIR ...) leaks in.
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? os.tmpdir(),
-    DATA_DIR: t.dataDir,
-    YITONG_MASTER_KEY: TEST_MASTER_KEY,
-    ...TEST_CRYPTO_ENV,
-    ...extra,
-  };
-  if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
-  for (const [k, v] of Object.entries(env)) if (v === '') delete env[k]; // '' unsets (e.g. YITONG_MASTER_KEY)
-  return env;
-}
+const envFor = cliEnv;
 
-/** CLI processes still running: a test that times out must not leave one holding DATA_DIR for the next. */
-const running = new Set<ChildProcess>();
-afterEach(async () => {
-  await Promise.all(
-    [...running].map((child) => {
-      const exited = new Promise((resolve) => child.once('close', resolve));
-      child.kill('SIGKILL');
-      return exited;
-    }),
-  );
-});
+afterEach(killRunningCli);
 
 function yitong(t: Target, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: envFor(t, opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    running.add(child);
-    child.once('close', () => running.delete(child));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
+  return runCli(args, envFor(t, opts.env), { stdin: opts.stdin });
 }
 
 /** The contract: with --json, stdout is exactly one JSON object. */

@@ -1,52 +1,28 @@
 // `yitong import ...` as an administrator runs it: the real CLI (bin/yitong.js) in child processes,
 // on the embedded database or on PostgreSQL (DATABASE_URL). Kill -9 in the middle of an import and
 // `import resume` must end exactly where an uninterrupted run into a fresh database ends.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { cliEnv, runCli, type CliRun } from '../helpers/cli.ts';
 import { canonicalState, generateCsv, generatedProfile, openTestApp, tempDir } from '../fixtures/legacy/support.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/yitong.js');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function envFor(t: TestDatabase): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, ...TEST_CRYPTO_ENV, USER: 'tester' };
-  if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
-  return env;
-}
+type Run = CliRun;
 
 /**
  * Runs the CLI. With `killAfterLines`, the process is killed with SIGKILL a random moment (0-40 ms)
  * after its n-th progress line, i.e. anywhere inside the batch after the n-th.
  */
 function yitong(t: TestDatabase, args: string[], opts: { killAfterLines?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: envFor(t), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let lines = 0;
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-      lines += (c.match(/^import: /gm) ?? []).length;
-      if (opts.killAfterLines && lines >= opts.killAfterLines && !child.killed) {
+  let armed = opts.killAfterLines;
+  return runCli(args, cliEnv(t, { NODE_ENV: 'test', USER: 'tester' }), {
+    onStderr: (stderr, child) => {
+      if (armed && (stderr.match(/^import: /gm) ?? []).length >= armed && !child.killed) {
+        armed = undefined;
         setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 40));
-        opts.killAfterLines = undefined;
       }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
   });
 }
 

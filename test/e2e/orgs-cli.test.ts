@@ -2,16 +2,15 @@
 // on stdout, bilingual JSON errors on stderr, nothing changed on bad input. On the embedded
 // database, and on PostgreSQL when DATABASE_URL is set, where a revocation from the command line
 // also reaches a running server's apps (back-channel logout, refresh refused).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import * as oidc from 'openid-client';
 import * as jose from 'jose';
 import { createTestDatabase, TEST_CRYPTO_ENV, TEST_MASTER_KEY } from '../helpers/db.ts';
+import { cliEnv, runCli, type CliRun } from '../helpers/cli.ts';
 import { freePort } from '../helpers/server.ts';
 import { startBackchannelReceiver, type BackchannelReceiver } from '../helpers/backchannel.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
@@ -20,8 +19,6 @@ import { openDatabase } from '../../src/db/connect.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/yitong.js');
 const REP = '110101198001010010';
 const AGENT = '310101199003070027';
 const NEW_REP = '440304198512120031';
@@ -35,37 +32,19 @@ interface Target {
   cleanup(): Promise<void>;
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+/** the CLI reads the same environment as the server: its logout tokens name the same issuer */
+function yitong(t: Target & { issuer?: string }, args: string[], stdin = ''): Promise<CliRun> {
+  return runCli(args, cliEnv(t, { NODE_ENV: 'test', ...(t.issuer ? { ISSUER: t.issuer } : {}) }), { stdin });
 }
 
-function yitong(t: Target & { issuer?: string }, args: string[], stdin = ''): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir(), NODE_ENV: 'test', DATA_DIR: t.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, ...TEST_CRYPTO_ENV };
-  // the CLI reads the same environment as the server: its logout tokens name the same issuer
-  if (t.issuer) env.ISSUER = t.issuer;
-  if (t.databaseUrl) env.DATABASE_URL = t.databaseUrl;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-function json(r: Run): Record<string, unknown> {
+function json(r: CliRun): Record<string, unknown> {
   expect(r.code, r.stderr).toBe(0);
   const lines = r.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]) as Record<string, unknown>;
 }
 
-function jsonError(r: Run): { error: string; message: string } {
+function jsonError(r: CliRun): { error: string; message: string } {
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trim().split('\n').filter(Boolean);

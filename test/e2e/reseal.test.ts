@@ -1,14 +1,12 @@
 // `yitong crypto reseal` against running servers on PostgreSQL: intl -> gm with the reseal process
 // killed (SIGKILL) in the middle and run again, a person signing in before, during and after; then
 // gm -> intl. PostgreSQL only: on the embedded database the reseal runs with the server stopped.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import pg from 'pg';
 import { startTestServer, freePort, type TestServer } from '../helpers/server.ts';
 import { TEST_MASTER_KEY } from '../helpers/db.ts';
+import { cliEnv, runCli, type CliRun } from '../helpers/cli.ts';
 import { HttpUser, formAction, formFields } from '../helpers/http-user.ts';
 import { idNumber } from '../helpers/admin.ts';
 import { client, department, person, PASSWORD, ID_A } from '../helpers/fixtures.ts';
@@ -16,29 +14,17 @@ import { loadConfig } from '../../src/config/env.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createPerson } from '../../src/accounts/service.ts';
 
-const BIN = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/yitong.js');
 const REDIRECT = 'https://ga.example.gov.cn/callback';
 let s: TestServer;
 let app: { client_id: string; client_secret?: string };
 const nodes: RunningServer[] = [];
 
-function cliEnv(suite: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: s.config.databaseUrl, DATA_DIR: s.config.dataDir, YITONG_MASTER_KEY: TEST_MASTER_KEY, CRYPTO_SUITE: suite };
-}
-
-/** Runs the CLI; `killAfter`: SIGKILL once stderr shows that many committed batches. */
-function yitong(args: string[], suite: string, killAfter?: number): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(suite), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
+/** Runs the CLI with the nodes' environment; `killAfter`: SIGKILL once stderr shows that many committed batches. */
+function yitong(args: string[], suite: string, killAfter?: number): Promise<CliRun> {
+  return runCli(args, cliEnv({ dataDir: s.config.dataDir, databaseUrl: s.config.databaseUrl }, { CRYPTO_SUITE: suite }), {
+    onStderr: (stderr, child) => {
       if (killAfter && (stderr.match(/rows read/g) ?? []).length >= killAfter) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
   });
 }
 
