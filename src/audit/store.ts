@@ -25,6 +25,13 @@ export async function lockHead(db: Kysely<Database>): Promise<LockedHead> {
   return { seq: Number(head.seq), hash: head.hash, now: new Date(head.now) };
 }
 
+/** Whether a record under one of these MAC keys was appended after `seq`. */
+export async function appendedUnderSince(db: Kysely<Database>, keyIds: string[], seq: number): Promise<boolean> {
+  if (!keyIds.length) return false;
+  const r = await db.selectFrom('audit_log').select('seq').where('seq', '>', seq).where('key_id', 'in', keyIds).limit(1).execute();
+  return r.length > 0;
+}
+
 export async function readHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
   const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('chain', '=', 1).executeTakeFirst();
   if (!head) throw new Error('audit_head row missing: the database was not migrated');

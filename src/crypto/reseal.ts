@@ -10,7 +10,7 @@ import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
 import {
-  CryptoMismatchError, META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
+  CryptoMismatchError, META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, openBound, sealBound, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
   type CryptoTarget, type ResealState, type RetiredAuditKey,
 } from './startup.ts';
 
@@ -47,13 +47,12 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   if (same(from, to)) return null;
   if (from.fingerprint !== keyring.fingerprint && from.fingerprint !== keyring.previousFingerprint) throw new WrongMasterKeyError();
   await loadRetiredAuditKeys(db, keyring);
-  const bounds = new Map((await readRetired(db)).map((k) => [k.id, k.through]));
-  const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => ({
-    id: k.id,
-    suite: k.suite,
-    sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD),
-    ...(bounds.get(k.id) !== undefined ? { through: bounds.get(k.id) } : {}),
-  }));
+  // bounds set by earlier reseals carry over, sealed under the target key like the keys themselves
+  const bounds = new Map((await readRetired(db)).map((k) => [k.id, openBound(keyring, k)]));
+  const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => {
+    const bound = bounds.get(k.id);
+    return { id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD), ...(typeof bound === 'number' ? { through: sealBound(keyring, k.id, bound) } : {}) };
+  });
   const retiredIndex = keyring.indexKeysToRetire().map((k) => ({ suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_INDEX_AAD) }));
   const state: ResealState = { from, to, done: [], cursor: null, started: new Date().toISOString() };
   await db.transaction().execute(async (trx) => {
@@ -71,10 +70,12 @@ const SETTLE_PASSES = 3;
 
 export class ResealUnsettledError extends CryptoMismatchError {
   constructor(left: number) {
+    const zh = left ? `最后一轮又有 ${left} 行需要转换` : '最后一轮中有节点以旧密钥写入审计记录';
+    const en = left ? `${left} rows needed converting in the last pass` : 'audit records were appended under an old key during the last pass';
     super(
       'crypto.reseal_unsettled',
-      `仍有节点在以旧的密码设置写入数据（最后一轮又有 ${left} 行需要转换）。请以目标设置重启所有节点，然后再次运行 yitong crypto reseal（从中断处继续）。\n` +
-        `Nodes are still writing data with the old crypto settings (${left} rows needed converting in the last pass). Restart every node with the target settings, then run yitong crypto reseal again (it resumes).`,
+      `仍有节点在以旧的密码设置运行（${zh}）。请以目标设置重启所有节点，然后再次运行 yitong crypto reseal（从中断处继续）。\n` +
+        `Nodes are still running with the old crypto settings (${en}). Restart every node with the target settings, then run yitong crypto reseal again (it resumes).`,
     );
   }
 }
@@ -103,23 +104,16 @@ export async function runReseal(
     state.cursor = null;
     await metaStore.set(db, META.reseal, JSON.stringify(state));
   }
-  // The target is recorded only when a whole pass finds nothing left in an old form.
+  // The target is recorded only when a whole pass finds nothing left in an old form and no node
+  // appended audit records under a key being retired meanwhile (a node still on the old settings).
   for (let pass = 1; ; pass++) {
+    const from = (await auditStore.readHead(db)).seq;
     let left = 0;
     for (const t of SEALED_TABLES) left += (await walkTable(db, keyring, t, limit, null, null, opts.onBatch)).changed;
     changed += left;
-    if (left === 0) break;
+    if (left === 0 && (await finish(db, keyring, to, from))) break;
     if (pass === SETTLE_PASSES) throw new ResealUnsettledError(left);
   }
-  await db.transaction().execute(async (trx) => {
-    // the keys this reseal retired chained nothing genuine after today's head
-    const head = (await auditStore.readHead(trx)).seq;
-    const retired = (await readRetired(trx)).map((k) => ({ ...k, through: k.through ?? head }));
-    await metaStore.set(trx, META.retiredAuditKeys, JSON.stringify(retired));
-    await metaStore.set(trx, META.fingerprint, to.fingerprint);
-    await metaStore.set(trx, META.suite, to.suite);
-    await metaStore.delete(trx, META.reseal);
-  });
   return { from: state.from, to, rows, changed, alreadyDone: false };
 }
 
@@ -165,6 +159,26 @@ async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable
     row = await resealStore.row(trx, t, t.key.map((k) => row![k]));
   }
   return false; // deleted meanwhile
+}
+
+/**
+ * Records the target, with the head locked so that no append slips in: the keys this reseal retires
+ * chained nothing genuine after the head (their bound, sealed). False, and nothing written, when a
+ * record under one of them was appended since `since`.
+ */
+async function finish(db: Kysely<Database>, keyring: Keyring, to: CryptoTarget, since: number): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const head = await auditStore.lockHead(trx);
+    const all = await readRetired(trx);
+    const retiring = all.filter((k) => k.through === undefined).map((k) => k.id);
+    if (await auditStore.appendedUnderSince(trx, retiring, since)) return false;
+    const retired = all.map((k) => (k.through === undefined ? { ...k, through: sealBound(keyring, k.id, head.seq) } : k));
+    await metaStore.set(trx, META.retiredAuditKeys, JSON.stringify(retired));
+    await metaStore.set(trx, META.fingerprint, to.fingerprint);
+    await metaStore.set(trx, META.suite, to.suite);
+    await metaStore.delete(trx, META.reseal);
+    return true;
+  });
 }
 
 async function readRetired(db: Kysely<Database>): Promise<RetiredAuditKey[]> {

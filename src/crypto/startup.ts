@@ -37,8 +37,8 @@ export interface RetiredAuditKey {
   id: string;
   suite: CryptoSuite;
   sealed: string;
-  /** the audit head seq when the reseal that retired it finished: no genuine record under it comes later */
-  through?: number;
+  /** sealed (sealBound): the audit head seq when the reseal that retired it finished; no genuine record under it comes later */
+  through?: string;
 }
 
 /** The node's key or suite does not fit the data: it refuses to start (the CLI prints the message, no stack). */
@@ -111,12 +111,33 @@ export async function checkCrypto(db: Kysely<Database>, keyring: Keyring): Promi
   await loadRetiredAuditKeys(db, keyring);
 }
 
+const boundAad = (keyId: string) => `${RETIRED_AAD}.through:${keyId}`;
+
+export function sealBound(keyring: Keyring, keyId: string, seq: number): string {
+  return keyring.seal(String(seq), boundAad(keyId));
+}
+
+/** A retired key's bound: the seq, null when it has none (yet), 'invalid' when it does not open. */
+export function openBound(keyring: Keyring, k: RetiredAuditKey): number | null | 'invalid' {
+  if (k.through === undefined) return null;
+  try {
+    const n = Number(keyring.open(k.through, boundAad(k.id)));
+    return Number.isSafeInteger(n) && n >= 0 ? n : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
 /** Audit MAC and blind-index keys recorded by earlier reseals (sealed under the key they moved to). */
 export async function loadRetiredAuditKeys(db: Kysely<Database>, keyring: Keyring): Promise<void> {
   const raw = await metaStore.get(db, META.retiredAuditKeys);
+  const resealing = (await readReseal(db)) !== null;
   for (const k of raw ? (JSON.parse(raw) as RetiredAuditKey[]) : []) {
     keyring.addRetiredAuditKey(k.id, k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_AAD), 'base64'));
-    if (k.through !== undefined) keyring.boundAuditKey(k.id, k.through);
+    const bound = openBound(keyring, k);
+    // no bound outside a reseal, or one that does not open: removed or altered, so the key vouches for nothing
+    if (typeof bound === 'number') keyring.boundAuditKey(k.id, bound);
+    else if (bound === 'invalid' || !resealing) keyring.boundAuditKey(k.id, 0);
   }
   const legacy = await metaStore.get(db, META.legacyAuditThrough);
   if (legacy !== undefined) keyring.boundAuditKey('legacy', Number(legacy));

@@ -149,6 +149,12 @@ describe('crypto reseal', () => {
   it('rotates the master key: both keys during the change, the new one alone after; old audit MACs still computable', async () => {
     const old = new Keyring(MASTER);
     const during = new Keyring(MASTER, { suite: 'gm', newMaster: NEW_MASTER });
+    // a node still on the old settings that only logs people in (audit records under the old key, no
+    // sealed writes) keeps the reseal from recording the target: its later records would not verify
+    const oldNode = new AuditLog(t.db, old);
+    const signIn = () => oldNode.append({ event: 'login.success', outcome: 'success', actor: 'sub-old-node' });
+    await expect(runReseal(t.db, during, { batchSize: 5, onBatch: signIn })).rejects.toThrow(ResealUnsettledError);
+    expect(await readReseal(t.db)).not.toBeNull();
     await runReseal(t.db, during, { batchSize: 5 });
     await expect(checkCrypto(t.db, new Keyring(MASTER, { suite: 'gm' }))).rejects.toThrow(WrongMasterKeyError);
     const after = new Keyring(NEW_MASTER, { suite: 'gm' });
@@ -170,6 +176,14 @@ describe('crypto reseal', () => {
     expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: forged.seq, reason: 'unknown_key' } });
     await sql`delete from audit_log where seq = ${forged.seq}`.execute(t.db);
     await auditStore.updateHead(t.db, head.seq, head.hash);
+    // the bound is sealed: removed or altered, the old key vouches for nothing (its records no longer verify)
+    const meta = await sql<{ value: string }>`select value from meta where key = 'audit_retired_keys'`.execute(t.db);
+    const stripped = (JSON.parse(meta.rows[0].value) as { through?: string }[]).map(({ through: _, ...k }) => k);
+    await sql`update meta set value = ${JSON.stringify(stripped)} where key = 'audit_retired_keys'`.execute(t.db);
+    const tampered = new Keyring(NEW_MASTER, { suite: 'gm' });
+    await checkCrypto(t.db, tampered);
+    expect(await new AuditLog(t.db, tampered).verify()).toMatchObject({ ok: false, firstBad: { reason: 'unknown_key' } });
+    await sql`update meta set value = ${meta.rows[0].value} where key = 'audit_retired_keys'`.execute(t.db);
     // and back to intl under the new key: the retired keys are carried over
     await runReseal(t.db, new Keyring(NEW_MASTER), { batchSize: 5 });
     const last = new Keyring(NEW_MASTER);
