@@ -93,11 +93,13 @@ export function parseCheckpoint(text: string): Checkpoint | null {
 }
 
 /**
- * Checks a checkpoint's signature against the trusted public key (the configured signer's, or one
- * given on the command line). A valid signature by any other key is `wrong_key`: someone re-signed.
+ * Checks a checkpoint's signature against the trusted public keys (the configured signer's and those
+ * recorded before, or those given on the command line). A valid signature by any other key is
+ * `wrong_key`: someone re-signed.
  */
-export function checkSignature(cp: Checkpoint, trustedPublicKey: string): CheckpointFault | null {
-  if (cp.public_key.toLowerCase() !== trustedPublicKey.toLowerCase()) return 'wrong_key';
+export function checkSignature(cp: Checkpoint, trusted: string | readonly string[]): CheckpointFault | null {
+  const keys = (typeof trusted === 'string' ? [trusted] : trusted).map((k) => k.toLowerCase());
+  if (!keys.includes(cp.public_key.toLowerCase())) return 'wrong_key';
   if (cp.key_id !== sm2KeyId(cp.public_key)) return 'bad_signature';
   let ok = false;
   try {
@@ -118,30 +120,51 @@ export class CheckpointExistsError extends Error {
 }
 
 /**
- * Writes `checkpoint-<seq>.json` into `dir` (or to `file`) atomically and never over an existing
- * file: a temp file, fsynced, then hard-linked into place (link fails when the name is taken, where
- * rename would silently replace it).
+ * Writes `checkpoint-<seq>.json` into `dir` (or to `file`), never over an existing file: a temp file,
+ * fsynced, then hard-linked into place (link fails when the name is taken, where rename would
+ * replace it). Stores that cannot link (object-store mounts, some SMB shares) get the file created
+ * exclusively and written in place instead.
  */
 export function writeCheckpoint(cp: Checkpoint, target: { dir: string } | { file: string }): string {
   const file = 'dir' in target ? path.join(target.dir, `checkpoint-${cp.seq}.json`) : target.file;
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  const text = JSON.stringify(cp) + '\n';
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o644);
+  let linked = false;
   try {
-    fs.writeSync(fd, JSON.stringify(cp) + '\n');
+    writeNew(tmp, text);
+    fs.linkSync(tmp, file);
+    linked = true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CheckpointExistsError(file);
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EACCES'].includes(code ?? '')) throw err;
+  } finally {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // a write-once store may keep it; the checkpoint itself is what matters
+    }
+  }
+  if (!linked) {
+    try {
+      writeNew(file, text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CheckpointExistsError(file);
+      throw err;
+    }
+  }
+  return file;
+}
+
+function writeNew(file: string, text: string): void {
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  try {
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new CheckpointExistsError(file);
-    throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return file;
 }
 
 /** A checkpoint file as given, or every `checkpoint-<seq>.json` in a directory, oldest (lowest seq) first. */

@@ -1,8 +1,9 @@
 // `yitong audit ...`: list and verify the audit trail, sign checkpoints of it, purge it.
 import fs from 'node:fs';
 import { withApp, type CliEnv, type Command } from '../cli/commands.ts';
-import { CliUsageError, one, type CommandResult } from '../cli/io.ts';
+import { CliUsageError, many, one, type CommandResult } from '../cli/io.ts';
 import type { AppContext } from '../context.ts';
+import { knownCheckpointKeys, rememberCheckpointKey } from './checkpoint-keys.ts';
 import { CheckpointExistsError, CheckpointSigner, checkpointFiles, checkSignature, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { makeCheckpoint, runRetention } from './tasks.ts';
 import { AUDIT_EVENTS, isAuditEventName } from './events.ts';
@@ -34,8 +35,8 @@ export const auditCommands: Record<string, Command> = {
   'audit verify': {
 
     summary: { 'zh-CN': '校验审计链完整性（可对照签名检查点）', en: 'verify the audit chain (and that it still reaches a signed checkpoint)' },
-    usage: 'yitong audit verify [--checkpoint FILE|DIR] [--public-key HEX]',
-    options: { checkpoint: { type: 'string' }, 'public-key': { type: 'string' } },
+    usage: 'yitong audit verify [--checkpoint FILE|DIR] [--public-key HEX ...]',
+    options: { checkpoint: { type: 'string' }, 'public-key': { type: 'string', multiple: true } },
     run: (env, v) =>
       withApp(env, async (app) => {
         const at = one(v, 'checkpoint', false);
@@ -46,7 +47,7 @@ export const auditCommands: Record<string, Command> = {
           }
           return { json: r as unknown as Record<string, unknown>, text: `audit chain ok: ${r.records} records` };
         }
-        return verifyCheckpoint(env, app, env.path(at), one(v, 'public-key', false));
+        return verifyCheckpoint(env, app, env.path(at), many(v, 'public-key'));
       }),
   },
 
@@ -57,6 +58,7 @@ export const auditCommands: Record<string, Command> = {
     run: (env, v) =>
       withApp(env, async (app) => {
         const cp = await makeCheckpoint(app);
+        await rememberCheckpointKey(app.db, cp.public_key);
         const out = one(v, 'out', false);
         if (out === undefined) return { json: cp as unknown as Record<string, unknown>, text: JSON.stringify(cp) };
         let file: string;
@@ -77,7 +79,10 @@ export const auditCommands: Record<string, Command> = {
     run: (env) =>
       withApp(env, async (app) => {
         const r = await runRetention(app, env.actor);
-        return { json: r, text: r.deleted ? `purged ${r.deleted} records through seq ${r.throughSeq} (partitions dropped: ${r.droppedPartitions.join(', ') || 'none'})` : 'nothing to purge' };
+        if (r.postponed) {
+          return { exitCode: 1, json: r as unknown as Record<string, unknown>, text: '审计日志正被长时间读取（校验或导出），清理已推迟，请稍后重试 / a long read (verify, export) holds the audit log: purge postponed, try again later' };
+        }
+        return { json: r as unknown as Record<string, unknown>, text: r.deleted ? `purged ${r.deleted} records through seq ${r.throughSeq} (partitions dropped: ${r.droppedPartitions.join(', ') || 'none'})` : 'nothing to purge' };
       }),
   },
 };
@@ -92,11 +97,12 @@ const REASONS: Record<string, string> = {
 };
 
 /** `--checkpoint FILE|DIR`: every checkpoint in a directory must carry our signature and be reached by the chain. */
-async function verifyCheckpoint(env: CliEnv, app: AppContext, at: string, publicKey: string | undefined): Promise<CommandResult> {
-  if (publicKey !== undefined && !/^04[0-9a-fA-F]{128}$/.test(publicKey)) throw new CliUsageError('--public-key: 应为 130 位十六进制 SM2 公钥 / expected an uncompressed SM2 public key (130 hex digits, 04...)');
+async function verifyCheckpoint(env: CliEnv, app: AppContext, at: string, publicKeys: string[]): Promise<CommandResult> {
+  for (const k of publicKeys) if (!/^04[0-9a-fA-F]{128}$/.test(k)) throw new CliUsageError('--public-key: 应为 130 位十六进制 SM2 公钥 / expected an uncompressed SM2 public key (130 hex digits, 04...)');
   const files = fs.existsSync(at) ? checkpointFiles(at) : [];
   if (files.length === 0) throw new CliUsageError(`--checkpoint: 找不到检查点 / no checkpoint at ${at}`);
-  const trusted = publicKey ?? CheckpointSigner.fromConfig(env.config).publicKey;
+  // given keys, else this deployment's: the configured signer's and those it signed with before
+  const trusted = publicKeys.length ? publicKeys : [CheckpointSigner.fromConfig(env.config).publicKey, ...(await knownCheckpointKeys(app.db))];
   const fail = (reason: string, file: string, extra: Record<string, unknown> = {}): CommandResult => ({
     exitCode: 1,
     json: { ok: false, reason, checkpoint: file, ...extra },

@@ -62,6 +62,8 @@ export async function headStillReaches(db: Kysely<Database>, cp: Head): Promise<
   if (cp.seq > head.seq) return 'truncated';
   const stored = await store.hashAt(db, cp.seq);
   if (stored !== null) return stored === cp.hash ? null : 'rewound';
+  // gone before the oldest record: fine only when a purge says it dropped that far (else a deleted prefix)
   const first = await store.firstSeq(db);
-  return first !== null && cp.seq < first ? null : 'chain_broken';
+  const purged = await store.lastPurgeThrough(db);
+  return first !== null && cp.seq < first && purged !== null && purged >= first - 1 ? null : 'chain_broken';
 }

@@ -32,6 +32,14 @@ export async function appendedUnderSince(db: Kysely<Database>, keyIds: string[],
   return r.length > 0;
 }
 
+/** through_seq of the newest successful purge record (not verified here: `audit verify` does that). */
+export async function lastPurgeThrough(db: Kysely<Database>): Promise<number | null> {
+  const r = await sql<{ through: string | null }>`select detail->>'through_seq' as through from audit_log
+    where event = 'audit.purge' and outcome = 'success' order by seq desc limit 1`.execute(db);
+  const n = Number(r.rows[0]?.through ?? NaN);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 export async function readHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
   const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('chain', '=', 1).executeTakeFirst();
   if (!head) throw new Error('audit_head row missing: the database was not migrated');

@@ -5,6 +5,10 @@ import type { BackgroundTask } from '../feature.ts';
 import { logger } from '../log.ts';
 import fs from 'node:fs';
 import type { AuditLog } from './service.ts';
+import type { PurgeResult } from './retention.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { knownCheckpointKeys, rememberCheckpointKey } from './checkpoint-keys.ts';
 import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFiles, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 
 const RETENTION_EVERY_MS = 6 * 3600_000;
@@ -29,12 +33,12 @@ export async function makeCheckpoint(app: AppContext, signer = CheckpointSigner.
   return signer.sign(await app.audit.head(), new Date());
 }
 
-/** The newest checkpoint in `dir` that parses and carries our signature; others are logged and passed over. */
-function lastOwnCheckpoint(dir: string, signer: CheckpointSigner): Checkpoint | null {
+/** The newest checkpoint in `dir` that parses and is signed by a trusted key; others are logged and passed over. */
+function lastOwnCheckpoint(dir: string, trusted: string[]): Checkpoint | null {
   if (!fs.existsSync(dir)) return null;
   for (const file of checkpointFiles(dir).reverse()) {
     const cp = parseCheckpoint(fs.readFileSync(file, 'utf8'));
-    const fault = cp === null ? 'malformed' : checkSignature(cp, signer.publicKey);
+    const fault = cp === null ? 'malformed' : checkSignature(cp, trusted);
     if (cp !== null && fault === null) return cp;
     logger.warn({ file, fault }, 'not one of our audit checkpoints; passed over');
   }
@@ -45,8 +49,10 @@ function lastOwnCheckpoint(dir: string, signer: CheckpointSigner): Checkpoint | 
  * One run of the periodic task. Before it vouches for the head it checks that the chain still
  * reaches the last checkpoint: signing a head after someone cut the chain back would cover it up.
  */
-export async function checkpointIntoDir(audit: AuditLog, signer: CheckpointSigner, dir: string): Promise<'written' | 'unchanged' | 'refused'> {
-  const last = lastOwnCheckpoint(dir, signer);
+export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, signer: CheckpointSigner, dir: string): Promise<'written' | 'unchanged' | 'refused'> {
+  await rememberCheckpointKey(db, signer.publicKey);
+  // the newest checkpoint by this key or one used before (a master-key rotation changes a derived key)
+  const last = lastOwnCheckpoint(dir, await knownCheckpointKeys(db));
   if (last !== null) {
     const reason = await audit.stillReaches(last);
     if (reason !== null) {
@@ -71,7 +77,7 @@ export async function checkpointIntoDir(audit: AuditLog, signer: CheckpointSigne
   return 'written';
 }
 
-export async function runRetention(app: AppContext, actor: string | null): Promise<{ deleted: number; throughSeq: number | null; droppedPartitions: string[] }> {
+export async function runRetention(app: AppContext, actor: string | null): Promise<PurgeResult> {
   return app.audit.purgeExpired(app.config.audit.retentionDays, { actor });
 }
 
@@ -86,7 +92,7 @@ export function auditTasks(app: AppContext): BackgroundTask[] {
   if (dir) {
     const signer = CheckpointSigner.fromConfig(app.config);
     tasks.push(
-      every('audit-checkpoint', app.config.audit.checkpointIntervalSeconds * 1000, async () => void (await checkpointIntoDir(app.audit, signer, dir))),
+      every('audit-checkpoint', app.config.audit.checkpointIntervalSeconds * 1000, async () => void (await checkpointIntoDir(app.db, app.audit, signer, dir))),
     );
   }
   return tasks;

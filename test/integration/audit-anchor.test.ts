@@ -16,6 +16,7 @@ import { GENESIS_HASH, chainHash } from '../../src/audit/chain.ts';
 import * as store from '../../src/audit/store.ts';
 import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFile, checkpointFiles, parseCheckpoint, writeCheckpoint } from '../../src/audit/checkpoint.ts';
 import { checkpointIntoDir } from '../../src/audit/tasks.ts';
+import { knownCheckpointKeys } from '../../src/audit/checkpoint-keys.ts';
 
 const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
 const signer = CheckpointSigner.fromMasterKey(parseMasterKey(TEST_MASTER_KEY));
@@ -94,10 +95,10 @@ describe('a directory of checkpoints after a rewind', () => {
 
   it('the task signs, skips an unchanged head, and refuses to sign once the chain no longer reaches its last checkpoint', async () => {
     await append(audit, 6, 'a');
-    expect(await checkpointIntoDir(audit, signer, dir)).toBe('written');
-    expect(await checkpointIntoDir(audit, signer, dir)).toBe('unchanged');
+    expect(await checkpointIntoDir(t.db, audit, signer, dir)).toBe('written');
+    expect(await checkpointIntoDir(t.db, audit, signer, dir)).toBe('unchanged');
     await append(audit, 4, 'b');
-    expect(await checkpointIntoDir(audit, signer, dir)).toBe('written');
+    expect(await checkpointIntoDir(t.db, audit, signer, dir)).toBe('written');
     expect(checkpointFiles(dir).map((f) => path.basename(f))).toEqual(['checkpoint-6.json', 'checkpoint-10.json']);
 
     // rewind: cut back to seq 5 and write other records in place of 6..12
@@ -105,7 +106,7 @@ describe('a directory of checkpoints after a rewind', () => {
     await sql`update audit_head set seq = 5, hash = ${await store.hashAt(t.db, 5)} where chain = 1`.execute(t.db);
     await append(audit, 7, 'c');
     expect(await audit.verify()).toEqual({ ok: true, records: 12 });
-    expect(await checkpointIntoDir(audit, signer, dir)).toBe('refused');
+    expect(await checkpointIntoDir(t.db, audit, signer, dir)).toBe('refused');
     expect(checkpointFiles(dir)).toHaveLength(2); // nothing signed over the rewritten chain
   });
 
@@ -126,6 +127,28 @@ describe('a directory of checkpoints after a rewind', () => {
     expect(() => writeCheckpoint(other, { file })).toThrow(/not overwritten/);
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('after the checkpoint key changes (a master-key rotation), the earlier key stays trusted and the task still checks reach', async () => {
+    const rotated = CheckpointSigner.fromMasterKey(Buffer.alloc(32, 9));
+    expect(await knownCheckpointKeys(t.db)).toEqual([signer.publicKey.toLowerCase()]);
+    // rewound once more, behind the newest checkpoint (seq 12, old key): the new key's first run still
+    // checks reach against it, and refuses
+    await sql`delete from audit_log where seq >= 11`.execute(t.db);
+    await sql`update audit_head set seq = 10, hash = ${await store.hashAt(t.db, 10)} where chain = 1`.execute(t.db);
+    await append(audit, 3, 'd');
+    expect(await checkpointIntoDir(t.db, audit, rotated, dir)).toBe('refused');
+    expect(await knownCheckpointKeys(t.db)).toEqual([signer.publicKey, rotated.publicKey].map((k) => k.toLowerCase()));
+    const first = parseCheckpoint(fs.readFileSync(checkpointFiles(dir)[0], 'utf8'))!;
+    expect(checkSignature(first, await knownCheckpointKeys(t.db))).toBeNull();
+    expect(checkSignature(first, rotated.publicKey)).toBe('wrong_key');
+  });
+
+  it('the task does not take a deleted prefix for a purge', async () => {
+    const cp = signer.sign({ seq: 3, hash: (await store.hashAt(t.db, 3))! }, new Date());
+    expect(await audit.stillReaches(cp)).toBeNull();
+    await sql`delete from audit_log where seq <= 4`.execute(t.db);
+    expect(await audit.stillReaches(cp)).toBe('chain_broken');
   });
 });
 
