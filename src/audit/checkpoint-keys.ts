@@ -14,7 +14,11 @@ export async function knownCheckpointKeys(db: Kysely<Database>): Promise<string[
   return Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string' && /^04[0-9a-f]{128}$/i.test(k)) : [];
 }
 
-export async function rememberCheckpointKey(db: Kysely<Database>, publicKey: string): Promise<void> {
+/** Adds the key unless recorded; returns every recorded key, this one included. */
+export async function rememberCheckpointKey(db: Kysely<Database>, publicKey: string): Promise<string[]> {
   const known = await knownCheckpointKeys(db);
-  if (!known.includes(publicKey.toLowerCase())) await metaStore.set(db, KEY, JSON.stringify([...known, publicKey.toLowerCase()]));
+  const key = publicKey.toLowerCase();
+  if (known.includes(key)) return known;
+  await metaStore.set(db, KEY, JSON.stringify([...known, key]));
+  return [...known, key];
 }

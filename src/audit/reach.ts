@@ -37,13 +37,19 @@ export async function reaches(db: Kysely<Database>, keyring: Keyring, pageSize: 
   return { ok: true, records: result.records, head, purged };
 }
 
-async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: Head): Promise<ReachReason | 'ok' | 'purged'> {
+/** The checkpoint against the record at its seq; 'gone' when there is none although the head is past it. */
+async function reachAt(db: Kysely<Database>, cp: Head, headSeq: number): Promise<ReachReason | 'ok' | 'gone'> {
   if (cp.seq === 0) return cp.hash === GENESIS_HASH ? 'ok' : 'rewound';
-  if (cp.seq > walk.head.seq) return 'truncated';
+  if (cp.seq > headSeq) return 'truncated';
   const stored = await store.hashAt(db, cp.seq);
-  if (stored !== null) return stored === cp.hash ? 'ok' : 'rewound';
-  // no record at seq although the head is past it: purged (fine when a verified anchor covers it,
-  // which the walk checks) or deleted (the walk finds the gap)
+  if (stored === null) return 'gone';
+  return stored === cp.hash ? 'ok' : 'rewound';
+}
+
+async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: Head): Promise<ReachReason | 'ok' | 'purged'> {
+  const at = await reachAt(db, cp, walk.head.seq);
+  if (at !== 'gone') return at;
+  // purged (fine when a verified anchor covers it, which the walk checks) or deleted (the walk finds the gap)
   if (walk.firstSeq !== null && cp.seq < walk.firstSeq) {
     const anchor = walk.purges.get(cp.seq);
     return anchor !== undefined && anchor !== cp.hash ? 'rewound' : 'purged';
@@ -57,11 +63,8 @@ async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: Head): Prom
  * a full verification; it stops the task from vouching for a chain that was cut back.
  */
 export async function headStillReaches(db: Kysely<Database>, cp: Head): Promise<ReachReason | null> {
-  const head = await store.readHead(db);
-  if (cp.seq === 0) return cp.hash === GENESIS_HASH ? null : 'rewound';
-  if (cp.seq > head.seq) return 'truncated';
-  const stored = await store.hashAt(db, cp.seq);
-  if (stored !== null) return stored === cp.hash ? null : 'rewound';
+  const at = await reachAt(db, cp, (await store.readHead(db)).seq);
+  if (at !== 'gone') return at === 'ok' ? null : at;
   // gone before the oldest record: fine only when a purge says it dropped that far (else a deleted prefix)
   const first = await store.firstSeq(db);
   const purged = await store.lastPurgeThrough(db);

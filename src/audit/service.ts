@@ -23,8 +23,6 @@ import { PURGE_EVENT, walkChain } from './verify.ts';
 import { headStillReaches, reaches, type Head, type ReachReason, type ReachResult } from './reach.ts';
 import * as store from './store.ts';
 import { AUDIT_RETENTION_DAYS, AuditRetentionError, ensurePartitions, isLockTimeout, purgeLocked, type PurgeResult } from './retention.ts';
-
-export { AUDIT_RETENTION_DAYS, AuditRetentionError };
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
 import { logRecord, prepare, type Prepared } from './record.ts';
@@ -33,6 +31,7 @@ import type { AuditEvent, AuditRecord, AuditVerifyResult } from './types.ts';
 export type { AuditBadReason, AuditEvent, AuditOutcome, AuditRecord, AuditVerifyResult } from './types.ts';
 
 export { PURGE_EVENT } from './verify.ts';
+export { AUDIT_RETENTION_DAYS, AuditRetentionError };
 export const SUPPRESSED_EVENT: AuditEventName = 'audit.suppressed';
 
 export interface AuditLogOptions {

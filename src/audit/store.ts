@@ -127,7 +127,6 @@ export function monthPartition(d: Date): { name: string; from: string; to: strin
   return { name: `audit_log_p${y}${String(m + 1).padStart(2, '0')}`, from: new Date(Date.UTC(y, m, 1)).toISOString(), to: new Date(Date.UTC(y, m + 1, 1)).toISOString() };
 }
 
-/** Creates the month's partition unless it exists. */
 /**
  * Creates the partition unless it exists. Creating one takes audit_log to itself: with
  * `lockTimeoutMs` it waits at most that long for readers (else 55P03), so appends queued behind it
@@ -137,7 +136,7 @@ export async function createMonthPartition(db: Kysely<Database>, p: { name: stri
   const exists = await sql`select 1 from pg_class where relname = ${p.name} and relnamespace = current_schema()::regnamespace`.execute(db);
   if (exists.rows.length) return;
   await db.transaction().execute(async (trx) => {
-    if (lockTimeoutMs !== undefined) await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.trunc(lockTimeoutMs))}ms`}, true)`.execute(trx);
+    if (lockTimeoutMs !== undefined) await setLockTimeout(trx, lockTimeoutMs);
     await sql`create table if not exists ${sql.id(p.name)} partition of audit_log for values from (${sql.lit(p.from)}) to (${sql.lit(p.to)})`.execute(trx);
   });
 }
@@ -147,13 +146,18 @@ export async function maxSeqIn(db: Kysely<Database>, partition: string): Promise
   return r.rows[0]?.seq == null ? null : Number(r.rows[0].seq);
 }
 
-/** Detaches and drops one monthly partition; returns how many rows it held. */
+/** For the rest of this transaction, a lock not granted within `ms` fails (55P03) instead of waiting. */
+async function setLockTimeout(trx: Kysely<Database>, ms: number): Promise<void> {
+  await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.trunc(ms))}ms`}, true)`.execute(trx);
+}
+
 /** Takes audit_log to itself for dropping partitions, waiting at most `timeoutMs` for readers (else 55P03). */
 export async function lockForDrop(db: Kysely<Database>, timeoutMs: number): Promise<void> {
-  await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.trunc(timeoutMs))}ms`}, true)`.execute(db);
+  await setLockTimeout(db, timeoutMs);
   await sql`lock table audit_log in access exclusive mode`.execute(db);
 }
 
+/** Detaches and drops one monthly partition; returns how many rows it held. */
 export async function dropPartition(db: Kysely<Database>, name: string): Promise<number> {
   if (!/^audit_log_p[0-9]{6}$/.test(name)) throw new Error(`not an audit partition: ${name}`);
   const r = await sql<{ n: string }>`select count(*) as n from ${sql.id(name)}`.execute(db);

@@ -8,7 +8,7 @@ import type { AuditLog } from './service.ts';
 import type { PurgeResult } from './retention.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { knownCheckpointKeys, rememberCheckpointKey } from './checkpoint-keys.ts';
+import { rememberCheckpointKey } from './checkpoint-keys.ts';
 import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFiles, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 
 const RETENTION_EVERY_MS = 6 * 3600_000;
@@ -50,9 +50,8 @@ function lastOwnCheckpoint(dir: string, trusted: string[]): Checkpoint | null {
  * reaches the last checkpoint: signing a head after someone cut the chain back would cover it up.
  */
 export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, signer: CheckpointSigner, dir: string): Promise<'written' | 'unchanged' | 'refused'> {
-  await rememberCheckpointKey(db, signer.publicKey);
   // the newest checkpoint by this key or one used before (a master-key rotation changes a derived key)
-  const last = lastOwnCheckpoint(dir, await knownCheckpointKeys(db));
+  const last = lastOwnCheckpoint(dir, await rememberCheckpointKey(db, signer.publicKey));
   if (last !== null) {
     const reason = await audit.stillReaches(last);
     if (reason !== null) {

@@ -10,7 +10,7 @@ import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
 import {
-  CryptoMismatchError, META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, openBound, sealBound, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal,
+  CryptoMismatchError, META, RETIRED_AAD, RETIRED_INDEX_AAD, ResealInProgressError, openBound, sealBound, WrongMasterKeyError, dataTarget, loadRetiredAuditKeys, readReseal, readRetiredAuditKeys,
   type CryptoTarget, type ResealState, type RetiredAuditKey,
 } from './startup.ts';
 
@@ -48,7 +48,7 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   if (from.fingerprint !== keyring.fingerprint && from.fingerprint !== keyring.previousFingerprint) throw new WrongMasterKeyError();
   await loadRetiredAuditKeys(db, keyring);
   // bounds set by earlier reseals carry over, sealed under the target key like the keys themselves
-  const bounds = new Map((await readRetired(db)).map((k) => [k.id, openBound(keyring, k)]));
+  const bounds = new Map((await readRetiredAuditKeys(db)).map((k) => [k.id, openBound(keyring, k)]));
   const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => {
     const bound = bounds.get(k.id);
     return { id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD), ...(typeof bound === 'number' ? { through: sealBound(keyring, k.id, bound) } : {}) };
@@ -169,7 +169,7 @@ async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable
 async function finish(db: Kysely<Database>, keyring: Keyring, to: CryptoTarget, since: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const head = await auditStore.lockHead(trx);
-    const all = await readRetired(trx);
+    const all = await readRetiredAuditKeys(trx);
     const retiring = all.filter((k) => k.through === undefined).map((k) => k.id);
     if (await auditStore.appendedUnderSince(trx, retiring, since)) return false;
     const retired = all.map((k) => (k.through === undefined ? { ...k, through: sealBound(keyring, k.id, head.seq) } : k));
@@ -179,11 +179,6 @@ async function finish(db: Kysely<Database>, keyring: Keyring, to: CryptoTarget, 
     await metaStore.delete(trx, META.reseal);
     return true;
   });
-}
-
-async function readRetired(db: Kysely<Database>): Promise<RetiredAuditKey[]> {
-  const raw = await metaStore.get(db, META.retiredAuditKeys);
-  return raw ? (JSON.parse(raw) as RetiredAuditKey[]) : [];
 }
 
 const keyValue = (v: unknown) => (v instanceof Date ? v.toISOString() : v);

@@ -128,11 +128,16 @@ export function openBound(keyring: Keyring, k: RetiredAuditKey): number | null |
   }
 }
 
+/** The audit keys earlier reseals retired, as recorded in meta (each sealed under the key it moved to). */
+export async function readRetiredAuditKeys(db: Kysely<Database>): Promise<RetiredAuditKey[]> {
+  const raw = await metaStore.get(db, META.retiredAuditKeys);
+  return raw ? (JSON.parse(raw) as RetiredAuditKey[]) : [];
+}
+
 /** Audit MAC and blind-index keys recorded by earlier reseals (sealed under the key they moved to). */
 export async function loadRetiredAuditKeys(db: Kysely<Database>, keyring: Keyring): Promise<void> {
-  const raw = await metaStore.get(db, META.retiredAuditKeys);
   const resealing = (await readReseal(db)) !== null;
-  for (const k of raw ? (JSON.parse(raw) as RetiredAuditKey[]) : []) {
+  for (const k of await readRetiredAuditKeys(db)) {
     keyring.addRetiredAuditKey(k.id, k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_AAD), 'base64'));
     const bound = openBound(keyring, k);
     // no bound outside a reseal, or one that does not open: removed or altered, so the key vouches for nothing
