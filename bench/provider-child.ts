@@ -125,12 +125,6 @@ if (experiments.has('login-with-consent')) {
   provider.interactionFinished = (req, res, result, opts) =>
     finished(req, res, result.login && !result.consent ? { ...result, consent: {} } : result, opts);
 }
-if (experiments.has('batch-audit')) {
-  const { batchedAppend } = await import('./experiments/batch-audit.ts');
-  const original = app.audit.append.bind(app.audit);
-  const batched = batchedAppend(app);
-  app.audit.append = async (e, trx) => (trx ? original(e, trx) : batched(e));
-}
 
 /** A valid resident ID number for bench person i (Beijing Chaoyang, born 1980 + i days). */
 function idNumber(i: number): string {

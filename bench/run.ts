@@ -17,7 +17,7 @@
 //   BENCH_PROFILE=DIR   write a CPU profile of the provider per case into DIR (slows it down)
 //   BENCH_CASES         comma-separated subset of: yitong,memory,ceilings (default all)
 //   BENCH_EXPERIMENT    what-if patches of the provider (see provider-child.ts), comma-separated:
-//                       no-audit, batch-audit, skip-unchanged-grant, login-with-consent
+//                       no-audit, skip-unchanged-grant, login-with-consent
 // Quick, profiled and experiment runs write bench/results-<tag>.json, never over results.json.
 import crypto from 'node:crypto';
 import fs from 'node:fs';

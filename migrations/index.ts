@@ -16,6 +16,7 @@ import * as m0013 from './0013_mfa_sms.ts';
 import * as m0014 from './0014_import_rows_total.ts';
 import * as m0015 from './0015_audit_partitions.ts';
 import * as m0016 from './0016_audit_actor_index.ts';
+import * as m0017 from './0017_audit_chains.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014_import_rows_total': m0014,
   '0015_audit_partitions': m0015,
   '0016_audit_actor_index': m0016,
+  '0017_audit_chains': m0017,
 };

@@ -35,6 +35,7 @@ export async function openApp(config: Config, opts: { poolSize?: number; skipCry
       migrated,
       async close() {
         await app.audit.drain(); // queued audit records are written before the pool closes
+        await app.audit.release().catch(() => undefined); // else its chain stays leased a minute
         await handle.close();
       },
     };

@@ -10,6 +10,7 @@ import { sm2, sm3 } from 'sm-crypto-v2';
 import type { Config } from '../config/env.ts';
 import { parseMasterKey } from '../crypto/keyring.ts';
 import { canonicalJson } from './chain.ts';
+import type { ChainHead } from './store.ts';
 
 export const SM2_USER_ID = '1234567812345678';
 export const CHECKPOINT_ALG = 'SM2-with-SM3';
@@ -17,10 +18,14 @@ export const CHECKPOINT_ALG = 'SM2-with-SM3';
 const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 
 export interface Checkpoint {
-  v: 1;
+  /** 1: one chain (seq and hash are chain 1's head); 2: several, every head in `heads` */
+  v: 1 | 2;
   alg: typeof CHECKPOINT_ALG;
+  /** the newest record over all chains */
   seq: number;
   hash: string;
+  /** every chain's head (v2 only) */
+  heads?: ChainHead[];
   /** when the head was read, ISO 8601 */
   time: string;
   /** 'sm2:' + 16 hex of SM3(public key) */
@@ -38,8 +43,8 @@ export function sm2KeyId(publicKey: string): string {
 }
 
 function signedPayload(cp: Omit<Checkpoint, 'signature'>): string {
-  const { v, alg, seq, hash, time, key_id, public_key } = cp;
-  return canonicalJson({ v, alg, seq, hash, time, key_id, public_key });
+  const { v, alg, seq, hash, heads, time, key_id, public_key } = cp;
+  return canonicalJson({ v, alg, seq, hash, heads, time, key_id, public_key });
 }
 
 export class CheckpointSigner {
@@ -69,8 +74,10 @@ export class CheckpointSigner {
     return CheckpointSigner.fromMasterKey(parseMasterKey(raw));
   }
 
-  sign(head: { seq: number; hash: string }, time: Date): Checkpoint {
-    const body: Omit<Checkpoint, 'signature'> = { v: 1, alg: CHECKPOINT_ALG, seq: head.seq, hash: head.hash, time: time.toISOString(), key_id: this.keyId, public_key: this.publicKey };
+  /** Signs the newest head, and every chain's head when `heads` lists them (AuditLog.head gives both). */
+  sign(head: { seq: number; hash: string; heads?: readonly ChainHead[] }, time: Date): Checkpoint {
+    const heads = head.heads?.map(({ chain, seq, hash }) => ({ chain, seq, hash }));
+    const body: Omit<Checkpoint, 'signature'> = { v: heads ? 2 : 1, alg: CHECKPOINT_ALG, seq: head.seq, hash: head.hash, ...(heads ? { heads } : {}), time: time.toISOString(), key_id: this.keyId, public_key: this.publicKey };
     const signature = sm2.doSignature(signedPayload(body), this.#privateKey, { der: true, hash: true, userId: SM2_USER_ID, publicKey: this.publicKey });
     return { ...body, signature };
   }
@@ -87,7 +94,10 @@ export function parseCheckpoint(text: string): Checkpoint | null {
   if (typeof o !== 'object' || o === null) return null;
   const c = o as Record<string, unknown>;
   const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]+$/i.test(v);
-  if (c.v !== 1 || c.alg !== CHECKPOINT_ALG || !Number.isSafeInteger(c.seq) || (c.seq as number) < 0) return null;
+  const seq = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if ((c.v !== 1 && c.v !== 2) || c.alg !== CHECKPOINT_ALG || !seq(c.seq)) return null;
+  if (c.v === 1 ? c.heads !== undefined : !Array.isArray(c.heads) || !c.heads.length) return null;
+  if (c.v === 2 && !(c.heads as unknown[]).every((h) => typeof h === 'object' && h !== null && Number.isSafeInteger((h as ChainHead).chain) && seq((h as ChainHead).seq) && hex((h as ChainHead).hash))) return null;
   if (!hex(c.hash) || typeof c.time !== 'string' || typeof c.key_id !== 'string' || !hex(c.public_key) || !hex(c.signature)) return null;
   return c as unknown as Checkpoint;
 }

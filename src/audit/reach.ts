@@ -1,21 +1,24 @@
-// Does the chain still reach checkpointed heads (seq, hash) kept outside the database? Without
-// this, someone who can write the database could delete the newest records and move the head back
-// (truncate), or do so and append others in their place (rewind), and the chain would verify.
-// Every checkpoint is checked, not just the newest: after a rewind a later checkpoint may have
-// been signed over the rewritten chain, but the earlier ones still name the records that were lost.
+// Do the chains still reach checkpointed heads kept outside the database? Without this, someone who
+// can write the database could delete the newest records and move a head back (truncate), or do so
+// and append others in their place (rewind), and the chains would verify. Every checkpoint is
+// checked, not just the newest: after a rewind a later checkpoint may have been signed over the
+// rewritten chain, but the earlier ones still name the records that were lost.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { GENESIS_HASH } from './chain.ts';
 import * as store from './store.ts';
-import { walkChain, type ChainWalk } from './verify.ts';
+import type { ChainHead } from './store.ts';
+import { anchorKey, walkChain, type ChainWalk } from './verify.ts';
 import type { AuditVerifyResult } from './types.ts';
 
 export type ReachReason = 'truncated' | 'rewound' | 'chain_broken';
 
+/** What a checkpoint names: the newest record (seq, hash) and, when there are several chains, every chain's head. */
 export interface Head {
   seq: number;
   hash: string;
+  heads?: readonly ChainHead[];
 }
 
 export type ReachResult =
@@ -23,50 +26,75 @@ export type ReachResult =
   /** `at`: the index (in the list given) of the first checkpoint the chain does not reach */
   | { ok: false; reason: ReachReason; head: Head; chain: AuditVerifyResult; at: number };
 
+/** The chain heads a checkpoint names (one before there were several: chain 1's). */
+export function headsOf(cp: Head): readonly ChainHead[] {
+  return cp.heads ?? [{ chain: 1, seq: cp.seq, hash: cp.hash }];
+}
+
+/** What a checkpoint signs: the newest head, and all of them when there is more than one chain. */
+export function checkpointHead(heads: readonly ChainHead[]): Head {
+  const newest = heads.reduce((a, b) => (b.seq > a.seq ? b : a));
+  return heads.length > 1 ? { seq: newest.seq, hash: newest.hash, heads } : { seq: newest.seq, hash: newest.hash };
+}
+
 /** Checks the whole chain once, then each checkpoint against it; `purged` when any was reached only through a purge anchor. */
 export async function reaches(db: Kysely<Database>, keyring: Keyring, pageSize: number, cps: readonly Head[]): Promise<ReachResult> {
   const walk = await walkChain(db, keyring, pageSize);
-  const { head, result } = walk;
+  const { result } = walk;
+  const head = checkpointHead(walk.heads);
   let purged = false;
   for (const [i, cp] of cps.entries()) {
-    const r = await reachesOne(db, walk, cp);
-    if (r !== 'ok' && r !== 'purged') return { ok: false, reason: r, head, chain: result, at: i };
-    purged ||= r === 'purged';
+    for (const h of headsOf(cp)) {
+      const r = await reachesOne(db, walk, h);
+      if (r !== 'ok' && r !== 'purged') return { ok: false, reason: r, head, chain: result, at: i };
+      purged ||= r === 'purged';
+    }
   }
   if (!result.ok) return { ok: false, reason: 'chain_broken', head, chain: result, at: 0 };
   return { ok: true, records: result.records, head, purged };
 }
 
-/** The checkpoint against the record at its seq; 'gone' when there is none although the head is past it. */
-async function reachAt(db: Kysely<Database>, cp: Head, headSeq: number): Promise<ReachReason | 'ok' | 'gone'> {
+/** The checkpointed head against the record at its seq; 'gone' when there is none although the chain's head is past it. */
+async function reachAt(db: Kysely<Database>, cp: ChainHead, heads: readonly ChainHead[]): Promise<ReachReason | 'ok' | 'gone'> {
   if (cp.seq === 0) return cp.hash === GENESIS_HASH ? 'ok' : 'rewound';
-  if (cp.seq > headSeq) return 'truncated';
-  const stored = await store.hashAt(db, cp.seq);
+  const now = heads.find((h) => h.chain === cp.chain);
+  if (now === undefined || cp.seq > now.seq) return 'truncated';
+  const stored = await store.hashAt(db, cp.seq, cp.chain);
   if (stored === null) return 'gone';
   return stored === cp.hash ? 'ok' : 'rewound';
 }
 
-async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: Head): Promise<ReachReason | 'ok' | 'purged'> {
-  const at = await reachAt(db, cp, walk.head.seq);
+async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: ChainHead): Promise<ReachReason | 'ok' | 'purged'> {
+  const at = await reachAt(db, cp, walk.heads);
   if (at !== 'gone') return at;
-  // purged (fine when a verified anchor covers it, which the walk checks) or deleted (the walk finds the gap)
-  if (walk.firstSeq !== null && cp.seq < walk.firstSeq) {
-    const anchor = walk.purges.get(cp.seq);
-    return anchor !== undefined && anchor !== cp.hash ? 'rewound' : 'purged';
-  }
-  return 'chain_broken';
+  // in the prefix the chain's oldest kept record links past (or a chain with none left): purged, fine
+  // when a verified anchor covers it, which the walk checks; the head of an emptied chain too
+  const first = walk.firsts.get(cp.chain);
+  const anchor = walk.purges.get(anchorKey(cp.chain, cp.seq));
+  if (first === undefined || (cp.seq < first.seq && first.prevSeq >= cp.seq)) return anchor !== undefined && anchor !== cp.hash ? 'rewound' : 'purged';
+  // a record the checkpoint named is gone from the middle: cut back and continued, or deleted (the walk says)
+  return walk.result.ok ? 'rewound' : 'chain_broken';
 }
 
 /**
- * The cheap check the periodic task makes before signing a new head: the newest earlier checkpoint
- * is still reached (its record is there with its hash, or lies before the oldest kept record). Not
- * a full verification; it stops the task from vouching for a chain that was cut back.
+ * The cheap check the periodic task makes before signing new heads: the newest earlier checkpoint
+ * is still reached (its records are there with their hashes, or lie before the oldest kept records
+ * where a purge went). Not a full verification; it stops the task from vouching for a chain that
+ * was cut back.
  */
 export async function headStillReaches(db: Kysely<Database>, cp: Head): Promise<ReachReason | null> {
-  const at = await reachAt(db, cp, (await store.readHead(db)).seq);
-  if (at !== 'gone') return at === 'ok' ? null : at;
-  // gone before the oldest record: fine only when a purge says it dropped that far (else a deleted prefix)
-  const first = await store.firstSeq(db);
-  const purged = await store.lastPurgeThrough(db);
-  return first !== null && cp.seq < first && purged !== null && purged >= first - 1 ? null : 'chain_broken';
+  const heads = await store.readHeads(db);
+  for (const h of headsOf(cp)) {
+    const at = await reachAt(db, h, heads);
+    if (at === 'ok') continue;
+    if (at !== 'gone') return at;
+    // gone before the chain's oldest record: fine only when a purge went at least as far as that record links (else a deleted prefix)
+    const first = await store.firstInChain(db, h.chain);
+    const purged = await store.lastPurgeThrough(db);
+    // a chain started afresh (its oldest record links to before the checkpoint's): cut back and continued
+    if (first !== null && first.prevSeq < h.seq) return 'rewound';
+    const reach = first === null ? h.seq : first.prevSeq;
+    if (purged === null || purged < reach) return 'chain_broken';
+  }
+  return null;
 }

@@ -1,11 +1,12 @@
 // Retention of the audit chain (GB/T 22239 level 3: at least six months): the prefix older than the
 // cutoff goes, whole monthly partitions dropped and the rest deleted, and the purge record (appended
-// by service.ts in the same transaction) carries the last purged seq and its hash as the anchor
-// that verification continues from.
+// by service.ts in the same transaction) carries, for every chain, the last purged seq and its hash:
+// the anchors that verification continues from.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { logger } from '../log.ts';
 import * as store from './store.ts';
+import type { ChainHead } from './store.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
 const DAY_MS = 86_400_000;
@@ -38,18 +39,18 @@ export async function ensurePartitions(db: Kysely<Database>, ahead: number, lock
 }
 
 /**
- * With the head locked (`head.now` is the database clock, which also stamped the records): purges
- * the gapless prefix before `before`. Dropping a partition needs audit_log to itself; the head lock
- * keeps appenders out, and readers (a verify, an export) are waited for at most `lockTimeoutMs`,
+ * With every head locked (`locked.now` is the database clock, which also stamped the records): purges
+ * the prefix before `before` (by seq, across chains). Dropping a partition needs audit_log to itself;
+ * the head locks keep appenders out, and readers (a verify, an export) are waited for at most `lockTimeoutMs`,
  * so appends never stall behind a long read (the lock timeout aborts the transaction: postponed).
  */
 export async function purgeLocked(
   trx: Kysely<Database>,
-  head: { seq: number; now: Date },
+  locked: { heads: ChainHead[]; now: Date },
   before: Date,
   lockTimeoutMs: number,
 ): Promise<{ result: PurgeResult; detail: Record<string, unknown> | null }> {
-  const limit = new Date(head.now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS);
+  const limit = new Date(locked.now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS);
   if (before.getTime() > limit.getTime()) {
     throw new AuditRetentionError(`audit records are kept at least ${AUDIT_RETENTION_DAYS} days: refusing to purge records after ${limit.toISOString()}`);
   }
@@ -57,10 +58,9 @@ export async function purgeLocked(
   const from = await store.firstSeq(trx);
   if (from === null) return none;
   const keepFrom = await store.firstSeqAtOrAfter(trx, before);
-  const through = keepFrom === null ? head.seq : keepFrom - 1;
+  const through = keepFrom === null ? Math.max(...locked.heads.map((h) => h.seq)) : keepFrom - 1;
   if (through < from) return none;
-  const anchor = await store.hashAt(trx, through);
-  if (anchor === null) throw new Error(`audit chain is broken at seq ${through}; run \`yitong audit verify\``);
+  const anchors = await store.chainAnchors(trx, through);
   let deleted = 0;
   const droppedPartitions: string[] = [];
   for (const p of await store.monthlyPartitions(trx)) {
@@ -72,7 +72,7 @@ export async function purgeLocked(
     droppedPartitions.push(p.name);
   }
   deleted += await store.deleteThrough(trx, through);
-  return { result: { deleted, throughSeq: through, droppedPartitions }, detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchor, deleted } };
+  return { result: { deleted, throughSeq: through, droppedPartitions }, detail: { before: before.toISOString(), from_seq: from, through_seq: through, anchors, deleted } };
 }
 
 /** PostgreSQL's lock_not_available (lock_timeout expired) */

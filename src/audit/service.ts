@@ -1,15 +1,18 @@
-// The audit trail: every security event appended to one hash chain shared by all server nodes.
+// The audit trail: every security event appended to a hash chain. Each process appends to a chain
+// of its own (leased in audit_head, see store.ts), so nodes never wait on one another's appends.
 //
-// - append: under `SELECT ... FROM audit_head WHERE chain = 1 FOR UPDATE`, seq = head.seq + 1,
-//   hash = MAC(head.hash + '\n' + canonical record), insert, move the head. Given a transaction,
-//   the record commits (or rolls back) with the change it describes.
-// - verify (verify.ts, reach.ts): the first bad record, in one repeatable-read snapshot; and
-//   whether the chain still reaches a signed checkpoint kept outside the database (checkpoint.ts).
+// - append: under `SELECT ... FROM audit_head WHERE chain = $mine FOR UPDATE`, seq = the next value
+//   of the global sequence (rising along each chain, ordering records across chains),
+//   hash = MAC(head.hash + '\n' + canonical record), insert with prev_seq = head.seq, move the head.
+//   Given a transaction, the record commits (or rolls back) with the change it describes.
+// - verify (verify.ts, reach.ts): the first bad record over all chains, in one repeatable-read
+//   snapshot; and whether the chains still reach signed checkpoints of all their heads kept outside
+//   the database (checkpoint.ts), which is what ties the chains together.
 // - purgeBefore: retention (≥ 184 days). Deleting the oldest rows is itself audited: the purge
-//   appends an `audit.purge` record holding the last deleted seq and its hash (the anchor). verify
-//   starts from the first remaining row's prev_hash and accepts a missing prefix only when a
-//   MAC-protected purge record vouches for exactly that anchor, so nothing is stored outside the
-//   chain and an unlogged deletion of the oldest rows is still detected.
+//   appends an `audit.purge` record holding, per chain, the last deleted seq and its hash (the
+//   anchors). verify starts each chain from its first remaining row's link and accepts a missing
+//   prefix only when a MAC-protected purge record vouches for exactly that anchor, so nothing is
+//   stored outside the chain and an unlogged deletion of the oldest rows is still detected.
 // - Every record is also logged (masked, as stored), so an operator watching stderr sees logins,
 //   lockouts and the rest as they happen.
 // - Failures nobody is accountable for (no actor, no client: server errors, token requests from
@@ -20,8 +23,9 @@ import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { chainHash } from './chain.ts';
 import { PURGE_EVENT, walkChain } from './verify.ts';
-import { headStillReaches, reaches, type Head, type ReachReason, type ReachResult } from './reach.ts';
+import { checkpointHead, headStillReaches, reaches, type Head, type ReachReason, type ReachResult } from './reach.ts';
 import * as store from './store.ts';
+import { ChainLease } from './lease.ts';
 import { AUDIT_RETENTION_DAYS, AuditRetentionError, ensurePartitions, isLockTimeout, purgeLocked, type PurgeResult } from './retention.ts';
 import { logger } from '../log.ts';
 import type { AuditEventName } from './events.ts';
@@ -56,7 +60,6 @@ const DAY_MS = 86_400_000;
 /** records per group commit */
 const MAX_BATCH = 500;
 const CAP_WINDOW_MS = 60_000;
-/** their successes come at token rates: logged at debug (the chain has every one) */
 
 export class AuditLog {
   readonly #db: Kysely<Database>;
@@ -66,6 +69,7 @@ export class AuditLog {
   readonly #now: () => number;
   readonly #purgeLockTimeoutMs: number;
   readonly #windows = new Map<string, CapWindow>();
+  readonly #lease = new ChainLease();
 
   constructor(db: Kysely<Database>, keyring: Keyring, opts: AuditLogOptions = {}) {
     this.#db = db;
@@ -77,13 +81,13 @@ export class AuditLog {
   }
 
   /**
-   * Appends one record. With `trx`, it is written inside that transaction and the chain head stays
-   * locked until it ends, so append last in the transaction (and keep the transaction short: every
-   * node's audit appends wait for it). Use read committed (the default) for `trx`.
+   * Appends one record. With `trx`, it is written inside that transaction and this process's chain
+   * head stays locked until it ends, so append last in the transaction (and keep the transaction
+   * short: this process's other appends wait for it). Use read committed (the default) for `trx`.
    *
    * Without `trx`, appends are group-committed: records that arrive while a write is in flight go
    * together in the next transaction (one head lock, one multi-row insert), so the serialised chain
-   * does not cap the cluster's throughput. The promise settles when the record's batch commits.
+   * does not cap the process's throughput. The promise settles when the record's batch commits.
    */
   async append(e: AuditEvent, trx?: Transaction<Database>): Promise<void> {
     const prepared = prepare(e);
@@ -160,17 +164,27 @@ export class AuditLog {
   }
 
   async #appendIn(db: Kysely<Database>, records: Prepared[]): Promise<void> {
-    const head = await store.lockHead(db);
-    let prev = head.hash;
+    const head = await this.#lease.lock(db);
+    let seqs = await store.nextSeqs(db, records.length);
+    if (seqs[0] <= head.seq) {
+      await store.advanceSeq(db);
+      seqs = await store.nextSeqs(db, records.length);
+    }
+    let prev = { seq: head.seq, hash: head.hash };
     const rows = records.map((e, i) => {
-      const fields = { seq: head.seq + 1 + i, at: head.now, ...e, key_id: this.#keyring.auditKeyId };
-      const hash = chainHash(this.#keyring, prev, fields);
-      const row = { ...fields, prev_hash: prev, hash };
-      prev = hash;
+      const fields = { seq: seqs[i], at: head.now, ...e, key_id: this.#keyring.auditKeyId };
+      const hash = chainHash(this.#keyring, prev.hash, fields);
+      const row = { ...fields, chain: head.chain, prev_seq: prev.seq, prev_hash: prev.hash, hash };
+      prev = { seq: row.seq, hash };
       return row;
     });
     await store.insertRecords(db, rows);
-    await store.updateHead(db, rows[rows.length - 1].seq, prev);
+    await this.#lease.moveHead(db, head.chain, prev.seq, prev.hash);
+  }
+
+  /** Gives this process's chain back (graceful shutdown), so the next process appends to it instead of starting another. */
+  release(): Promise<void> {
+    return this.#lease.release(this.#db);
   }
 
   async verify(): Promise<AuditVerifyResult> {
@@ -191,9 +205,9 @@ export class AuditLog {
     return this.#snapshot((trx) => headStillReaches(trx, cp));
   }
 
-  /** The chain head as it is now (what a checkpoint signs). */
-  head(): Promise<{ seq: number; hash: string }> {
-    return store.readHead(this.#db);
+  /** What a checkpoint signs, as it is now: the newest record's seq and hash, and every chain's head when there are several. */
+  async head(): Promise<Head> {
+    return checkpointHead(await store.readHeads(this.#db));
   }
 
   #snapshot<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -251,8 +265,8 @@ export class AuditLog {
   async #purge(cutoff: (dbNow: Date) => Date, opts: { actor?: string | null }): Promise<PurgeResult> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const head = await store.lockHead(trx);
-        const done = await purgeLocked(trx, head, cutoff(head.now), this.#purgeLockTimeoutMs);
+        const locked = await store.lockHeads(trx);
+        const done = await purgeLocked(trx, locked, cutoff(locked.now), this.#purgeLockTimeoutMs);
         if (done.detail) await this.#appendIn(trx, [prepare({ event: PURGE_EVENT, outcome: 'success', actor: opts.actor ?? null, detail: done.detail }, { trusted: true })]);
         return done.result;
       });

@@ -3,26 +3,111 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuditLogTable } from './tables.ts';
+import { GENESIS_HASH } from './chain.ts';
 
 export type AuditRow = Selectable<AuditLogTable>;
 
-export interface LockedHead {
+/** A chain's head: the seq and hash of its newest record (0 and GENESIS_HASH before the first). */
+export interface ChainHead {
+  chain: number;
   seq: number;
   hash: string;
-  /** database clock, millisecond precision (what a JS Date and the MAC input can hold exactly) */
-  now: Date;
 }
 
-/** Locks the single head row until the surrounding transaction ends: appends are serialised here. */
-export async function lockHead(db: Kysely<Database>): Promise<LockedHead> {
-  const head = await db
+export interface LockedHead extends ChainHead {
+  /** database clock, millisecond precision (what a JS Date and the MAC input can hold exactly) */
+  now: Date;
+  /** another process holds the chain's lease */
+  foreign: boolean;
+}
+
+const NOW_MS = sql<Date>`date_trunc('milliseconds', clock_timestamp())`;
+
+function locked(r: { chain: number; seq: number | string; hash: string; now: Date; foreign?: boolean | null }): LockedHead {
+  return { chain: Number(r.chain), seq: Number(r.seq), hash: r.hash, now: new Date(r.now), foreign: r.foreign === true };
+}
+
+/** Locks one chain's head until the transaction ends: appends to that chain serialise here, other chains go on. */
+export async function lockChain(db: Kysely<Database>, chain: number, holder: string): Promise<LockedHead | null> {
+  const r = await db
     .selectFrom('audit_head')
-    .select(['seq', 'hash', sql<Date>`date_trunc('milliseconds', clock_timestamp())`.as('now')])
-    .where('chain', '=', 1)
+    .select(['chain', 'seq', 'hash', NOW_MS.as('now'), sql<boolean>`holder is not null and holder <> ${holder} and lease_until > clock_timestamp()`.as('foreign')])
+    .where('chain', '=', chain)
     .forUpdate()
     .executeTakeFirst();
+  return r ? locked(r) : null;
+}
+
+/** Locks a chain that nobody holds (or whose lease ran out), this holder's own first; null when there is none free. */
+export async function claimChain(db: Kysely<Database>, holder: string): Promise<LockedHead | null> {
+  const r = await sql<{ chain: number; seq: string; hash: string; now: Date }>`
+    select chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now from audit_head
+    where holder is null or holder = ${holder} or lease_until < clock_timestamp()
+    order by holder = ${holder} desc nulls last, chain limit 1 for update skip locked`.execute(db);
+  return r.rows[0] ? locked(r.rows[0]) : null;
+}
+
+/** Starts a new chain, held by `holder` and locked (unseen by others until commit); null when another process took that number first. */
+export async function newChain(db: Kysely<Database>, holder: string, leaseMs: number): Promise<LockedHead | null> {
+  const r = await sql<{ chain: number; seq: string; hash: string; now: Date }>`
+    insert into audit_head (id, chain, seq, hash, holder, lease_until)
+    select n, n, 0, ${GENESIS_HASH}, ${holder}, clock_timestamp() + ${`${leaseMs} milliseconds`}::interval
+    from (select (coalesce(max(chain), 0) + 1)::smallint as n from audit_head) m
+    on conflict (chain) do nothing
+    returning chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now`.execute(db);
+  return r.rows[0] ? locked(r.rows[0]) : null;
+}
+
+/** Moves a chain's head; with `lease`, renews the holder's lease (taken only when nobody else holds it). */
+export async function updateHead(db: Kysely<Database>, chain: number, seq: number, hash: string, lease?: { holder: string; ms: number }): Promise<void> {
+  if (!lease) {
+    await db.updateTable('audit_head').set({ seq, hash }).where('chain', '=', chain).execute();
+    return;
+  }
+  const free = sql`holder is null or holder = ${lease.holder} or lease_until < clock_timestamp()`;
+  await sql`update audit_head set seq = ${seq}, hash = ${hash},
+      lease_until = case when ${free} then clock_timestamp() + ${`${lease.ms} milliseconds`}::interval else lease_until end,
+      holder = case when ${free} then ${lease.holder} else holder end
+    where chain = ${chain}`.execute(db);
+}
+
+/** Lets go of every chain this holder leases (graceful shutdown), so the next process takes them instead of starting others. */
+export async function releaseChains(db: Kysely<Database>, holder: string): Promise<void> {
+  await db.updateTable('audit_head').set({ holder: null, lease_until: null }).where('holder', '=', holder).execute();
+}
+
+/** `n` seqs from the global sequence, ascending. Drawn under a chain's head lock, they rise along the chain. */
+export async function nextSeqs(db: Kysely<Database>, n: number): Promise<number[]> {
+  const r = await sql<{ seq: string }>`select nextval('audit_log_seq') as seq from generate_series(1, ${n}::int)`.execute(db);
+  return r.rows.map((x) => Number(x.seq)).sort((a, b) => a - b);
+}
+
+/**
+ * Moves the sequence past every chain's head. Needed only when it fell behind them (records written
+ * around it, a restore that did not carry it): a seq drawn there would not rise along its chain.
+ */
+export async function advanceSeq(db: Kysely<Database>): Promise<void> {
+  await sql`select setval('audit_log_seq', greatest((select max(seq) from audit_head), (select last_value from audit_log_seq)))`.execute(db);
+}
+
+/** Every chain's head, by chain. */
+export async function readHeads(db: Kysely<Database>): Promise<ChainHead[]> {
+  const rows = await db.selectFrom('audit_head').select(['chain', 'seq', 'hash']).orderBy('chain').execute();
+  return rows.map((r) => ({ chain: Number(r.chain), seq: Number(r.seq), hash: r.hash }));
+}
+
+/** Locks every chain's head (a purge, a reseal's finish): no append anywhere until the transaction ends. */
+export async function lockHeads(db: Kysely<Database>): Promise<{ heads: ChainHead[]; now: Date }> {
+  const rows = await db.selectFrom('audit_head').select(['chain', 'seq', 'hash', NOW_MS.as('now')]).orderBy('chain').forUpdate().execute();
+  if (!rows.length) throw new Error('audit_head row missing: the database was not migrated');
+  return { heads: rows.map((r) => ({ chain: Number(r.chain), seq: Number(r.seq), hash: r.hash })), now: new Date(rows[0].now) };
+}
+
+/** One chain's head (chain 1 unless told). */
+export async function readHead(db: Kysely<Database>, chain = 1): Promise<{ seq: number; hash: string }> {
+  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('chain', '=', chain).executeTakeFirst();
   if (!head) throw new Error('audit_head row missing: the database was not migrated');
-  return { seq: Number(head.seq), hash: head.hash, now: new Date(head.now) };
+  return { seq: Number(head.seq), hash: head.hash };
 }
 
 /** Whether a record under one of these MAC keys was appended after `seq`. */
@@ -40,24 +125,14 @@ export async function lastPurgeThrough(db: Kysely<Database>): Promise<number | n
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export async function readHead(db: Kysely<Database>): Promise<{ seq: number; hash: string }> {
-  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('chain', '=', 1).executeTakeFirst();
-  if (!head) throw new Error('audit_head row missing: the database was not migrated');
-  return { seq: Number(head.seq), hash: head.hash };
-}
-
 export async function insertRecords(
   db: Kysely<Database>,
-  rows: (Omit<AuditRow, 'detail' | 'chain'> & { detail: Record<string, unknown> })[],
+  rows: (Omit<AuditRow, 'detail' | 'chain' | 'prev_seq'> & { detail: Record<string, unknown>; chain?: number; prev_seq?: number | null })[],
 ): Promise<void> {
   await db
     .insertInto('audit_log')
     .values(rows.map((row) => ({ ...row, detail: JSON.stringify(row.detail) })))
     .execute();
-}
-
-export async function updateHead(db: Kysely<Database>, seq: number, hash: string): Promise<void> {
-  await db.updateTable('audit_head').set({ seq, hash }).where('chain', '=', 1).execute();
 }
 
 /** One page of the chain in seq order (keyset pagination: constant cost per page). */
@@ -98,9 +173,24 @@ export async function firstSeq(db: Kysely<Database>): Promise<number | null> {
   return r?.seq == null ? null : Number(r.seq);
 }
 
-export async function hashAt(db: Kysely<Database>, seq: number): Promise<string | null> {
-  const r = await db.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst();
-  return r?.hash ?? null;
+/** The hash of the record at `seq` (in `chain`, when given), or null when there is none. */
+export async function hashAt(db: Kysely<Database>, seq: number, chain?: number): Promise<string | null> {
+  let q = db.selectFrom('audit_log').select('hash').where('seq', '=', seq);
+  if (chain !== undefined) q = q.where('chain', '=', chain);
+  return (await q.executeTakeFirst())?.hash ?? null;
+}
+
+/** The oldest record of one chain: its seq and the seq it links to. */
+export async function firstInChain(db: Kysely<Database>, chain: number): Promise<{ seq: number; prevSeq: number } | null> {
+  const r = await db.selectFrom('audit_log').select(['seq', 'prev_seq']).where('chain', '=', chain).orderBy('seq').limit(1).executeTakeFirst();
+  return r ? { seq: Number(r.seq), prevSeq: r.prev_seq === null ? Number(r.seq) - 1 : Number(r.prev_seq) } : null;
+}
+
+/** For every chain with records at or before `through`, the newest of them: what a purge through there leaves as each chain's anchor. */
+export async function chainAnchors(db: Kysely<Database>, through: number): Promise<ChainHead[]> {
+  const r = await sql<{ chain: number; seq: string; hash: string }>`
+    select distinct on (chain) chain, seq, hash from audit_log where seq <= ${through} order by chain, seq desc`.execute(db);
+  return r.rows.map((x) => ({ chain: Number(x.chain), seq: Number(x.seq), hash: x.hash }));
 }
 
 export async function deleteThrough(db: Kysely<Database>, seq: number): Promise<number> {
@@ -170,5 +260,5 @@ function normaliseRow(r: AuditRow): AuditRow {
   // bigint comes back as a number (see db/connect.ts); jsonb as parsed JSON, or as text on drivers
   // that do not parse it.
   const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail;
-  return { ...r, seq: Number(r.seq), at: new Date(r.at), detail };
+  return { ...r, seq: Number(r.seq), at: new Date(r.at), detail, chain: Number(r.chain), prev_seq: r.prev_seq === null ? null : Number(r.prev_seq) };
 }

@@ -13,8 +13,10 @@ export interface AuditLogTable {
   hash: string;
   /** id of the MAC key ('legacy': written before 0015, MAC'd without a key id) */
   key_id: string;
-  /** one chain today (1); room for one chain per node */
+  /** the chain (one per appending process, see service.ts) */
   chain: Generated<number>;
+  /** the seq this record links to in its chain; null on rows from before 0017 (seq - 1) */
+  prev_seq: number | null;
 }
 
 export interface AuditHeadTable {
@@ -22,6 +24,9 @@ export interface AuditHeadTable {
   seq: number;
   hash: string;
   chain: Generated<number>;
+  /** the process appending to this chain while lease_until lasts */
+  holder: string | null;
+  lease_until: Date | null;
 }
 
 export interface AuditTables {

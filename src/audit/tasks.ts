@@ -9,6 +9,8 @@ import type { PurgeResult } from './retention.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { rememberCheckpointKey } from './checkpoint-keys.ts';
+import { canonicalJson } from './chain.ts';
+import { headsOf } from './reach.ts';
 import { CheckpointExistsError, CheckpointSigner, checkSignature, checkpointFiles, parseCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 
 const RETENTION_EVERY_MS = 6 * 3600_000;
@@ -60,7 +62,7 @@ export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, s
     }
   }
   const cp = signer.sign(await audit.head(), new Date());
-  if (last !== null && last.seq === cp.seq && last.hash === cp.hash) return 'unchanged';
+  if (last !== null && sameHeads(last, cp)) return 'unchanged';
   let file: string;
   try {
     file = writeCheckpoint(cp, { dir });
@@ -68,13 +70,15 @@ export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, s
     if (!(err instanceof CheckpointExistsError)) throw err;
     // another node signed this seq first: the same head is fine, another hash at the same seq is not
     const there = parseCheckpoint(fs.readFileSync(err.file, 'utf8'));
-    if (there?.hash === cp.hash) return 'unchanged';
+    if (there && sameHeads(there, cp)) return 'unchanged';
     logger.error({ file: err.file, seq: cp.seq }, 'ALARM: a checkpoint for this seq names another hash; not overwritten');
     return 'refused';
   }
   logger.info({ seq: cp.seq, file, key_id: cp.key_id }, 'audit checkpoint written');
   return 'written';
 }
+
+const sameHeads = (a: Checkpoint, b: Checkpoint) => canonicalJson(headsOf(a)) === canonicalJson(headsOf(b));
 
 export async function runRetention(app: AppContext, actor: string | null): Promise<PurgeResult> {
   return app.audit.purgeExpired(app.config.audit.retentionDays, { actor });

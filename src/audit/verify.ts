@@ -1,43 +1,58 @@
-// Verification of the audit chain (service.ts runs it in one repeatable-read snapshot): streams the
-// chain in seq order, page by page, and reports the first bad record (modified row, gap, spliced
-// row, a key this node does not hold, or a head that disagrees with the newest row).
+// Verification of the audit chains (service.ts runs it in one repeatable-read snapshot): streams
+// every record in seq order, page by page, following each chain's links, and reports the first bad
+// record (modified row, deleted row, spliced row, a key this node does not hold, or a head that
+// disagrees with its chain's newest row).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { UnknownAuditKeyError, type Keyring } from '../crypto/keyring.ts';
 import { GENESIS_HASH, chainHash } from './chain.ts';
 import * as store from './store.ts';
+import type { ChainHead } from './store.ts';
 import type { AuditBadReason, AuditVerifyResult } from './types.ts';
 import type { AuditEventName } from './events.ts';
 
 export const PURGE_EVENT: AuditEventName = 'audit.purge';
 
+export interface ChainStart {
+  seq: number;
+  /** the seq and hash its first kept record links to (0 and GENESIS_HASH at the start of the chain) */
+  prevSeq: number;
+  prevHash: string;
+}
+
 export interface ChainWalk {
   result: AuditVerifyResult;
-  head: { seq: number; hash: string };
-  /** the oldest remaining record's seq (null: empty chain) */
-  firstSeq: number | null;
-  /** through_seq -> anchor hash, from purge records whose MAC verified */
-  purges: Map<number, string>;
+  heads: ChainHead[];
+  /** each chain's oldest remaining record */
+  firsts: Map<number, ChainStart>;
+  /** `${chain}:${seq}` -> hash of the last record a verified purge record deleted from that chain */
+  purges: Map<string, string>;
+}
+
+export const anchorKey = (chain: number, seq: number) => `${chain}:${seq}`;
+
+/** The anchors a purge record vouches for: one per chain (`anchors`), or chain 1's alone in records from before chains. */
+function purgeAnchors(detail: Record<string, unknown>): ChainHead[] {
+  if (Array.isArray(detail.anchors)) {
+    return detail.anchors.filter((a): a is ChainHead => typeof a?.chain === 'number' && typeof a?.seq === 'number' && typeof a?.hash === 'string');
+  }
+  const { through_seq: seq, anchor: hash } = detail;
+  return typeof seq === 'number' && typeof hash === 'string' ? [{ chain: 1, seq, hash }] : [];
 }
 
 export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize: number): Promise<ChainWalk> {
-  const head = await store.readHead(db);
+  const heads = await store.readHeads(db);
   let records = 0;
-  let first: { seq: number; prevHash: string } | null = null;
-  let prev: { seq: number; hash: string } | null = null;
-  const purges = new Map<number, string>();
-  const done = (result: AuditVerifyResult): ChainWalk => ({ result, head, firstSeq: first?.seq ?? null, purges });
-  const bad = (seq: number, reason: AuditBadReason) => done({ ok: false, records, firstBad: { seq, reason } });
+  const firsts = new Map<number, ChainStart>();
+  const lasts = new Map<number, { seq: number; hash: string }>();
+  const purges = new Map<string, string>();
+  const done = (result: AuditVerifyResult): ChainWalk => ({ result, heads, firsts, purges });
+  const bad = (seq: number, reason: AuditBadReason, counted = records) => done({ ok: false, records: counted, firstBad: { seq, reason } });
 
   for (let cursor = 0; ; ) {
     const page = await store.pageAfter(db, cursor, pageSize);
     for (const row of page) {
-      if (prev === null) {
-        first = { seq: row.seq, prevHash: row.prev_hash };
-        if (row.seq === 1 && row.prev_hash !== GENESIS_HASH) return bad(1, 'prev_mismatch');
-      } else if (row.seq !== prev.seq + 1) {
-        return bad(prev.seq + 1, 'missing');
-      }
+      const prevSeq = row.prev_seq ?? row.seq - 1;
       let mac: string;
       try {
         mac = chainHash(keyring, row.prev_hash, row);
@@ -46,16 +61,22 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
         throw err;
       }
       if (mac !== row.hash) return bad(row.seq, 'hash_mismatch');
-      // a key retired by a reseal (or the key-id-less legacy one) chained nothing after its last seq:
-      // a record there was written by someone holding an old key
-      const through = keyring.auditKeyThrough(row.key_id);
+      // a key retired by a reseal (or the key-id-less legacy one) chained nothing after its last seq in
+      // each chain: a record there was written by someone holding an old key
+      const through = keyring.auditKeyThrough(row.key_id, row.chain);
       if (through !== undefined && row.seq > through) return bad(row.seq, 'unknown_key');
-      if (prev !== null && row.prev_hash !== prev.hash) return bad(row.seq, 'prev_mismatch');
-      if (row.event === PURGE_EVENT && row.outcome === 'success') {
-        const { through_seq: through, anchor } = row.detail;
-        if (typeof through === 'number' && typeof anchor === 'string') purges.set(through, anchor);
+      const last = lasts.get(row.chain);
+      if (last === undefined) {
+        firsts.set(row.chain, { seq: row.seq, prevSeq, prevHash: row.prev_hash });
+        if (prevSeq === 0 && row.prev_hash !== GENESIS_HASH) return bad(row.seq, 'prev_mismatch');
+      } else if (row.prev_hash !== last.hash || prevSeq !== last.seq) {
+        // the record it links to is gone (deleted), or the link itself was forged
+        return prevSeq > last.seq ? bad(prevSeq, 'missing') : bad(row.seq, 'prev_mismatch');
       }
-      prev = { seq: row.seq, hash: row.hash };
+      if (row.event === PURGE_EVENT && row.outcome === 'success') {
+        for (const a of purgeAnchors(row.detail)) purges.set(anchorKey(a.chain, a.seq), a.hash);
+      }
+      lasts.set(row.chain, { seq: row.seq, hash: row.hash });
       records++;
     }
     if (page.length < pageSize) break;
@@ -63,15 +84,23 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
   }
 
   // A missing prefix is fine only when a verified purge record vouches for it.
-  const f = first as { seq: number; prevHash: string } | null;
-  if (f !== null && f.seq > 1 && purges.get(f.seq - 1) !== f.prevHash) {
-    const before = [...purges.keys()].filter((s) => s < f.seq - 1);
-    return done({ ok: false, records: 0, firstBad: { seq: (before.length ? Math.max(...before) : 0) + 1, reason: 'missing' } });
+  for (const [chain, f] of firsts) {
+    if (f.prevSeq > 0 && purges.get(anchorKey(chain, f.prevSeq)) !== f.prevHash) return bad(f.prevSeq, 'missing', 0);
   }
-  const last = prev as { seq: number; hash: string } | null;
-  const lastSeq = last?.seq ?? 0;
-  if (head.seq !== lastSeq) return bad(Math.min(head.seq, lastSeq) + 1, 'head_mismatch');
-  if (last !== null && head.hash !== last.hash) return bad(lastSeq, 'head_mismatch');
-  if (last === null && head.hash !== GENESIS_HASH) return bad(1, 'head_mismatch');
+  for (const head of heads) {
+    const last = lasts.get(head.chain);
+    lasts.delete(head.chain);
+    if (last === undefined) {
+      // no records: a chain not yet used, or one a purge emptied (its last record is the anchor)
+      if (head.seq === 0 ? head.hash !== GENESIS_HASH : purges.get(anchorKey(head.chain, head.seq)) !== head.hash) return bad(head.seq || 1, 'head_mismatch');
+    } else if (head.seq !== last.seq) {
+      return bad(Math.min(head.seq, last.seq) + 1, 'head_mismatch');
+    } else if (head.hash !== last.hash) {
+      return bad(last.seq, 'head_mismatch');
+    }
+  }
+  // records of a chain whose head row is gone
+  for (const last of lasts.values()) return bad(last.seq, 'head_mismatch');
   return done({ ok: true, records });
 }
+

@@ -36,7 +36,7 @@ export class Keyring {
   readonly #audit = new Map<string, AuditKey>();
   readonly #retired = new Map<string, AuditKey>();
   /** the last seq a retired audit key chained (records past it under that key are not genuine) */
-  readonly #through = new Map<string, number>();
+  readonly #through = new Map<string, AuditKeyBound>();
   /** blind-index keys from before a reseal: for keyed hashes of values Yitong does not keep */
   readonly #retiredIndex: { suite: CryptoSuite; key: crypto.KeyObject }[] = [];
   #ivs = Buffer.alloc(0);
@@ -188,14 +188,20 @@ export class Keyring {
     this.#retired.set(keyId, { id: keyId, suite, key: crypto.createSecretKey(keyBytes) });
   }
 
-  /** Bounds a retired audit key: it chained records up to `seq` and none after (the lowest bound given wins). */
-  boundAuditKey(keyId: string, seq: number): void {
-    this.#through.set(keyId, Math.min(seq, this.#through.get(keyId) ?? seq));
+  /**
+   * Bounds a retired audit key: in each chain named it chained records up to that seq and none after;
+   * in chains not named, none at all. Given twice, the lower bound wins.
+   */
+  boundAuditKey(keyId: string, bound: AuditKeyBound): void {
+    const had = this.#through.get(keyId);
+    this.#through.set(keyId, had ? new Map([...had].filter(([c]) => bound.has(c)).map(([c, s]) => [c, Math.min(s, bound.get(c)!)])) : new Map(bound));
   }
 
-  /** The last seq the key may have chained, or undefined when it is not retired (or not bounded). */
-  auditKeyThrough(keyId: string): number | undefined {
-    return keyId === this.auditKeyId ? undefined : this.#through.get(keyId);
+  /** The last seq the key may have chained in `chain`, or undefined when it is not retired (or not bounded). */
+  auditKeyThrough(keyId: string, chain: number): number | undefined {
+    if (keyId === this.auditKeyId) return undefined;
+    const bound = this.#through.get(keyId);
+    return bound && (bound.get(chain) ?? 0);
   }
 
   /** The audit keys a reseal must keep (every one this node can derive or was given, but the current one). */
@@ -224,6 +230,9 @@ export function parseMasterKey(raw: string): Buffer {
 export function generateMasterKey(): string {
   return crypto.randomBytes(32).toString('base64');
 }
+
+/** A retired audit key's bound: chain -> the last seq it chained there. */
+export type AuditKeyBound = ReadonlyMap<number, number>;
 
 /** Constant-time string equality (length leaks only through the hash). */
 export function safeEqual(a: string, b: string): boolean {

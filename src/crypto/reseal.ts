@@ -51,7 +51,7 @@ export async function beginReseal(db: Kysely<Database>, keyring: Keyring): Promi
   const bounds = new Map((await readRetiredAuditKeys(db)).map((k) => [k.id, openBound(keyring, k)]));
   const retired: RetiredAuditKey[] = keyring.auditKeysToRetire().map((k) => {
     const bound = bounds.get(k.id);
-    return { id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD), ...(typeof bound === 'number' ? { through: sealBound(keyring, k.id, bound) } : {}) };
+    return { id: k.id, suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_AAD), ...(bound instanceof Map ? { through: sealBound(keyring, k.id, bound) } : {}) };
   });
   const retiredIndex = keyring.indexKeysToRetire().map((k) => ({ suite: k.suite, sealed: keyring.seal(k.key.toString('base64'), RETIRED_INDEX_AAD) }));
   const state: ResealState = { from, to, done: [], cursor: null, started: new Date().toISOString() };
@@ -107,7 +107,7 @@ export async function runReseal(
   // The target is recorded only when a whole pass finds nothing left in an old form and no node
   // appended audit records under a key being retired meanwhile (a node still on the old settings).
   for (let pass = 1; ; pass++) {
-    const from = (await auditStore.readHead(db)).seq;
+    const from = Math.max(...(await auditStore.readHeads(db)).map((h) => h.seq));
     let left = 0;
     for (const t of SEALED_TABLES) left += (await walkTable(db, keyring, t, limit, null, null, opts.onBatch)).changed;
     changed += left;
@@ -162,17 +162,18 @@ async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable
 }
 
 /**
- * Records the target, with the head locked so that no append slips in: the keys this reseal retires
- * chained nothing genuine after the head (their bound, sealed). False, and nothing written, when a
+ * Records the target, with every chain's head locked so that no append slips in: the keys this reseal retires
+ * chained nothing genuine after the newest head (their bound, sealed). False, and nothing written, when a
  * record under one of them was appended since `since`.
  */
 async function finish(db: Kysely<Database>, keyring: Keyring, to: CryptoTarget, since: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const head = await auditStore.lockHead(trx);
+    const { heads } = await auditStore.lockHeads(trx);
+    const through = new Map(heads.map((h) => [h.chain, h.seq]));
     const all = await readRetiredAuditKeys(trx);
     const retiring = all.filter((k) => k.through === undefined).map((k) => k.id);
     if (await auditStore.appendedUnderSince(trx, retiring, since)) return false;
-    const retired = all.map((k) => (k.through === undefined ? { ...k, through: sealBound(keyring, k.id, head.seq) } : k));
+    const retired = all.map((k) => (k.through === undefined ? { ...k, through: sealBound(keyring, k.id, through) } : k));
     await metaStore.set(trx, META.retiredAuditKeys, JSON.stringify(retired));
     await metaStore.set(trx, META.fingerprint, to.fingerprint);
     await metaStore.set(trx, META.suite, to.suite);

@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { metaStore } from '../db/meta-store.ts';
-import type { Keyring } from './keyring.ts';
+import type { AuditKeyBound, Keyring } from './keyring.ts';
 import type { CryptoSuite } from './suites.ts';
 
 export const META = {
@@ -37,7 +37,7 @@ export interface RetiredAuditKey {
   id: string;
   suite: CryptoSuite;
   sealed: string;
-  /** sealed (sealBound): the audit head seq when the reseal that retired it finished; no genuine record under it comes later */
+  /** sealed (sealBound): each chain's head seq when the reseal that retired it finished; no genuine record under it comes later in that chain */
   through?: string;
 }
 
@@ -113,16 +113,21 @@ export async function checkCrypto(db: Kysely<Database>, keyring: Keyring): Promi
 
 const boundAad = (keyId: string) => `${RETIRED_AAD}.through:${keyId}`;
 
-export function sealBound(keyring: Keyring, keyId: string, seq: number): string {
-  return keyring.seal(String(seq), boundAad(keyId));
+/** Seals a retired key's bound: chain -> the last seq it chained there (`{"1":22,"2":17}`). */
+export function sealBound(keyring: Keyring, keyId: string, bound: AuditKeyBound): string {
+  return keyring.seal(JSON.stringify(Object.fromEntries(bound)), boundAad(keyId));
 }
 
-/** A retired key's bound: the seq, null when it has none (yet), 'invalid' when it does not open. */
-export function openBound(keyring: Keyring, k: RetiredAuditKey): number | null | 'invalid' {
+/** A retired key's bound, null when it has none (yet), 'invalid' when it does not open. A bare number (sealed before chains) is chain 1's. */
+export function openBound(keyring: Keyring, k: RetiredAuditKey): AuditKeyBound | null | 'invalid' {
   if (k.through === undefined) return null;
+  const seq = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   try {
-    const n = Number(keyring.open(k.through, boundAad(k.id)));
-    return Number.isSafeInteger(n) && n >= 0 ? n : 'invalid';
+    const v = JSON.parse(keyring.open(k.through, boundAad(k.id))) as unknown;
+    if (seq(v)) return new Map([[1, v as number]]);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'invalid';
+    const entries = Object.entries(v).map(([c, n]) => [Number(c), n] as const);
+    return entries.every(([c, n]) => seq(c) && seq(n)) ? new Map(entries as [number, number][]) : 'invalid';
   } catch {
     return 'invalid';
   }
@@ -141,11 +146,11 @@ export async function loadRetiredAuditKeys(db: Kysely<Database>, keyring: Keyrin
     keyring.addRetiredAuditKey(k.id, k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_AAD), 'base64'));
     const bound = openBound(keyring, k);
     // no bound outside a reseal, or one that does not open: removed or altered, so the key vouches for nothing
-    if (typeof bound === 'number') keyring.boundAuditKey(k.id, bound);
-    else if (bound === 'invalid' || !resealing) keyring.boundAuditKey(k.id, 0);
+    if (bound instanceof Map) keyring.boundAuditKey(k.id, bound);
+    else if (bound === 'invalid' || !resealing) keyring.boundAuditKey(k.id, new Map());
   }
   const legacy = await metaStore.get(db, META.legacyAuditThrough);
-  if (legacy !== undefined) keyring.boundAuditKey('legacy', Number(legacy));
+  if (legacy !== undefined) keyring.boundAuditKey('legacy', new Map([[1, Number(legacy)]])); // legacy records are all in chain 1
   const index = await metaStore.get(db, META.retiredIndexKeys);
   for (const k of index ? (JSON.parse(index) as Omit<RetiredAuditKey, 'id'>[]) : []) {
     keyring.addRetiredIndexKey(k.suite, Buffer.from(keyring.open(k.sealed, RETIRED_INDEX_AAD), 'base64'));

@@ -1,4 +1,4 @@
-// A second process appending to the audit chain (test/integration/audit-two-processes.test.ts):
+// A second process appending to the audit trail (test/integration/audit-two-processes.test.ts):
 // node test/helpers/audit-appender.ts DATABASE_URL NAME COUNT. Half the records are group-committed,
 // half written inside their own transaction, four at a time; prints "done" when every one committed.
 import { openDatabase } from '../../src/db/connect.ts';
@@ -19,5 +19,6 @@ const worker = async () => {
 };
 await Promise.all([worker(), worker(), worker(), worker()]);
 await audit.drain();
+await audit.release();
 await handle.close();
 process.stdout.write('done\n');

@@ -114,7 +114,8 @@ describe('a directory of checkpoints after a rewind', () => {
     // a node whose task ran without the check (or an operator's `audit checkpoint`) signed the new head
     writeCheckpoint(signer.sign(await audit.head(), new Date()), { dir });
     const cps = checkpointFiles(dir).map((f) => parseCheckpoint(fs.readFileSync(f, 'utf8'))!);
-    expect(cps.map((c) => c.seq)).toEqual([6, 10, 12]);
+    // seqs come from a sequence: the records written in place of 6..12 after the rewind are 11..17
+    expect(cps.map((c) => c.seq)).toEqual([6, 10, 17]);
     expect(await audit.verifyReaches(cps[2])).toMatchObject({ ok: true }); // the newest alone passes
     expect(await audit.verifyReaches(cps)).toMatchObject({ ok: false, reason: 'rewound', at: 0 });
   });
@@ -132,10 +133,10 @@ describe('a directory of checkpoints after a rewind', () => {
   it('after the checkpoint key changes (a master-key rotation), the earlier key stays trusted and the task still checks reach', async () => {
     const rotated = CheckpointSigner.fromMasterKey(Buffer.alloc(32, 9));
     expect(await knownCheckpointKeys(t.db)).toEqual([signer.publicKey.toLowerCase()]);
-    // rewound once more, behind the newest checkpoint (seq 12, old key): the new key's first run still
+    // rewound once more, behind the newest checkpoint (seq 17, old key): the new key's first run still
     // checks reach against it, and refuses
-    await sql`delete from audit_log where seq >= 11`.execute(t.db);
-    await sql`update audit_head set seq = 10, hash = ${await store.hashAt(t.db, 10)} where chain = 1`.execute(t.db);
+    await sql`delete from audit_log where seq >= 16`.execute(t.db);
+    await sql`update audit_head set seq = 15, hash = ${await store.hashAt(t.db, 15)} where chain = 1`.execute(t.db);
     await append(audit, 3, 'd');
     expect(await checkpointIntoDir(t.db, audit, rotated, dir)).toBe('refused');
     expect(await knownCheckpointKeys(t.db)).toEqual([signer.publicKey, rotated.publicKey].map((k) => k.toLowerCase()));
@@ -178,7 +179,7 @@ describe('audit retention by partition', () => {
       prev = hash;
     }
     await store.insertRecords(t.db, rows);
-    await store.updateHead(t.db, 10, prev);
+    await store.updateHead(t.db, 1, 10, prev);
     await append(audit, 5, 'new');
   });
   afterAll(() => t?.drop());

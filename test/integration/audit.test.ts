@@ -1,5 +1,6 @@
-// The audit chain on a real database (PGlite, or PostgreSQL when DATABASE_URL is set): appends are
-// serialised into one gapless chain, and verify finds modified, deleted and truncated records.
+// The audit chains on a real database (PGlite, or PostgreSQL when DATABASE_URL is set): each
+// process's appends are serialised into its own chain, and verify finds modified, deleted and
+// truncated records.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createTestDb, TEST_MASTER_KEY, type TestDb } from '../helpers/db.ts';
@@ -12,7 +13,7 @@ import type { AuditRow } from '../../src/audit/store.ts';
 const keyring = new Keyring(parseMasterKey(TEST_MASTER_KEY));
 const DAY = 86_400_000;
 
-type RawRow = AuditRow;
+type RawRow = Omit<AuditRow, "prev_seq"> & { prev_seq?: number | null };
 
 async function rawRow(t: TestDb, seq: number): Promise<RawRow> {
   const r = await sql<RawRow>`select * from audit_log where seq = ${seq}`.execute(t.db);
@@ -21,9 +22,9 @@ async function rawRow(t: TestDb, seq: number): Promise<RawRow> {
 }
 
 async function reinsert(t: TestDb, row: RawRow): Promise<void> {
-  await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash, key_id)
+  await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash, key_id, chain, prev_seq)
             values (${row.seq}, ${row.at}, ${row.actor}, ${row.event}, ${row.outcome}, ${row.client_id}, ${row.ip},
-                    ${JSON.stringify(row.detail)}::jsonb, ${row.prev_hash}, ${row.hash}, ${row.key_id})`.execute(t.db);
+                    ${JSON.stringify(row.detail)}::jsonb, ${row.prev_hash}, ${row.hash}, ${row.key_id}, ${row.chain ?? 1}, ${row.prev_seq ?? null})`.execute(t.db);
 }
 
 async function seqs(t: TestDb): Promise<number[]> {
@@ -94,19 +95,33 @@ describe('audit chain', () => {
     expect(await audit.verify()).toEqual({ ok: true, records: before + 50 });
   });
 
-  it('serialises appends from several server nodes (separate pools) into one chain', async () => {
+  it('appends from several server nodes (separate pools) go to a chain each, and every chain verifies', async () => {
     if (!t.url) return; // PGlite is one process; PostgreSQL only
-    const other = await openDatabase({ databaseUrl: t.url, dataDir: t.dataDir }, { poolSize: 5 });
+    const t2 = await createTestDb(); // a database of its own: the tests below count on one chain
+    const other = await openDatabase({ databaseUrl: t2.url, dataDir: t2.dataDir }, { poolSize: 5 });
     try {
-      const nodeB = new AuditLog(other.db, keyring);
-      const before = (await audit.list({ limit: 1 }))[0].seq;
+      const [nodeA, nodeB] = [new AuditLog(t2.db, keyring), new AuditLog(other.db, keyring)];
       await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeB : audit).append({ event: 'token.issue', outcome: 'success', detail: { node: i % 2 ? 'b' : 'a', i } })),
+        Array.from({ length: 40 }, (_, i) => (i % 2 ? nodeB : nodeA).append({ event: 'token.issue', outcome: 'success', detail: { node: i % 2 ? 'b' : 'a', i } })),
       );
-      expect(await seqs(t)).toEqual(Array.from({ length: before + 40 }, (_, i) => i + 1));
-      expect(await nodeB.verify()).toEqual({ ok: true, records: before + 40 });
+      expect(await seqs(t2)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      const { rows } = await sql<{ chain: number; node: string; n: string }>`select chain, detail->>'node' as node, count(*) as n from audit_log group by 1, 2 order by 1`.execute(t2.db);
+      expect(rows.map((r) => [Number(r.chain), r.node, Number(r.n)])).toEqual([[1, 'a', 20], [2, 'b', 20]]);
+      expect(await nodeB.verify()).toEqual({ ok: true, records: 40 });
+      // B stopped: its chain is free for the next process, which appends to it instead of starting a third
+      await nodeB.release();
+      const nodeC = new AuditLog(other.db, keyring);
+      await nodeC.append({ event: 'token.issue', outcome: 'success', detail: { node: 'c' } });
+      const heads = await sql<{ chain: number }>`select chain from audit_head order by chain`.execute(t2.db);
+      expect(heads.rows.map((r) => Number(r.chain))).toEqual([1, 2]);
+      expect(await nodeA.verify()).toEqual({ ok: true, records: 41 });
+      // a record deleted from the middle of B's chain is found although A's chain is whole
+      const bSeq = Number((await sql<{ seq: string }>`select seq from audit_log where chain = 2 order by seq offset 5 limit 1`.execute(t2.db)).rows[0].seq);
+      await sql`delete from audit_log where seq = ${bSeq}`.execute(t2.db);
+      expect(await nodeA.verify()).toMatchObject({ ok: false, firstBad: { seq: bSeq, reason: 'missing' } });
     } finally {
       await other.close();
+      await t2.drop();
     }
   });
 
@@ -200,16 +215,20 @@ describe('audit chain', () => {
   it('detects a record MACed with another key', async () => {
     const n = (await seqs(t)).length;
     const other = new Audit2(t);
-    await other.appendForeign();
+    await other.appendForeign(); // another process: a chain of its own
+    const { rows } = await sql<{ seq: string; chain: number }>`select seq, chain from audit_log where actor = 'forged'`.execute(t.db);
+    const [seq, chain] = [Number(rows[0].seq), Number(rows[0].chain)];
+    expect(chain).not.toBe(1);
     const r = await audit.verify();
     // the record names its (foreign) key id: this node holds no such key
-    expect(r).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'unknown_key' } });
+    expect(r).toMatchObject({ ok: false, firstBad: { seq, reason: 'unknown_key' } });
     // claiming our key id does not help: the MAC does not match
-    await sql`update audit_log set key_id = ${keyring.auditKeyId} where seq = ${n + 1}`.execute(t.db);
-    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: n + 1, reason: 'hash_mismatch' } });
-    await sql`delete from audit_log where seq = ${n + 1}`.execute(t.db);
-    const prior = await rawRow(t, n);
-    await sql`update audit_head set seq = ${n}, hash = ${prior.hash} where id = 1`.execute(t.db);
+    await sql`update audit_log set key_id = ${keyring.auditKeyId} where seq = ${seq}`.execute(t.db);
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq, reason: 'hash_mismatch' } });
+    await sql`delete from audit_log where seq = ${seq}`.execute(t.db);
+    // its chain's head still names it
+    expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { reason: 'head_mismatch' } });
+    await sql`delete from audit_head where chain = ${chain}`.execute(t.db);
     expect(await audit.verify()).toEqual({ ok: true, records: n });
   });
 
@@ -289,7 +308,8 @@ describe('audit retention', () => {
       const a2 = new AuditLog(t2.db, keyring);
       for (let i = 0; i < 4; i++) await a2.append({ event: 'login.success', outcome: 'success' });
       await sql`delete from audit_log where seq <= 2`.execute(t2.db);
-      expect(await a2.verify()).toEqual({ ok: false, records: 0, firstBad: { seq: 1, reason: 'missing' } });
+      // the oldest kept record links to seq 2: gone, and no purge says so
+      expect(await a2.verify()).toEqual({ ok: false, records: 0, firstBad: { seq: 2, reason: 'missing' } });
     } finally {
       await t2.drop();
     }

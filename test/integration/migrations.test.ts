@@ -116,8 +116,9 @@ const DECLARED = {
     hash: 'text',
     key_id: 'text',
     chain: 'int2',
+    prev_seq: 'int8 null',
   },
-  audit_head: { id: 'int2', seq: 'int8', hash: 'text', chain: 'int2' },
+  audit_head: { id: 'int2', seq: 'int8', hash: 'text', chain: 'int2', holder: 'text null', lease_until: 'timestamptz null' },
   login_throttle: { key: 'text', failures: 'int4', window_start: 'timestamptz', locked_until: 'timestamptz null' },
   orgs: {
     id: 'uuid',
@@ -434,7 +435,7 @@ describe('migrations', () => {
       const forged = { seq: 5, at: new Date(), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: { seq: 5 }, key_id: 'legacy' };
       const hash = chainHash(keyring, head.hash, forged);
       await store.insertRecords(fresh.db, [{ ...forged, prev_hash: head.hash, hash }]);
-      await store.updateHead(fresh.db, 5, hash);
+      await store.updateHead(fresh.db, 1, 5, hash);
       expect(await audit.verify()).toEqual({ ok: false, records: 4, firstBad: { seq: 5, reason: 'unknown_key' } });
     } finally {
       await fresh.drop();

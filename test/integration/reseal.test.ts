@@ -172,10 +172,10 @@ describe('crypto reseal', () => {
     const forged = { seq: head.seq + 1, at: new Date(), actor: 'cli', event: 'keys.rotate', outcome: 'info', client_id: null, ip: null, detail: {}, key_id: old.auditKeyId };
     const hash = chainHash(old, head.hash, forged);
     await auditStore.insertRecords(t.db, [{ ...forged, prev_hash: head.hash, hash }]);
-    await auditStore.updateHead(t.db, forged.seq, hash);
+    await auditStore.updateHead(t.db, 1, forged.seq, hash);
     expect(await audit.verify()).toMatchObject({ ok: false, firstBad: { seq: forged.seq, reason: 'unknown_key' } });
     await sql`delete from audit_log where seq = ${forged.seq}`.execute(t.db);
-    await auditStore.updateHead(t.db, head.seq, head.hash);
+    await auditStore.updateHead(t.db, 1, head.seq, head.hash);
     // the bound is sealed: removed or altered, the old key vouches for nothing (its records no longer verify)
     const meta = await sql<{ value: string }>`select value from meta where key = 'audit_retired_keys'`.execute(t.db);
     const stripped = (JSON.parse(meta.rows[0].value) as { through?: string }[]).map(({ through: _, ...k }) => k);

@@ -1,0 +1,52 @@
+// Which chain this process appends to. A lease in audit_head (holder, lease_until) keeps other
+// processes off it; the head's row lock, taken on every append, is what keeps a chain whole, so a
+// lease that ran out or is contested costs a wait, never a fork. Each append renews the lease.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import * as store from './store.ts';
+
+/** a chain idle this long may be taken by another process */
+export const LEASE_MS = 60_000;
+/** new chains started in a row before giving up (only a storm of processes starting at once gets near) */
+const CLAIM_ATTEMPTS = 20;
+
+export class ChainLease {
+  /** who leases a chain: this process, unmistakably */
+  readonly holder = `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+  #chain: number | null = null;
+
+  /** This process's chain, head locked until the transaction ends: the one it leases, else a free one, else a new one. */
+  async lock(db: Kysely<Database>): Promise<store.LockedHead> {
+    if (this.#chain !== null) {
+      const head = await store.lockChain(db, this.#chain, this.holder);
+      // taken by another process while this one was idle past its lease: append here this once
+      // (the lock keeps the chain whole) and find another chain next time
+      if (head?.foreign) this.#chain = null;
+      if (head) return head;
+    }
+    for (let i = 0; i < CLAIM_ATTEMPTS; i++) {
+      const head = (await store.claimChain(db, this.holder)) ?? (await store.newChain(db, this.holder, LEASE_MS));
+      if (head) {
+        this.#chain = head.chain;
+        return head;
+      }
+    }
+    throw new Error('audit: no chain could be claimed or started');
+  }
+
+  /** Moves the head after an append and renews the lease. */
+  moveHead(db: Kysely<Database>, chain: number, seq: number, hash: string): Promise<void> {
+    return store.updateHead(db, chain, seq, hash, { holder: this.holder, ms: LEASE_MS });
+  }
+
+  /**
+   * Gives the chains back (graceful shutdown), so the next process appends to them instead of starting
+   * others. Usually one; the first appends of a busy process, racing, may have claimed a few.
+   */
+  async release(db: Kysely<Database>): Promise<void> {
+    this.#chain = null;
+    await store.releaseChains(db, this.holder);
+  }
+}
