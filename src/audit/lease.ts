@@ -18,9 +18,9 @@ export class ChainLease {
   #chain: number | null = null;
 
   /** This process's chain, head locked until the transaction ends: the one it leases, else a free one, else a new one. */
-  async lock(db: Kysely<Database>): Promise<store.LockedHead> {
+  async lock(db: Kysely<Database>, n: number): Promise<store.LockedHead> {
     if (this.#chain !== null) {
-      const head = await store.lockChain(db, this.#chain, this.holder);
+      const head = await store.lockChain(db, this.#chain, this.holder, n);
       // taken by another process while this one was idle past its lease: append here this once
       // (the lock keeps the chain whole) and find another chain next time
       if (head?.foreign) this.#chain = null;

@@ -164,8 +164,11 @@ export class AuditLog {
   }
 
   async #appendIn(db: Kysely<Database>, records: Prepared[]): Promise<void> {
-    const head = await this.#lease.lock(db);
-    let seqs = await store.nextSeqs(db, records.length);
+    const head = await this.#lease.lock(db, records.length);
+    let seqs = head.seqs ?? (await store.nextSeqs(db, records.length));
+    // drawn before a wait for the lock: drawn again now, past every seq drawn before
+    if (seqs[0] <= head.seq) seqs = await store.nextSeqs(db, records.length);
+    // still not past the head: the sequence fell behind (a restore without it, rows written around it)
     if (seqs[0] <= head.seq) {
       await store.advanceSeq(db);
       seqs = await store.nextSeqs(db, records.length);
@@ -182,7 +185,7 @@ export class AuditLog {
     await this.#lease.moveHead(db, head.chain, prev.seq, prev.hash);
   }
 
-  /** Gives this process's chain back (graceful shutdown), so the next process appends to it instead of starting another. */
+  /** Gives this process's chains back (graceful shutdown), so the next process appends to them instead of starting others. */
   release(): Promise<void> {
     return this.#lease.release(this.#db);
   }
