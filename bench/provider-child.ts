@@ -2,10 +2,10 @@
 // Yitong's real startServer on the bench's PostgreSQL database, seeded through the services.
 //
 // Environment (set by bench/run.ts): DATABASE_URL, YITONG_MASTER_KEY, BENCH_PERSONS, BENCH_PASSWORD,
-// BENCH_REDIRECT_URI. Talks to the parent over IPC (see lib/child-kit.ts); exits when the parent
+// BENCH_REDIRECT_URI; BENCH_SECONDARY=1 (bench/scale.ts) serves without seeding. Talks to the parent over IPC (see lib/child-kit.ts); exits when the parent
 // goes away.
 import pg from 'pg';
-import { forceLoopbackListen, freePort, serve, send, profileHandlers } from './lib/child-kit.ts';
+import { forceLoopbackListen, freePort, serve, send, profileHandlers, type Message } from './lib/child-kit.ts';
 
 forceLoopbackListen();
 
@@ -137,6 +137,23 @@ const persons = Number(process.env.BENCH_PERSONS ?? 50);
 const password = process.env.BENCH_PASSWORD ?? 'Bench@2026pw';
 const redirectUri = process.env.BENCH_REDIRECT_URI ?? 'http://127.0.0.1/bench/callback';
 
+/** Resolves once no query has been in flight for `quietMs` (fire-and-forget audit appends). */
+async function settle(msg: Message): Promise<Record<string, unknown>> {
+  const quietMs = Number(msg.quietMs ?? 200);
+  const limit = performance.now() + Number(msg.maxMs ?? 10_000);
+  while (performance.now() < limit && (pending > 0 || performance.now() - lastSettled < quietMs)) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { pending };
+}
+
+// A second node on the same database (bench/scale.ts): the first one seeded it
+if (process.env.BENCH_SECONDARY === '1') {
+  serve({ settle, ...profileHandlers }, () => server.stop());
+  send({ type: 'ready', issuer });
+  await new Promise(() => {}); // serves until the parent stops it
+}
+
 await addDepartment(app, 'BENCH', '基准测试局', 'bench');
 const client = await addClient(
   app,
@@ -165,15 +182,7 @@ serve(
       const list = [...queries].map(([sql, s]) => ({ sql, n: s.n, ms: Math.round(s.ms) })).sort((a, b) => b.n - a.n);
       return { total: list.reduce((a, q) => a + q.n, 0), queries: list, pending };
     },
-    /** Resolves once no query has been in flight for `quietMs` (fire-and-forget audit appends). */
-    async settle(msg) {
-      const quietMs = Number(msg.quietMs ?? 200);
-      const limit = performance.now() + Number(msg.maxMs ?? 10_000);
-      while (performance.now() < limit && (pending > 0 || performance.now() - lastSettled < quietMs)) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return { pending };
-    },
+    settle,
     /** the audit chain must still verify after the load (concurrent appends, experiments) */
     async 'verify-audit'() {
       return { audit: await app.audit.verify() };
