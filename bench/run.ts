@@ -121,6 +121,47 @@ async function settle(t: Target): Promise<number> {
   return performance.now() - s;
 }
 
+/**
+ * Turns between the providers under test: a flow holds the turn for all its work (untimed set-up
+ * included) until a timed window ends, then hands it to the other flow, so the two sides of every
+ * ratio are measured close together in time and never while the other side is busy.
+ */
+class Turns {
+  #busy = false;
+  #waiting: (() => void)[] = [];
+
+  #take(): Promise<void> {
+    if (!this.#busy) {
+      this.#busy = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #pass(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy = false;
+  }
+
+  /** Hands the turn on (when another flow waits) and waits to get it back. */
+  swap(): Promise<void> {
+    this.#pass();
+    return this.#take();
+  }
+
+  /** Runs one flow under the turns. */
+  async run(flow: () => Promise<void>): Promise<void> {
+    await this.#take();
+    try {
+      await flow();
+    } finally {
+      this.#pass();
+    }
+  }
+}
+const turns = new Turns();
+
 interface Stats {
   total: number;
   queries: { sql: string; n: number; ms: number }[];
@@ -167,6 +208,7 @@ class Recorder {
       await t.child.request('profile-stop', { file });
     }
     this.#windows++;
+    await turns.swap();
     this.#ops += r.ops;
     this.#errors += r.errors;
     this.#seconds += r.seconds;
@@ -480,6 +522,10 @@ async function main() {
   let queryBreakdown: Record<string, unknown> = {};
   let auditCheck: { ok: boolean; records: number } | undefined;
 
+  // Both providers run side by side and take turns, one timed window each (see Turns): the machine's
+  // speed drifts by tens of per cent over minutes, and a ratio is only fair when both sides of it
+  // were measured under the same conditions.
+  const flows: Promise<void>[] = [];
   if (PARTS.has('yitong')) {
     await admin(`create database ${dbName}`);
     created = true;
@@ -498,11 +544,15 @@ async function main() {
     const rp = new Rp({ issuer: String(ready.issuer), clientId: String(ready.clientId), clientSecret: String(ready.clientSecret), redirectUri: REDIRECT_URI, scope: SCOPE });
     await rp.discover();
     const t: Target = { name: 'yitong', child, rp, meter: () => new CpuMeter(child.pid, dbName) };
-    yitong.push(...(await protocolCases(t, { ids: ready.ids as string[], password: PASSWORD })));
-    queryBreakdown = Object.fromEntries(yitong.map((r) => [r.name, r.topQueries]));
-    auditCheck = (await child.request('verify-audit')).audit as typeof auditCheck;
-    log(`audit chain after the load: ${JSON.stringify(auditCheck)}`);
-    await child.stop();
+    flows.push(
+      turns.run(async () => {
+        yitong.push(...(await protocolCases(t, { ids: ready.ids as string[], password: PASSWORD })));
+        queryBreakdown = Object.fromEntries(yitong.map((r) => [r.name, r.topQueries]));
+        auditCheck = (await child.request('verify-audit')).audit as typeof auditCheck;
+        log(`audit chain after the load: ${JSON.stringify(auditCheck)}`);
+        await child.stop();
+      }),
+    );
   }
 
   if (PARTS.has('memory')) {
@@ -511,9 +561,14 @@ async function main() {
     const rp = new Rp({ issuer: String(ready.issuer), clientId: String(ready.clientId), clientSecret: String(ready.clientSecret), redirectUri: REDIRECT_URI, scope: SCOPE });
     await rp.discover();
     const t: Target = { name: 'memory', child, rp, meter: () => new CpuMeter(child.pid, null) };
-    memory.push(...(await protocolCases(t, {})));
-    await child.stop();
+    flows.push(
+      turns.run(async () => {
+        memory.push(...(await protocolCases(t, {})));
+        await child.stop();
+      }),
+    );
   }
+  await Promise.all(flows);
 
   if (PARTS.has('ceilings')) {
     ceilings.push(await primitiveCeiling('argon2', 12));
