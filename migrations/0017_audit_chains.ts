@@ -10,6 +10,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create sequence if not exists audit_log_seq as bigint minvalue 1`.execute(db);
   await sql`select setval('audit_log_seq', (select max(seq) from audit_head), true) where (select max(seq) from audit_head) > 0`.execute(db);
   await sql`alter table audit_log add column prev_seq bigint`.execute(db);
+  // a chain's oldest record, or its first after a seq (purge anchors, verify's reach check)
+  await sql`create index audit_log_chain_seq_idx on audit_log (chain, seq)`.execute(db);
   await sql`alter table audit_head add column holder text`.execute(db);
   await sql`alter table audit_head add column lease_until timestamptz`.execute(db);
 }
@@ -18,6 +20,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`delete from audit_head where chain <> 1`.execute(db);
   await sql`alter table audit_head drop column lease_until`.execute(db);
   await sql`alter table audit_head drop column holder`.execute(db);
+  await sql`drop index if exists audit_log_chain_seq_idx`.execute(db);
   await sql`alter table audit_log drop column prev_seq`.execute(db);
   await sql`drop sequence if exists audit_log_seq`.execute(db);
 }

@@ -1,5 +1,5 @@
 // The audit hash chain, as pure functions: canonical JSON of a record and its keyed MAC.
-// hash(n) = HMAC(audit key, hash(n-1) + '\n' + canonical(record n)); the chain starts at GENESIS_HASH.
+// hash(n) = HMAC(audit key, hash(n-1) + '\n' + canonical(record n)); each chain starts at GENESIS_HASH.
 import type { Keyring } from '../crypto/keyring.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -16,6 +16,9 @@ export interface ChainedFields {
   detail: Record<string, unknown>;
   /** the MAC key's id; 'legacy' (records written before key ids) keeps the old payload, without it */
   key_id?: string;
+  /** the record's chain and the seq it links to there; records from before chains (prev_seq null) keep the payload without them */
+  chain?: number;
+  prev_seq?: number | null;
 }
 
 /**
@@ -40,7 +43,10 @@ export function canonicalJson(value: unknown): string {
 
 export function recordPayload(r: ChainedFields): string {
   const keyId = r.key_id === undefined || r.key_id === 'legacy' ? undefined : r.key_id;
+  // covered, a record cannot be copied into another chain or re-linked without breaking its MAC
+  const linked = typeof r.prev_seq === 'number' ? { chain: r.chain ?? 1, prev_seq: r.prev_seq } : {};
   return canonicalJson({
+    ...linked,
     key_id: keyId,
     seq: r.seq,
     at: r.at.toISOString(),

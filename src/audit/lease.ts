@@ -17,20 +17,25 @@ export class ChainLease {
   readonly holder = `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   #chain: number | null = null;
 
-  /** This process's chain, head locked until the transaction ends: the one it leases, else a free one, else a new one. */
-  async lock(db: Kysely<Database>, n: number): Promise<store.LockedHead> {
+  /**
+   * This process's chain, head locked until the transaction ends (the one it leases, else a free one,
+   * else a new one), with `n` seqs drawn past its head.
+   */
+  async lock(db: Kysely<Database>, n: number): Promise<store.LockedHead & { seqs: number[] }> {
     if (this.#chain !== null) {
       const head = await store.lockChain(db, this.#chain, this.holder, n);
       // taken by another process while this one was idle past its lease: append here this once
       // (the lock keeps the chain whole) and find another chain next time
       if (head?.foreign) this.#chain = null;
-      if (head) return head;
+      if (head) return { ...head, seqs: await seqsPast(db, head, head.seqs) };
     }
     for (let i = 0; i < CLAIM_ATTEMPTS; i++) {
       const head = (await store.claimChain(db, this.holder)) ?? (await store.newChain(db, this.holder, LEASE_MS));
       if (head) {
         this.#chain = head.chain;
-        return head;
+        // once per process (and per lost lease): a sequence left behind the heads by a restore moves on
+        await store.advanceSeq(db);
+        return { ...head, seqs: await seqsPast(db, head, await store.nextSeqs(db, n)) };
       }
     }
     throw new Error('audit: no chain could be claimed or started');
@@ -49,4 +54,15 @@ export class ChainLease {
     this.#chain = null;
     await store.releaseChains(db, this.holder);
   }
+}
+
+/**
+ * Seqs drawn before a wait for the lock can lie behind the head another transaction just moved (or
+ * the sequence fell behind the heads): drawn again after moving the sequence past the heads, they
+ * lie past every seq drawn before, so they rise along the chain.
+ */
+async function seqsPast(db: Kysely<Database>, head: store.ChainHead, seqs: number[]): Promise<number[]> {
+  if (seqs[0] > head.seq) return seqs;
+  await store.advanceSeq(db);
+  return store.nextSeqs(db, seqs.length);
 }

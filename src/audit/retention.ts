@@ -60,7 +60,9 @@ export async function purgeLocked(
   const keepFrom = await store.firstSeqAtOrAfter(trx, before);
   const through = keepFrom === null ? Math.max(...locked.heads.map((h) => h.seq)) : keepFrom - 1;
   if (through < from) return none;
-  const anchors = await store.chainAnchors(trx, through);
+  // every chain's anchor, also of chains this purge takes nothing from: an earlier purge record
+  // that vouched for them may go now (a link past `through` is not this purge's to vouch for)
+  const anchors = (await store.linksPast(trx, through)).filter((a) => a.seq > 0 && a.seq <= through);
   let deleted = 0;
   const droppedPartitions: string[] = [];
   for (const p of await store.monthlyPartitions(trx)) {

@@ -165,19 +165,11 @@ export class AuditLog {
 
   async #appendIn(db: Kysely<Database>, records: Prepared[]): Promise<void> {
     const head = await this.#lease.lock(db, records.length);
-    let seqs = head.seqs ?? (await store.nextSeqs(db, records.length));
-    // drawn before a wait for the lock: drawn again now, past every seq drawn before
-    if (seqs[0] <= head.seq) seqs = await store.nextSeqs(db, records.length);
-    // still not past the head: the sequence fell behind (a restore without it, rows written around it)
-    if (seqs[0] <= head.seq) {
-      await store.advanceSeq(db);
-      seqs = await store.nextSeqs(db, records.length);
-    }
     let prev = { seq: head.seq, hash: head.hash };
     const rows = records.map((e, i) => {
-      const fields = { seq: seqs[i], at: head.now, ...e, key_id: this.#keyring.auditKeyId };
+      const fields = { seq: head.seqs[i], at: head.now, ...e, key_id: this.#keyring.auditKeyId, chain: head.chain, prev_seq: prev.seq };
       const hash = chainHash(this.#keyring, prev.hash, fields);
-      const row = { ...fields, chain: head.chain, prev_seq: prev.seq, prev_hash: prev.hash, hash };
+      const row = { ...fields, prev_hash: prev.hash, hash };
       prev = { seq: row.seq, hash };
       return row;
     });

@@ -19,8 +19,6 @@ export interface LockedHead extends ChainHead {
   now: Date;
   /** another process holds the chain's lease */
   foreign: boolean;
-  /** seqs drawn with the lock (lockChain) */
-  seqs?: number[];
 }
 
 const NOW_MS = sql<Date>`date_trunc('milliseconds', clock_timestamp())`;
@@ -34,7 +32,7 @@ function locked(r: { chain: number; seq: number | string; hash: string; now: Dat
  * chains go on. Draws `n` seqs in the same statement (a round trip less per append); they may be
  * drawn before a wait for the lock, so the caller checks they lie past the head (else advanceSeq).
  */
-export async function lockChain(db: Kysely<Database>, chain: number, holder: string, n: number): Promise<LockedHead | null> {
+export async function lockChain(db: Kysely<Database>, chain: number, holder: string, n: number): Promise<(LockedHead & { seqs: number[] }) | null> {
   const r = await sql<{ chain: number; seq: string; hash: string; now: Date; foreign: boolean; seqs: (string | number)[] }>`
     select chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now,
       holder is not null and holder <> ${holder} and lease_until > clock_timestamp() as foreign,
@@ -89,11 +87,12 @@ export async function nextSeqs(db: Kysely<Database>, n: number): Promise<number[
 }
 
 /**
- * Moves the sequence past every chain's head. Needed only when it fell behind them (records written
- * around it, a restore that did not carry it): a seq drawn there would not rise along its chain.
+ * Moves the sequence past every chain's head when it lies behind them (a restore that did not carry
+ * it, rows written around it); otherwise leaves it alone, so that it never goes back.
  */
 export async function advanceSeq(db: Kysely<Database>): Promise<void> {
-  await sql`select setval('audit_log_seq', greatest((select max(seq) from audit_head), (select last_value from audit_log_seq)))`.execute(db);
+  await sql`select setval('audit_log_seq', h.m) from (select max(seq) as m from audit_head) h
+    where h.m > (select last_value from audit_log_seq)`.execute(db);
 }
 
 /** Every chain's head, by chain. */
@@ -102,7 +101,10 @@ export async function readHeads(db: Kysely<Database>): Promise<ChainHead[]> {
   return rows.map((r) => ({ chain: Number(r.chain), seq: Number(r.seq), hash: r.hash }));
 }
 
-/** Locks every chain's head (a purge, a reseal's finish): no append anywhere until the transaction ends. */
+/**
+ * Locks every chain's head (a purge, a reseal's finish): no append to an existing chain until the
+ * transaction ends (a process without one may still start a new chain meanwhile; it starts at genesis).
+ */
 export async function lockHeads(db: Kysely<Database>): Promise<{ heads: ChainHead[]; now: Date }> {
   const rows = await db.selectFrom('audit_head').select(['chain', 'seq', 'hash', NOW_MS.as('now')]).orderBy('chain').forUpdate().execute();
   if (!rows.length) throw new Error('audit_head row missing: the database was not migrated');
@@ -141,9 +143,16 @@ export async function insertRecords(
     .execute();
 }
 
-/** One page of the chain in seq order (keyset pagination: constant cost per page). */
-export async function pageAfter(db: Kysely<Database>, afterSeq: number, limit: number): Promise<AuditRow[]> {
-  const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+/** One page of every chain's records in seq order, after `after` (keyset pagination on (seq, chain): constant cost per page, no row passed over). */
+export async function pageAfter(db: Kysely<Database>, after: { seq: number; chain: number }, limit: number): Promise<AuditRow[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where(sql<boolean>`(seq, chain) > (${after.seq}, ${after.chain})`)
+    .orderBy('seq')
+    .orderBy('chain')
+    .limit(limit)
+    .execute();
   return rows.map(normaliseRow);
 }
 
@@ -192,11 +201,21 @@ export async function firstInChain(db: Kysely<Database>, chain: number): Promise
   return r ? { seq: Number(r.seq), prevSeq: r.prev_seq === null ? Number(r.seq) - 1 : Number(r.prev_seq) } : null;
 }
 
-/** For every chain with records at or before `through`, the newest of them: what a purge through there leaves as each chain's anchor. */
-export async function chainAnchors(db: Kysely<Database>, through: number): Promise<ChainHead[]> {
-  const r = await sql<{ chain: number; seq: string; hash: string }>`
-    select distinct on (chain) chain, seq, hash from audit_log where seq <= ${through} order by chain, seq desc`.execute(db);
-  return r.rows.map((x) => ({ chain: Number(x.chain), seq: Number(x.seq), hash: x.hash }));
+/**
+ * For every chain, the record its part after `through` links to: the first such record's link
+ * (prev_seq, prev_hash), or the head when it has none. What a purge through there vouches for.
+ */
+export async function linksPast(db: Kysely<Database>, through: number): Promise<ChainHead[]> {
+  const r = await sql<{ chain: number; head_seq: string; head_hash: string; kept_seq: string | null; prev_seq: string | null; prev_hash: string | null }>`
+    select h.chain, h.seq as head_seq, h.hash as head_hash, k.seq as kept_seq, k.prev_seq, k.prev_hash
+    from audit_head h left join lateral (
+      select seq, prev_seq, prev_hash from audit_log l where l.chain = h.chain and l.seq > ${through} order by l.seq limit 1
+    ) k on true order by h.chain`.execute(db);
+  return r.rows.map((x) =>
+    x.kept_seq === null
+      ? { chain: Number(x.chain), seq: Number(x.head_seq), hash: x.head_hash }
+      : { chain: Number(x.chain), seq: x.prev_seq === null ? Number(x.kept_seq) - 1 : Number(x.prev_seq), hash: x.prev_hash! },
+  );
 }
 
 export async function deleteThrough(db: Kysely<Database>, seq: number): Promise<number> {

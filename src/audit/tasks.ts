@@ -53,7 +53,8 @@ function lastOwnCheckpoint(dir: string, trusted: string[]): Checkpoint | null {
  */
 export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, signer: CheckpointSigner, dir: string): Promise<'written' | 'unchanged' | 'refused'> {
   // the newest checkpoint by this key or one used before (a master-key rotation changes a derived key)
-  const last = lastOwnCheckpoint(dir, await rememberCheckpointKey(db, signer.publicKey));
+  const trusted = await rememberCheckpointKey(db, signer.publicKey);
+  const last = lastOwnCheckpoint(dir, trusted);
   if (last !== null) {
     const reason = await audit.stillReaches(last);
     if (reason !== null) {
@@ -68,9 +69,11 @@ export async function checkpointIntoDir(db: Kysely<Database>, audit: AuditLog, s
     file = writeCheckpoint(cp, { dir });
   } catch (err) {
     if (!(err instanceof CheckpointExistsError)) throw err;
-    // another node signed this seq first: the same head is fine, another hash at the same seq is not
+    // another node signed this seq first, or this node did while a chain still had a lower seq to
+    // commit: fine while that checkpoint is still reached (the newer heads get signed at the next
+    // append); a checkpoint the chains no longer reach is not
     const there = parseCheckpoint(fs.readFileSync(err.file, 'utf8'));
-    if (there && sameHeads(there, cp)) return 'unchanged';
+    if (there && (sameHeads(there, cp) || (checkSignature(there, trusted) === null && (await audit.stillReaches(there)) === null))) return 'unchanged';
     logger.error({ file: err.file, seq: cp.seq }, 'ALARM: a checkpoint for this seq names another hash; not overwritten');
     return 'refused';
   }

@@ -49,9 +49,12 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
   const done = (result: AuditVerifyResult): ChainWalk => ({ result, heads, firsts, purges });
   const bad = (seq: number, reason: AuditBadReason, counted = records) => done({ ok: false, records: counted, firstBad: { seq, reason } });
 
-  for (let cursor = 0; ; ) {
+  let seen = 0; // the last seq read: seqs rise across all chains, a repeated one is a copied row
+  for (let cursor = { seq: 0, chain: 0 }; ; ) {
     const page = await store.pageAfter(db, cursor, pageSize);
     for (const row of page) {
+      if (row.seq <= seen) return bad(row.seq, 'prev_mismatch');
+      seen = row.seq;
       const prevSeq = row.prev_seq ?? row.seq - 1;
       let mac: string;
       try {
@@ -80,7 +83,7 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
       records++;
     }
     if (page.length < pageSize) break;
-    cursor = page[page.length - 1].seq;
+    cursor = page[page.length - 1];
   }
 
   // A missing prefix is fine only when a verified purge record vouches for it.
@@ -100,7 +103,8 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
     }
   }
   // records of a chain whose head row is gone
-  for (const last of lasts.values()) return bad(last.seq, 'head_mismatch');
+  const orphan = lasts.values().next();
+  if (!orphan.done) return bad(orphan.value.seq, 'head_mismatch');
   return done({ ok: true, records });
 }
 

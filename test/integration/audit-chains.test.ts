@@ -93,6 +93,41 @@ describe('checkpoints over several chains', () => {
     expect(await a.verifyReaches(cp)).toMatchObject({ ok: true });
   });
 
+  it('a chain copied under another number (a replay) fails: seqs repeat, and the MAC covers the chain', async () => {
+    await sql`insert into audit_log (seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash, key_id, chain, prev_seq)
+      select seq, at, actor, event, outcome, client_id, ip, detail, prev_hash, hash, key_id, 7, prev_seq from audit_log where chain = 2`.execute(t.db);
+    const head2 = await store.readHead(t.db, 2);
+    await sql`insert into audit_head (id, chain, seq, hash) values (7, 7, ${head2.seq}, ${head2.hash})`.execute(t.db);
+    const first2 = (await chainSeqs(t, 2))[0];
+    expect(await a.verify()).toMatchObject({ ok: false, firstBad: { seq: first2 } });
+    // renumbered alone (no duplicate seqs), the MAC still tells
+    await sql`delete from audit_log where chain = 2`.execute(t.db);
+    expect(await a.verify()).toMatchObject({ ok: false, firstBad: { seq: first2, reason: 'hash_mismatch' } });
+    await sql`update audit_log set chain = 2 where chain = 7`.execute(t.db);
+    await sql`delete from audit_head where chain = 7`.execute(t.db);
+    expect(await a.verify()).toMatchObject({ ok: true });
+  });
+
+  it('a checkpoint for the same newest seq over other heads is no alarm while the chains reach it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-chains-'));
+    try {
+      await append(b, 1, 'b'); // chain 2 holds the newest record
+      const head = await a.head();
+      // signed while chain 1 still had its newest record to commit (seqs are drawn before commit)
+      const earlier = (await chainSeqs(t, 1)).at(-2)!;
+      const hash = (await store.hashAt(t.db, earlier, 1))!;
+      const sign = (h1: { seq: number; hash: string }) => signer.sign({ ...head, heads: head.heads!.map((h) => (h.chain === 1 ? { chain: 1, ...h1 } : h)) }, new Date());
+      const file = path.join(dir, `checkpoint-${head.seq}.json`);
+      fs.writeFileSync(file, JSON.stringify(sign({ seq: earlier, hash })));
+      expect(await checkpointIntoDir(t.db, a, signer, dir)).toBe('unchanged');
+      // one the chains do not reach is: refused
+      fs.writeFileSync(file, JSON.stringify(sign({ seq: earlier, hash: 'ab'.repeat(32) })));
+      expect(await checkpointIntoDir(t.db, a, signer, dir)).toBe('refused');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the task writes v2 checkpoints and refuses once any chain is rewound', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yitong-chains-'));
     try {
@@ -126,9 +161,9 @@ describe('retention over several chains', () => {
     for (let seq = 1; seq <= 10; seq++) {
       const chain = seq % 2 ? 1 : 2;
       const p = prev.get(chain)!;
-      const fields = { seq, at: new Date(Date.now() - 200 * DAY + seq * 1000), actor: 'sub-old', event: 'login.success', outcome: 'success', client_id: null, ip: null, detail: { seq }, key_id: keyring.auditKeyId };
+      const fields = { seq, at: new Date(Date.now() - 200 * DAY + seq * 1000), actor: 'sub-old', event: 'login.success', outcome: 'success', client_id: null, ip: null, detail: { seq }, key_id: keyring.auditKeyId, chain, prev_seq: p.seq };
       const hash = chainHash(keyring, p.hash, fields);
-      await store.insertRecords(t.db, [{ ...fields, chain, prev_seq: p.seq, prev_hash: p.hash, hash }]);
+      await store.insertRecords(t.db, [{ ...fields, prev_hash: p.hash, hash }]);
       prev.set(chain, { seq, hash });
     }
     await store.updateHead(t.db, 1, 9, prev.get(1)!.hash);
@@ -148,6 +183,14 @@ describe('retention over several chains', () => {
     // a checkpoint from before the purge is reached through the anchors (chain 2 has no record left)
     expect(await a.verifyReaches(before)).toMatchObject({ ok: true, purged: true });
     expect(await a.stillReaches(before)).toBeNull();
+    // chain 2 has nothing left to purge, but every later purge record still anchors it, so the
+    // first one may expire in its turn
+    await sql`update audit_log set at = at - interval '200 days' where event = 'login.success'`.execute(t.db);
+    const r2 = await a.purgeBefore(new Date(Date.now() - 190 * DAY), { actor: 'cli' });
+    expect(r2.deleted).toBe(3);
+    const [purge2] = await a.list({ limit: 1, event: PURGE_EVENT });
+    expect(purge2.detail).toMatchObject({ anchors: [{ chain: 1 }, { chain: 2, seq: 10 }] });
+    expect(await a.verify()).toEqual({ ok: true, records: 2 });
     // chain 2's head moved without a record behind it: no anchor vouches for it
     await sql`update audit_head set seq = 8, hash = ${'ab'.repeat(32)} where chain = 2`.execute(t.db);
     expect(await a.verify()).toMatchObject({ ok: false, firstBad: { reason: 'head_mismatch' } });
