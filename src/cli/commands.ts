@@ -13,7 +13,8 @@ import type { AppContext } from '../context.ts';
 /** What a command runs with: the configuration and the features `yitong serve` would run. */
 export interface CliEnv {
   config: Config;
-  features: FeatureFactory[];
+  /** loaded when a command needs the provider (most need only the database): the server's module graph is heavy */
+  features: () => Promise<FeatureFactory[]>;
   io: CliIo;
   /** who runs the command, for the audit trail */
   actor: string;
@@ -45,7 +46,7 @@ export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTo
   const tools: CliTools = {
     async provider() {
       if (built) return built;
-      const features = env.features.map((make) => make(app));
+      const features = (await env.features()).map((make) => make(app));
       await ensureSigningKeys(app);
       const provider = createProvider(app, await loadJwks(app), features);
       return (built = { provider, rules: clientRules(provider, features) });

@@ -8,7 +8,6 @@ import { runCommand } from './run.ts';
 import { handToServer, hostCommands } from './host.ts';
 import { DataDirInUseError, InterruptedRestoreError } from '../db/dir-lock.ts';
 import { logger } from '../log.ts';
-import { ALL_FEATURES, startServer } from '../server.ts';
 import type { AppContext } from '../context.ts';
 import { departmentsCommands } from '../departments/cli.ts';
 import { clientsCommands } from '../clients/cli.ts';
@@ -40,7 +39,9 @@ const commands: Record<string, Command> = {
   ...cryptoCommands,
 };
 
-const features = ALL_FEATURES;
+// The server (koa, pages, every feature's routes) is loaded only by `serve` and by the few commands
+// that build the provider: other commands (an import, say) start without it, in less memory.
+const features = async () => (await import('../server.ts')).ALL_FEATURES;
 
 const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: AppContext): CliEnv => ({
   config,
@@ -52,9 +53,10 @@ const envFor = (config: Config, io: CliIo, actor: string, cwd: string, hosted?: 
 });
 
 async function serve(config: Config) {
+  const { startServer } = await import('../server.ts');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, features);
+    server = await startServer(config, await features());
   } catch (err) {
     // a key or suite that does not fit the data, or a DATA_DIR that cannot be opened: the message
     // says what to do, a stack trace would bury it

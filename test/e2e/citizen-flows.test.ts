@@ -432,7 +432,7 @@ describe('password recovery', () => {
 
 describe('real-name level at the counter', () => {
   const cli = (argv: string[]) => {
-    const env: CliEnv = { config: s.config, features: ALL_FEATURES, io: { stdin: async () => 'Hz-7Lq!xPw\n', stderr: { write: () => true } } as never, actor: 'cli:counter01', hosted: s.app, path: (x) => x };
+    const env: CliEnv = { config: s.config, features: async () => ALL_FEATURES, io: { stdin: async () => 'Hz-7Lq!xPw\n', stderr: { write: () => true } } as never, actor: 'cli:counter01', hosted: s.app, path: (x) => x };
     return runCommand([...argv, '--json'], { ...coreCommands, ...accountsCommands, ...citizenCommands }, env.io, () => env);
   };
 
