@@ -41,6 +41,16 @@ export function canonicalJson(value: unknown): string {
   return '{' + parts.join(',') + '}';
 }
 
+/** The seq a record links to in its chain: prev_seq, or seq - 1 on records from before chains (one gapless chain). */
+export function linkedSeq(r: { seq: number; prev_seq: number | null }): number {
+  return r.prev_seq ?? r.seq - 1;
+}
+
+/** Of several chain heads, the one with the highest seq: the newest record over all chains. */
+export function newestHead<H extends { seq: number }>(heads: readonly H[]): H {
+  return heads.reduce((a, b) => (b.seq > a.seq ? b : a));
+}
+
 export function recordPayload(r: ChainedFields): string {
   const keyId = r.key_id === undefined || r.key_id === 'legacy' ? undefined : r.key_id;
   // covered, a record cannot be copied into another chain or re-linked without breaking its MAC

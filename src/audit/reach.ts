@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { GENESIS_HASH } from './chain.ts';
+import { GENESIS_HASH, newestHead } from './chain.ts';
 import * as store from './store.ts';
 import type { ChainHead } from './store.ts';
 import { anchorKey, walkChain, type ChainWalk } from './verify.ts';
@@ -33,7 +33,7 @@ export function headsOf(cp: Head): readonly ChainHead[] {
 
 /** What a checkpoint signs: the newest head, and all of them when there is more than one chain. */
 export function checkpointHead(heads: readonly ChainHead[]): Head {
-  const newest = heads.reduce((a, b) => (b.seq > a.seq ? b : a));
+  const newest = newestHead(heads);
   return heads.length > 1 ? { seq: newest.seq, hash: newest.hash, heads } : { seq: newest.seq, hash: newest.hash };
 }
 
@@ -84,13 +84,14 @@ async function reachesOne(db: Kysely<Database>, walk: ChainWalk, cp: ChainHead):
  */
 export async function headStillReaches(db: Kysely<Database>, cp: Head): Promise<ReachReason | null> {
   const heads = await store.readHeads(db);
+  let purgedThrough: Promise<number | null> | undefined; // read once, and only when a record is gone
   for (const h of headsOf(cp)) {
     const at = await reachAt(db, h, heads);
     if (at === 'ok') continue;
     if (at !== 'gone') return at;
     // gone before the chain's oldest record: fine only when a purge went at least as far as that record links (else a deleted prefix)
     const first = await store.firstInChain(db, h.chain);
-    const purged = await store.lastPurgeThrough(db);
+    const purged = await (purgedThrough ??= store.lastPurgeThrough(db));
     // a chain started afresh (its oldest record links to before the checkpoint's): cut back and continued
     if (first !== null && first.prevSeq < h.seq) return 'rewound';
     const reach = first === null ? h.seq : first.prevSeq;

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { logger } from '../log.ts';
 import * as store from './store.ts';
+import { newestHead } from './chain.ts';
 import type { ChainHead } from './store.ts';
 
 export const AUDIT_RETENTION_DAYS = 184;
@@ -58,7 +59,7 @@ export async function purgeLocked(
   const from = await store.firstSeq(trx);
   if (from === null) return none;
   const keepFrom = await store.firstSeqAtOrAfter(trx, before);
-  const through = keepFrom === null ? Math.max(...locked.heads.map((h) => h.seq)) : keepFrom - 1;
+  const through = keepFrom === null ? newestHead(locked.heads).seq : keepFrom - 1;
   if (through < from) return none;
   // every chain's anchor, also of chains this purge takes nothing from: an earlier purge record
   // that vouched for them may go now (a link past `through` is not this purge's to vouch for)

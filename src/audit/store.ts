@@ -3,7 +3,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuditLogTable } from './tables.ts';
-import { GENESIS_HASH } from './chain.ts';
+import { GENESIS_HASH, linkedSeq } from './chain.ts';
 
 export type AuditRow = Selectable<AuditLogTable>;
 
@@ -22,9 +22,15 @@ export interface LockedHead extends ChainHead {
 }
 
 const NOW_MS = sql<Date>`date_trunc('milliseconds', clock_timestamp())`;
+/** a chain this holder may take: nobody's, its own, or one whose lease ran out */
+const free = (holder: string) => sql<boolean>`(holder is null or holder = ${holder} or lease_until < clock_timestamp())`;
+
+function toHead(r: { chain: number; seq: number | string; hash: string }): ChainHead {
+  return { chain: Number(r.chain), seq: Number(r.seq), hash: r.hash };
+}
 
 function locked(r: { chain: number; seq: number | string; hash: string; now: Date; foreign?: boolean | null }): LockedHead {
-  return { chain: Number(r.chain), seq: Number(r.seq), hash: r.hash, now: new Date(r.now), foreign: r.foreign === true };
+  return { ...toHead(r), now: new Date(r.now), foreign: r.foreign === true };
 }
 
 /**
@@ -34,7 +40,7 @@ function locked(r: { chain: number; seq: number | string; hash: string; now: Dat
  */
 export async function lockChain(db: Kysely<Database>, chain: number, holder: string, n: number): Promise<(LockedHead & { seqs: number[] }) | null> {
   const r = await sql<{ chain: number; seq: string; hash: string; now: Date; foreign: boolean; seqs: (string | number)[] }>`
-    select chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now,
+    select chain, seq, hash, ${NOW_MS} as now,
       holder is not null and holder <> ${holder} and lease_until > clock_timestamp() as foreign,
       (select array_agg(v order by v) from (select nextval('audit_log_seq') as v from generate_series(1, ${n}::int)) s) as seqs
     from audit_head where chain = ${chain} for update`.execute(db);
@@ -45,8 +51,8 @@ export async function lockChain(db: Kysely<Database>, chain: number, holder: str
 /** Locks a chain that nobody holds (or whose lease ran out), this holder's own first; null when there is none free. */
 export async function claimChain(db: Kysely<Database>, holder: string): Promise<LockedHead | null> {
   const r = await sql<{ chain: number; seq: string; hash: string; now: Date }>`
-    select chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now from audit_head
-    where holder is null or holder = ${holder} or lease_until < clock_timestamp()
+    select chain, seq, hash, ${NOW_MS} as now from audit_head
+    where ${free(holder)}
     order by holder = ${holder} desc nulls last, chain limit 1 for update skip locked`.execute(db);
   return r.rows[0] ? locked(r.rows[0]) : null;
 }
@@ -58,7 +64,7 @@ export async function newChain(db: Kysely<Database>, holder: string, leaseMs: nu
     select n, n, 0, ${GENESIS_HASH}, ${holder}, clock_timestamp() + ${`${leaseMs} milliseconds`}::interval
     from (select (coalesce(max(chain), 0) + 1)::smallint as n from audit_head) m
     on conflict (chain) do nothing
-    returning chain, seq, hash, date_trunc('milliseconds', clock_timestamp()) as now`.execute(db);
+    returning chain, seq, hash, ${NOW_MS} as now`.execute(db);
   return r.rows[0] ? locked(r.rows[0]) : null;
 }
 
@@ -68,10 +74,10 @@ export async function updateHead(db: Kysely<Database>, chain: number, seq: numbe
     await db.updateTable('audit_head').set({ seq, hash }).where('chain', '=', chain).execute();
     return;
   }
-  const free = sql`holder is null or holder = ${lease.holder} or lease_until < clock_timestamp()`;
+  const mine = free(lease.holder);
   await sql`update audit_head set seq = ${seq}, hash = ${hash},
-      lease_until = case when ${free} then clock_timestamp() + ${`${lease.ms} milliseconds`}::interval else lease_until end,
-      holder = case when ${free} then ${lease.holder} else holder end
+      lease_until = case when ${mine} then clock_timestamp() + ${`${lease.ms} milliseconds`}::interval else lease_until end,
+      holder = case when ${mine} then ${lease.holder} else holder end
     where chain = ${chain}`.execute(db);
 }
 
@@ -98,7 +104,7 @@ export async function advanceSeq(db: Kysely<Database>): Promise<void> {
 /** Every chain's head, by chain. */
 export async function readHeads(db: Kysely<Database>): Promise<ChainHead[]> {
   const rows = await db.selectFrom('audit_head').select(['chain', 'seq', 'hash']).orderBy('chain').execute();
-  return rows.map((r) => ({ chain: Number(r.chain), seq: Number(r.seq), hash: r.hash }));
+  return rows.map(toHead);
 }
 
 /**
@@ -108,7 +114,7 @@ export async function readHeads(db: Kysely<Database>): Promise<ChainHead[]> {
 export async function lockHeads(db: Kysely<Database>): Promise<{ heads: ChainHead[]; now: Date }> {
   const rows = await db.selectFrom('audit_head').select(['chain', 'seq', 'hash', NOW_MS.as('now')]).orderBy('chain').forUpdate().execute();
   if (!rows.length) throw new Error('audit_head row missing: the database was not migrated');
-  return { heads: rows.map((r) => ({ chain: Number(r.chain), seq: Number(r.seq), hash: r.hash })), now: new Date(rows[0].now) };
+  return { heads: rows.map(toHead), now: new Date(rows[0].now) };
 }
 
 /** One chain's head (chain 1 unless told). */
@@ -198,7 +204,7 @@ export async function hashAt(db: Kysely<Database>, seq: number, chain?: number):
 /** The oldest record of one chain: its seq and the seq it links to. */
 export async function firstInChain(db: Kysely<Database>, chain: number): Promise<{ seq: number; prevSeq: number } | null> {
   const r = await db.selectFrom('audit_log').select(['seq', 'prev_seq']).where('chain', '=', chain).orderBy('seq').limit(1).executeTakeFirst();
-  return r ? { seq: Number(r.seq), prevSeq: r.prev_seq === null ? Number(r.seq) - 1 : Number(r.prev_seq) } : null;
+  return r ? { seq: Number(r.seq), prevSeq: linkedSeq({ seq: Number(r.seq), prev_seq: r.prev_seq === null ? null : Number(r.prev_seq) }) } : null;
 }
 
 /**
@@ -213,8 +219,8 @@ export async function linksPast(db: Kysely<Database>, through: number): Promise<
     ) k on true order by h.chain`.execute(db);
   return r.rows.map((x) =>
     x.kept_seq === null
-      ? { chain: Number(x.chain), seq: Number(x.head_seq), hash: x.head_hash }
-      : { chain: Number(x.chain), seq: x.prev_seq === null ? Number(x.kept_seq) - 1 : Number(x.prev_seq), hash: x.prev_hash! },
+      ? toHead({ chain: x.chain, seq: x.head_seq, hash: x.head_hash })
+      : { chain: Number(x.chain), seq: linkedSeq({ seq: Number(x.kept_seq), prev_seq: x.prev_seq === null ? null : Number(x.prev_seq) }), hash: x.prev_hash! },
   );
 }
 

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { UnknownAuditKeyError, type Keyring } from '../crypto/keyring.ts';
-import { GENESIS_HASH, chainHash } from './chain.ts';
+import { GENESIS_HASH, chainHash, linkedSeq } from './chain.ts';
 import * as store from './store.ts';
 import type { ChainHead } from './store.ts';
 import type { AuditBadReason, AuditVerifyResult } from './types.ts';
@@ -55,7 +55,7 @@ export async function walkChain(db: Kysely<Database>, keyring: Keyring, pageSize
     for (const row of page) {
       if (row.seq <= seen) return bad(row.seq, 'prev_mismatch');
       seen = row.seq;
-      const prevSeq = row.prev_seq ?? row.seq - 1;
+      const prevSeq = linkedSeq(row);
       let mac: string;
       try {
         mac = chainHash(keyring, row.prev_hash, row);

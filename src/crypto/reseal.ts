@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { metaStore } from '../db/meta-store.ts';
 import * as auditStore from '../audit/store.ts';
+import { newestHead } from '../audit/chain.ts';
 import type { Keyring } from './keyring.ts';
 import { resealStore } from './reseal-store.ts';
 import { SEALED_TABLES, type SealedTable } from './sealed-columns.ts';
@@ -107,7 +108,7 @@ export async function runReseal(
   // The target is recorded only when a whole pass finds nothing left in an old form and no node
   // appended audit records under a key being retired meanwhile (a node still on the old settings).
   for (let pass = 1; ; pass++) {
-    const from = Math.max(...(await auditStore.readHeads(db)).map((h) => h.seq));
+    const from = newestHead(await auditStore.readHeads(db)).seq;
     let left = 0;
     for (const t of SEALED_TABLES) left += (await walkTable(db, keyring, t, limit, null, null, opts.onBatch)).changed;
     changed += left;
@@ -162,9 +163,9 @@ async function resealOne(trx: Kysely<Database>, keyring: Keyring, t: SealedTable
 }
 
 /**
- * Records the target, with every chain's head locked so that no append slips in: the keys this reseal retires
- * chained nothing genuine after the newest head (their bound, sealed). False, and nothing written, when a
- * record under one of them was appended since `since`.
+ * Records the target, with every chain's head locked so that no append slips in: the keys this reseal
+ * retires chained nothing genuine past each chain's head (their bound, per chain, sealed). False, and
+ * nothing written, when a record under one of them was appended since `since`.
  */
 async function finish(db: Kysely<Database>, keyring: Keyring, to: CryptoTarget, since: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
