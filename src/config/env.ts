@@ -96,6 +96,8 @@ export interface Config extends CitizenConfig {
   port: number;
   issuer: string;
   databaseUrl: string | undefined;
+  /** DATABASE_PREPARED_STATEMENTS: name recurring statements on PostgreSQL (off behind a pooler that drops them) */
+  databasePrepared: boolean;
   dataDir: string;
   cliUser: string;
   masterKey: string | undefined;
@@ -240,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     issuer,
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePrepared: env.DATABASE_PREPARED_STATEMENTS !== 'off',
     dataDir: path.resolve(env.DATA_DIR || './data'),
     masterKey,
     newMasterKey: env.YITONG_NEW_MASTER_KEY || undefined,

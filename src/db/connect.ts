@@ -7,6 +7,7 @@ import type { Database } from './schema.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import { checkNoInterruptedRestore, lockDataDir } from './dir-lock.ts';
 import { logger } from '../log.ts';
+import { namingClient, StatementNames } from './prepared.ts';
 
 export interface Db {
   db: Kysely<Database>;
@@ -24,10 +25,12 @@ export type EmbeddedDump = () => Promise<Uint8Array>;
 const dumps = new WeakMap<object, EmbeddedDump>();
 export const embeddedDump = (db: object): EmbeddedDump | undefined => dumps.get(db);
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: { poolSize?: number } = {}): Promise<Db> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePrepared'>>, opts: { poolSize?: number } = {}): Promise<Db> {
   if (config.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: config.databaseUrl,
+      // Named statements unless switched off (DATABASE_PREPARED_STATEMENTS=off).
+      ...(config.databasePrepared === false ? {} : { Client: namingClient(new StatementNames()) }),
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
