@@ -16,12 +16,17 @@ export class ChainLease {
   /** who leases a chain: this process, unmistakably */
   readonly holder = `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   #chain: number | null = null;
+  /** a claim under way in this process: concurrent first appends wait for it instead of claiming chains of their own */
+  #claiming: Promise<void> | null = null;
 
   /**
    * This process's chain, head locked until the transaction ends (the one it leases, else a free one,
    * else a new one), with `n` seqs drawn past its head.
    */
   async lock(db: Kysely<Database>, n: number): Promise<store.LockedHead & { seqs: number[] }> {
+    // The wait covers only the claim's statements (SKIP LOCKED, or an insert of a new chain), which
+    // never wait for this process's transactions, so it cannot deadlock with them.
+    while (this.#chain === null && this.#claiming) await this.#claiming;
     if (this.#chain !== null) {
       const head = await store.lockChain(db, this.#chain, this.holder, n);
       // taken by another process while this one was idle past its lease: append here this once
@@ -29,14 +34,26 @@ export class ChainLease {
       if (head?.foreign) this.#chain = null;
       if (head) return { ...head, seqs: await seqsPast(db, head, head.seqs) };
     }
+    let claimed!: () => void;
+    const mine = new Promise<void>((resolve) => (claimed = resolve));
+    this.#claiming = mine;
+    try {
+      const head = await this.#claim(db);
+      this.#chain = head.chain;
+      claimed();
+      // once per process (and per lost lease): a sequence left behind the heads by a restore moves on
+      await store.advanceSeq(db);
+      return { ...head, seqs: await seqsPast(db, head, await store.nextSeqs(db, n)) };
+    } finally {
+      claimed();
+      if (this.#claiming === mine) this.#claiming = null;
+    }
+  }
+
+  async #claim(db: Kysely<Database>): Promise<store.LockedHead> {
     for (let i = 0; i < CLAIM_ATTEMPTS; i++) {
       const head = (await store.claimChain(db, this.holder)) ?? (await store.newChain(db, this.holder, LEASE_MS));
-      if (head) {
-        this.#chain = head.chain;
-        // once per process (and per lost lease): a sequence left behind the heads by a restore moves on
-        await store.advanceSeq(db);
-        return { ...head, seqs: await seqsPast(db, head, await store.nextSeqs(db, n)) };
-      }
+      if (head) return head;
     }
     throw new Error('audit: no chain could be claimed or started');
   }
@@ -48,7 +65,7 @@ export class ChainLease {
 
   /**
    * Gives the chains back (graceful shutdown), so the next process appends to them instead of starting
-   * others. Usually one; the first appends of a busy process, racing, may have claimed a few.
+   * others: one, or more when this process lost a lease while idle and claimed another.
    */
   async release(db: Kysely<Database>): Promise<void> {
     this.#chain = null;

@@ -207,3 +207,26 @@ describe('a retired audit key is bounded per chain', () => {
     expect(k.auditKeyThrough(k.auditKeyId, 1)).toBeUndefined();
   });
 });
+
+describe('one chain per process', () => {
+  it('concurrent first appends, in callers’ transactions and group-committed, all go to one free chain', async () => {
+    const t = await createTestDb();
+    try {
+      const event = (i: number) => ({ event: 'login.success', outcome: 'success', actor: 'sub-c', detail: { i } }) as const;
+      // three chains left free by processes that ended
+      const gone = [new AuditLog(t.db, keyring), new AuditLog(t.db, keyring), new AuditLog(t.db, keyring)];
+      for (const [i, g] of gone.entries()) await g.append(event(100 + i));
+      for (const g of gone) await g.release();
+      const audit = new AuditLog(t.db, keyring);
+      await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) => t.db.transaction().execute((trx) => audit.append(event(i), trx))),
+        ...Array.from({ length: 6 }, (_, i) => audit.append(event(10 + i))),
+      ]);
+      const { rows } = await sql<{ n: string }>`select count(*) as n from audit_log where actor = 'sub-c' and seq > 3 group by chain`.execute(t.db);
+      expect(rows.map((r) => Number(r.n))).toEqual([12]);
+      expect(await audit.verify()).toEqual({ ok: true, records: 15 });
+    } finally {
+      await t.drop();
+    }
+  });
+});
