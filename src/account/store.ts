@@ -1,12 +1,14 @@
 // SQL of the account centre's own tables: session devices, pending e-mail changes, cancellations.
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { allColumns } from '../db/columns.ts';
 import type { CancellationTable, EmailChangeTable, SessionDeviceTable } from './tables.ts';
 
 type Q = Kysely<Database> | Transaction<Database>;
 export type DeviceRow = Selectable<SessionDeviceTable>;
 export type EmailChangeRow = Selectable<EmailChangeTable>;
 export type CancellationRow = Selectable<CancellationTable>;
+const COLUMNS = allColumns<CancellationTable>({ id: 1, person_id: 1, sub: 1, status: 1, requested_at: 1, due_at: 1, ended_at: 1 });
 
 export const deviceStore = {
   /** Records (or refreshes) where a session was last used from. */
@@ -79,11 +81,11 @@ export const cancellationStore = {
       .executeTakeFirstOrThrow();
   },
   pendingFor(db: Q, personId: string): Promise<CancellationRow | undefined> {
-    return db.selectFrom('account_cancellations').selectAll().where('person_id', '=', personId).where('status', '=', 'pending').executeTakeFirst();
+    return db.selectFrom('account_cancellations').select(COLUMNS).where('person_id', '=', personId).where('status', '=', 'pending').executeTakeFirst();
   },
   /** The person's latest request, whatever its state. */
   latestFor(db: Q, personId: string): Promise<CancellationRow | undefined> {
-    return db.selectFrom('account_cancellations').selectAll().where('person_id', '=', personId).orderBy('requested_at', 'desc').limit(1).executeTakeFirst();
+    return db.selectFrom('account_cancellations').select(COLUMNS).where('person_id', '=', personId).orderBy('requested_at', 'desc').limit(1).executeTakeFirst();
   },
   /** Ends the pending request (withdrawn or erased); false when there was none. */
   async end(db: Q, id: string, status: 'withdrawn' | 'erased'): Promise<boolean> {

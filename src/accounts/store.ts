@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable, type Insertable, type Updateable, type Transaction } from 'kysely';
 import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
+import { allColumns } from '../db/columns.ts';
 import type { PersonTable } from './tables.ts';
 
 export type PersonRow = Selectable<PersonTable>;
@@ -26,6 +27,28 @@ const NEW_PERSON_COLUMNS = [
   'password_changed_at',
   'real_name_level',
 ] as const;
+
+/** every column, named (not `select *`) so the hot reads stay prepared: src/db/columns.ts */
+const PERSON = allColumns<PersonTable>({
+  id: 1,
+  sub: 1,
+  id_type: 1,
+  id_number_enc: 1,
+  id_number_bidx: 1,
+  name: 1,
+  phone_enc: 1,
+  phone_bidx: 1,
+  phone_verified: 1,
+  email_enc: 1,
+  email_bidx: 1,
+  email_verified: 1,
+  password_hash: 1,
+  password_changed_at: 1,
+  real_name_level: 1,
+  status: 1,
+  created_at: 1,
+  updated_at: 1,
+});
 
 /** Every column a new person is written with (the others take their defaults). */
 export type NewPersonRow = Required<Pick<Insertable<PersonTable>, (typeof NEW_PERSON_COLUMNS)[number]>>;
@@ -73,17 +96,17 @@ export const personStore = {
     return insertLaidOut(tx, 'persons', NEW_PERSON, rows);
   },
   bySub(db: Q, sub: string): Promise<PersonRow | undefined> {
-    return db.selectFrom('persons').selectAll().where('sub', '=', sub).executeTakeFirst();
+    return db.selectFrom('persons').select(PERSON).where('sub', '=', sub).executeTakeFirst();
   },
   /** persons whose verified phone has this blind index, up to two (exactly one is an answer) */
   byVerifiedPhone(db: Q, phoneBidx: BlindIndexes): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where('phone_bidx', 'in', anyOf(phoneBidx)).where('phone_verified', '=', true).limit(2).execute();
+    return db.selectFrom('persons').select(PERSON).where('phone_bidx', 'in', anyOf(phoneBidx)).where('phone_verified', '=', true).limit(2).execute();
   },
   byId(db: Q, id: string): Promise<PersonRow | undefined> {
-    return db.selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirst();
+    return db.selectFrom('persons').select(PERSON).where('id', '=', id).executeTakeFirst();
   },
   byIdNumberIndex(db: Q, idType: string, bidx: BlindIndexes): Promise<PersonRow | undefined> {
-    return db.selectFrom('persons').selectAll().where('id_type', '=', idType).where('id_number_bidx', 'in', anyOf(bidx)).executeTakeFirst();
+    return db.selectFrom('persons').select(PERSON).where('id_type', '=', idType).where('id_number_bidx', 'in', anyOf(bidx)).executeTakeFirst();
   },
   /** The persons holding any of these ID numbers (document type and blind index), in one query. */
   async byIdNumberIndexes(db: Q, keys: readonly { idType: string; bidx: string }[]): Promise<IdNumberMatch[]> {
@@ -97,11 +120,11 @@ export const personStore = {
   },
   /** up to two rows, so the caller can tell "exactly one" from "ambiguous" */
   byContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: BlindIndexes): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where(column, 'in', anyOf(bidx)).limit(2).execute();
+    return db.selectFrom('persons').select(PERSON).where(column, 'in', anyOf(bidx)).limit(2).execute();
   },
   /** every person (up to `limit`) whose phone or e-mail has this blind index: an administrator's exact search */
   listByContactIndex(db: Q, column: 'phone_bidx' | 'email_bidx', bidx: BlindIndexes, limit: number): Promise<PersonRow[]> {
-    return db.selectFrom('persons').selectAll().where(column, 'in', anyOf(bidx)).orderBy('created_at').orderBy('id').limit(limit).execute();
+    return db.selectFrom('persons').select(PERSON).where(column, 'in', anyOf(bidx)).orderBy('created_at').orderBy('id').limit(limit).execute();
   },
   update(db: Q, id: string, patch: Updateable<PersonTable>): Promise<void> {
     return db

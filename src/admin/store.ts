@@ -1,10 +1,12 @@
 // SQL of administrator roles. Nothing else in src/admin touches the database directly.
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { allColumns } from '../db/columns.ts';
 import type { AdminRoleTable } from './tables.ts';
 
 export type AdminRoleRow = Selectable<AdminRoleTable>;
 type Q = Kysely<Database> | Transaction<Database>;
+const COLUMNS = allColumns<AdminRoleTable>({ id: 1, person_id: 1, client_id: 1, role: 1, department_code: 1, granted_by: 1, created_at: 1 });
 
 /** Who holds a role: a person (by internal id) or a client. */
 export type Holder = { personId: string } | { clientId: string };
@@ -19,7 +21,7 @@ export const adminRoleStore = {
   },
   of(db: Q, h: Holder): Promise<AdminRoleRow[]> {
     const { column, value } = holderColumn(h);
-    return db.selectFrom('admin_roles').selectAll().where(column, '=', value).orderBy('role').orderBy('department_code').execute();
+    return db.selectFrom('admin_roles').select(COLUMNS).where(column, '=', value).orderBy('role').orderBy('department_code').execute();
   },
   /** Inserts the grant; false when the holder has it already. */
   async insert(db: Q, row: Omit<AdminRoleRow, 'created_at'>): Promise<boolean> {
@@ -39,13 +41,13 @@ export const adminRoleStore = {
     return Number(r.numDeletedRows);
   },
   byId(db: Q, id: string): Promise<AdminRoleRow | undefined> {
-    return db.selectFrom('admin_roles').selectAll().where('id', '=', id).executeTakeFirst();
+    return db.selectFrom('admin_roles').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   },
   async removeById(db: Q, id: string): Promise<number> {
     const r = await db.deleteFrom('admin_roles').where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows);
   },
   list(db: Q): Promise<AdminRoleRow[]> {
-    return db.selectFrom('admin_roles').selectAll().orderBy('created_at').orderBy('id').execute();
+    return db.selectFrom('admin_roles').select(COLUMNS).orderBy('created_at').orderBy('id').execute();
   },
 };

@@ -4,15 +4,17 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { allColumns } from '../db/columns.ts';
 import type { LevelRecord, PasskeyTable, TotpTable } from './tables.ts';
 
 type Q = Kysely<Database> | Transaction<Database>;
 export type TotpRow = Selectable<TotpTable>;
 export type PasskeyRow = Selectable<PasskeyTable>;
+const COLUMNS = allColumns<TotpTable>({ person_id: 1, secret_enc: 1, confirmed_at: 1, last_step: 1, created_at: 1 });
 
 export const totpStore = {
   byPerson(db: Q, personId: string): Promise<TotpRow | undefined> {
-    return db.selectFrom('mfa_totp').selectAll().where('person_id', '=', personId).executeTakeFirst();
+    return db.selectFrom('mfa_totp').select(COLUMNS).where('person_id', '=', personId).executeTakeFirst();
   },
   /** A new pending secret (replacing a pending one; never an active one). False when one is active. */
   async putPending(db: Q, personId: string, secretEnc: string): Promise<boolean> {
