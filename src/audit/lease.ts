@@ -9,6 +9,8 @@ import * as store from './store.ts';
 
 /** a chain idle this long may be taken by another process */
 export const LEASE_MS = 60_000;
+/** how long concurrent first appends wait for the process's claim under way */
+const CLAIM_WAIT_MS = 200;
 /** new chains started in a row before giving up (only a storm of processes starting at once gets near) */
 const CLAIM_ATTEMPTS = 20;
 
@@ -16,7 +18,7 @@ export class ChainLease {
   /** who leases a chain: this process, unmistakably */
   readonly holder = `${os.hostname().slice(0, 40)}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
   #chain: number | null = null;
-  /** a claim under way in this process: concurrent first appends wait for it instead of claiming chains of their own */
+  /** a claim under way in this process: concurrent first appends wait for it (briefly) instead of claiming chains of their own */
   #claiming: Promise<void> | null = null;
 
   /**
@@ -24,9 +26,11 @@ export class ChainLease {
    * else a new one), with `n` seqs drawn past its head.
    */
   async lock(db: Kysely<Database>, n: number): Promise<store.LockedHead & { seqs: number[] }> {
-    // The wait covers only the claim's statements (SKIP LOCKED, or an insert of a new chain), which
-    // never wait for this process's transactions, so it cannot deadlock with them.
-    while (this.#chain === null && this.#claiming) await this.#claiming;
+    // A claim under way: take its chain rather than claim another. The wait is bounded because it is
+    // invisible to PostgreSQL's deadlock detector (the claim's insert of a new chain can wait on another
+    // process that waits on this caller's transaction). A chain the claim has just inserted is not yet
+    // visible to this transaction: then this caller claims one of its own, as without the wait.
+    if (this.#chain === null && this.#claiming) await within(this.#claiming, CLAIM_WAIT_MS);
     if (this.#chain !== null) {
       const head = await store.lockChain(db, this.#chain, this.holder, n);
       // taken by another process while this one was idle past its lease: append here this once
@@ -65,7 +69,8 @@ export class ChainLease {
 
   /**
    * Gives the chains back (graceful shutdown), so the next process appends to them instead of starting
-   * others: one, or more when this process lost a lease while idle and claimed another.
+   * others. Usually one; more after a lost lease, or when concurrent first appends met a chain just
+   * started and not yet committed.
    */
   async release(db: Kysely<Database>): Promise<void> {
     this.#chain = null;
@@ -82,4 +87,11 @@ async function seqsPast(db: Kysely<Database>, head: store.ChainHead, seqs: numbe
   if (seqs[0] > head.seq) return seqs;
   await store.advanceSeq(db);
   return store.nextSeqs(db, seqs.length);
+}
+
+/** Waits for `p`, at most `ms`. */
+async function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
+  clearTimeout(timer);
 }

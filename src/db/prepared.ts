@@ -1,6 +1,7 @@
 // Named prepared statements on PostgreSQL. Kysely sends every query unnamed, so PostgreSQL parses
 // and plans it on every call: about half of a point query's CPU (bench/RESULTS.md). A text that
 // recurs is given a name instead, and each connection parses it once.
+import crypto from 'node:crypto';
 import pg from 'pg';
 
 /** Distinct texts named per process. Dynamic texts (IN lists of any length) stop there. */
@@ -18,7 +19,6 @@ export class StatementNames {
   #seen = new Map<string, number>();
   #names = new Map<string, string>();
   #never = new Set<string>();
-  #next = 0;
 
   nameFor(text: string): string | undefined {
     const name = this.#names.get(text);
@@ -35,21 +35,29 @@ export class StatementNames {
       return undefined;
     }
     this.#seen.delete(text);
-    const fresh = `yitong_${this.#next++}`;
+    // Named by the text's hash, so every process gives one text the same name: behind a pooler that
+    // shares server connections a name can only mean this text (or be missing: a loud 26000).
+    const fresh = `yitong_${crypto.createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
     this.#names.set(text, fresh);
     return fresh;
   }
 
-  /** The statement failed as prepared (schema changed under it, or the server forgot it): run it unnamed from now on. */
+  /** The statement failed as prepared (see `stale`): run it unnamed from now on. */
   forget(text: string): void {
     this.#names.delete(text);
     this.#never.add(text);
   }
 }
 
-// 0A000 "cached plan must not change result type"; 26000 "prepared statement … does not exist"
-// (a pooler or DISCARD ALL dropped it).
-const STALE = new Set(['0A000', '26000']);
+// Errors a statement may give as prepared and not unnamed, all raised before it executes (so running
+// it again cannot apply a write twice): 0A000 "cached plan must not change result type"; 26000 the
+// server no longer has it (a pooler, DISCARD ALL); class 42 its parameter types fixed at the first
+// parse no longer fit a column a migration changed, or 42P05 the name is taken on a pooled connection.
+// Codes, not messages: the server may speak Chinese (lc_messages).
+const stale = (err: unknown): boolean => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code === '0A000' || code === '26000' || code.startsWith('42'));
+};
 
 /** A pg Client that names recurring statements. Inside a transaction a stale plan fails the transaction
  *  (it is aborted already); outside one the statement is run again unnamed. */
@@ -72,7 +80,7 @@ export function namingClient(names: StatementNames): typeof pg.Client {
       try {
         return await super.query({ name, text, values });
       } catch (err) {
-        if (!STALE.has((err as { code?: string }).code ?? '')) throw err;
+        if (!stale(err)) throw err;
         names.forget(text);
         if (this.#inTransaction) throw err;
         return super.query(text, values);
@@ -81,7 +89,7 @@ export function namingClient(names: StatementNames): typeof pg.Client {
 
     #track(text: string): void {
       if (/^\s*(begin|start transaction)\b/i.test(text)) this.#inTransaction = true;
-      else if (/^\s*(commit|rollback)\s*$/i.test(text)) this.#inTransaction = false;
+      else if (/^\s*(commit|rollback|end|abort)\s*;?\s*$/i.test(text)) this.#inTransaction = false;
     }
   };
 }

@@ -39,6 +39,17 @@ describe.skipIf(!process.env.DATABASE_URL)('named prepared statements (PostgreSQ
     expect(after).toEqual({ id: 1, v: '10' });
   });
 
+  it('runs a statement again unnamed when a migration changed the type of a column it compares a parameter with', async () => {
+    await sql`create table prep_keyed (k text primary key, v int not null)`.execute(t.db);
+    await sql`insert into prep_keyed values ('7', 70)`.execute(t.db);
+    const byKey = (k: string) => t.db.selectFrom('prep_keyed' as never).select('v' as never).where('k' as never, '=', k as never).executeTakeFirst() as Promise<unknown>;
+    await byKey('7');
+    expect(await byKey('7')).toEqual({ v: 70 });
+    // the parameter was typed text at the first parse; the column is now an integer
+    await sql`alter table prep_keyed alter column k type int using k::int`.execute(t.db);
+    expect(await byKey('7')).toEqual({ v: 70 });
+  });
+
   it('runs a statement again unnamed when the server dropped its prepared statements', async () => {
     const third = (id: number) => t.db.selectFrom('prep_probe' as never).select(['v' as never, 'id' as never]).where('id' as never, '=', id as never).executeTakeFirst() as Promise<unknown>;
     await third(2);

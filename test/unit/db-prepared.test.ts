@@ -8,10 +8,21 @@ describe('StatementNames', () => {
     const text = 'select "payload" from "oidc_payloads" where "id" = $1';
     expect(names.nameFor(text)).toBeUndefined();
     const name = names.nameFor(text);
-    expect(name).toMatch(/^yitong_\d+$/);
+    expect(name).toMatch(/^yitong_[0-9a-f]{32}$/);
     expect(names.nameFor(text)).toBe(name);
     expect(names.nameFor('update "t" set "a" = $1')).toBeUndefined();
     expect(names.nameFor('update "t" set "a" = $1')).not.toBe(name);
+  });
+
+  it('gives a text the same name in every process, so a pooled server connection cannot mistake one statement for another', () => {
+    const [a, b] = [new StatementNames(), new StatementNames()];
+    const text = 'select "v" from "t" where "k" = $1';
+    a.nameFor(text);
+    b.nameFor('select "w" from "t" where "k" = $1');
+    b.nameFor('select "w" from "t" where "k" = $1');
+    b.nameFor(text);
+    expect(a.nameFor(text)).toBe(b.nameFor(text));
+    expect(b.nameFor('select "w" from "t" where "k" = $1')).not.toBe(a.nameFor(text));
   });
 
   it('never names a statement whose result columns a migration could change, nor DDL or transaction control', () => {
