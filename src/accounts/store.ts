@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Insertable, type Updateable, ty
 import { insertLaidOut, rowLayout, type BulkTx } from '../db/bulk.ts';
 import type { Database } from '../db/schema.ts';
 import { allColumns } from '../db/columns.ts';
+import { forgetRequestCache, oncePerRequest } from '../http/request-scope.ts';
 import type { PersonTable } from './tables.ts';
 
 export type PersonRow = Selectable<PersonTable>;
@@ -93,10 +94,13 @@ export interface PersonFill {
 export const personStore = {
   /** Set-based insert (COPY on an import's connection). Only the accounts service creates persons. */
   insertMany(tx: BulkTx, rows: readonly NewPersonRow[]): Promise<void> {
+    forgetRequestCache();
     return insertLaidOut(tx, 'persons', NEW_PERSON, rows);
   },
+  /** Read once per protocol request outside transactions (an SSO authorization asks for it in several places). */
   bySub(db: Q, sub: string): Promise<PersonRow | undefined> {
-    return db.selectFrom('persons').select(PERSON).where('sub', '=', sub).executeTakeFirst();
+    const read = () => db.selectFrom('persons').select(PERSON).where('sub', '=', sub).executeTakeFirst();
+    return db.isTransaction ? read() : oncePerRequest(`person:${sub}`, read);
   },
   /** persons whose verified phone has this blind index, up to two (exactly one is an answer) */
   byVerifiedPhone(db: Q, phoneBidx: BlindIndexes): Promise<PersonRow[]> {
@@ -127,6 +131,7 @@ export const personStore = {
     return db.selectFrom('persons').select(PERSON).where(column, 'in', anyOf(bidx)).orderBy('created_at').orderBy('id').limit(limit).execute();
   },
   update(db: Q, id: string, patch: Updateable<PersonTable>): Promise<void> {
+    forgetRequestCache();
     return db
       .updateTable('persons')
       .set({ ...patch, updated_at: new Date() })
@@ -137,6 +142,7 @@ export const personStore = {
   /** Fills only fields still empty, re-checked against each row as it is now; set fields are kept. */
   async fillEmpty(db: Q, fills: readonly PersonFill[]): Promise<void> {
     if (!fills.length) return;
+    forgetRequestCache();
     await sql`
       update persons p set
           name = case when p.name = '' and v.name is not null then v.name else p.name end,

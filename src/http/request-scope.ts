@@ -20,3 +20,21 @@ export function requestCache(): Map<string, unknown> | undefined {
 export function forgetRequestCache(): void {
   scope.getStore()?.clear();
 }
+
+/**
+ * `read()` at most once per request under `key` (outside a request: every time). Callers pass reads
+ * made outside any transaction only: a row read under a transaction's locks is never shared. Each
+ * caller gets its own copy.
+ */
+export async function oncePerRequest<T>(key: string, read: () => Promise<T>): Promise<T> {
+  const cache = scope.getStore();
+  if (!cache) return read();
+  let found = cache.get(key) as Promise<T> | undefined;
+  if (!found) cache.set(key, (found = read()));
+  try {
+    return structuredClone(await found);
+  } catch (err) {
+    if (cache.get(key) === found) cache.delete(key); // a failed read is not remembered
+    throw err;
+  }
+}
