@@ -6,7 +6,7 @@ import type { Config } from '../config/env.ts';
 import type { FeatureFactory } from '../feature.ts';
 import { openApp } from '../bootstrap.ts';
 import { ensureSigningKeys, loadJwks, rotateSigningKeys } from '../oidc/keys.ts';
-import { clientRules, createProvider } from '../oidc/provider.ts';
+import type { clientRules } from '../oidc/provider.ts';
 import type { CliIo, CommandResult } from './io.ts';
 import type { AppContext } from '../context.ts';
 
@@ -47,6 +47,8 @@ export async function withApp<T>(env: CliEnv, fn: (app: AppContext, tools: CliTo
     async provider() {
       if (built) return built;
       const features = (await env.features()).map((make) => make(app));
+      // oidc-provider is loaded only by the commands that build one (about 30 MB the others do without)
+      const { clientRules, createProvider } = await import('../oidc/provider.ts');
       await ensureSigningKeys(app);
       const provider = createProvider(app, await loadJwks(app), features);
       return (built = { provider, rules: clientRules(provider, features) });
