@@ -6,7 +6,8 @@
 // 2. Ceiling: a plain PostgreSQL COPY of the same file (FORMAT csv, ENCODING 'GBK') into a regular
 //    table of the same columns, in the same database, best of two runs.
 // 3. The import with the real CLI (`node bin/yitong.js import ...`) in a child process, its peak
-//    RSS read from /proc/<pid>/status (VmHWM) while it runs.
+//    RSS read from /proc/<pid>/status (VmHWM) while it runs, and the CPU per row of the command and of
+//    PostgreSQL (what all cores could reach at that cost, and PostgreSQL's part alone).
 // 4. Login cost, in-process, many iterations (medians): a not-yet-upgraded legacy hash (verify
 //    legacy while hashing argon2id, the login path's own function) against an argon2id verify.
 //
@@ -25,6 +26,7 @@ import iconv from 'iconv-lite';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
+import { CpuMeter, type CpuReport } from './lib/cpu.ts';
 import { idCheckChar } from '../src/identity/id-number.ts';
 import { hashPassword, verifyArgon2 } from '../src/crypto/password.ts';
 import { checkLegacyPassword } from '../src/legacy/login.ts';
@@ -40,7 +42,7 @@ export interface ImportBenchResult {
   batch_size: number;
   file: { bytes: number; generate_seconds: number };
   copy: { seconds: number; rows_per_second: number; unlogged_rows_per_second: number };
-  import: { seconds: number; wall_seconds: number; rows_per_second: number; peak_rss_mb: number; counts: Record<string, unknown> };
+  import: { seconds: number; wall_seconds: number; rows_per_second: number; peak_rss_mb: number; cpu_per_row: { command_us: number; postgres_us: number; cores_busy: number }; all_cores_rows_per_second: number; postgres_only_rows_per_second: number; counts: Record<string, unknown> };
   first_department: { rows: number; rows_per_second: number };
   ratio: number;
   login: { iterations: number; argon2id_ms: number; legacy_ms: Record<string, number>; wrong_password_ms: { argon2id: number; legacy_md5: number }; md5_ratio: number; worst_digest_ratio: number };
@@ -151,6 +153,7 @@ interface CliRun {
   stderr: string;
   peakRssKb: number;
   wallMs: number;
+  cpu?: CpuReport;
 }
 
 function vmHwmKb(pid: number): number {
@@ -162,10 +165,13 @@ function vmHwmKb(pid: number): number {
   }
 }
 
-function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
+function cli(env: NodeJS.ProcessEnv, args: string[], benchDb?: string): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // with benchDb: the CPU of the command and of PostgreSQL's work for it, read until its output ends
+    const meter = benchDb ? new CpuMeter(child.pid!, benchDb) : undefined;
+    meter?.start();
     let stdout = '';
     let stderr = '';
     let peak = 0;
@@ -173,17 +179,20 @@ function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     // the last look before the process is gone: VmHWM only grows
-    child.stdout.once('end', () => (peak = Math.max(peak, vmHwmKb(child.pid!))));
+    child.stdout.once('end', () => {
+      peak = Math.max(peak, vmHwmKb(child.pid!));
+      meter?.stop();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(poll);
-      resolve({ code, stdout, stderr, peakRssKb: peak, wallMs: performance.now() - started });
+      resolve({ code, stdout, stderr, peakRssKb: peak, wallMs: performance.now() - started, cpu: meter?.report() });
     });
   });
 }
 
-async function cliJson(env: NodeJS.ProcessEnv, args: string[]): Promise<{ json: Record<string, unknown>; run: CliRun }> {
-  const run = await cli(env, [...args, '--json']);
+async function cliJson(env: NodeJS.ProcessEnv, args: string[], benchDb?: string): Promise<{ json: Record<string, unknown>; run: CliRun }> {
+  const run = await cli(env, [...args, '--json'], benchDb);
   if (run.code !== 0) throw new Error(`yitong ${args.join(' ')} failed (${run.code}): ${run.stderr.trim().split('\n').pop()}`);
   return { json: JSON.parse(run.stdout.trim()) as Record<string, unknown>, run };
 }
@@ -319,13 +328,22 @@ export async function runImportBench(opts: { rows?: number; batch?: number; admi
     const ga = await cliJson(env, ['import', gaFile, '--department', 'GA', '--profile', profileFile, '--quiet']);
     const gaRun = ga.json.run as { rows: number; rows_per_second: number };
     log(`GA: ${gaRun.rows.toLocaleString()} rows at ${gaRun.rows_per_second.toLocaleString()} rows/s`);
-    const rs = await cliJson(env, ['import', rsFile, '--department', 'RS', '--profile', profileFile, '--quiet']);
+    const rs = await cliJson(env, ['import', rsFile, '--department', 'RS', '--profile', profileFile, '--quiet'], dbName);
     const rsRun = rs.json.run as { rows: number; elapsed_ms: number; rows_per_second: number };
     const counts = rs.json.counts as Record<string, unknown>;
     if (rsRun.rows !== rows) throw new Error(`imported ${rsRun.rows} rows, expected ${rows}`);
     const importSeconds = rsRun.elapsed_ms / 1000;
     const peakMb = Math.round(rs.run.peakRssKb / 1024);
     log(`RS: ${rows.toLocaleString()} rows in ${importSeconds.toFixed(1)} s (${rsRun.rows_per_second.toLocaleString()} rows/s), peak RSS ${peakMb} MB`);
+    // where the time goes: µs of CPU per row in the command (every thread: the import runs in a worker)
+    // and in PostgreSQL; their sum bounds what all cores of this machine could reach, PostgreSQL's alone
+    // what they could reach if the command cost nothing
+    const cpu = rs.run.cpu!;
+    const perRow = (sec: number) => Math.round((sec / rows) * 1e6 * 10) / 10;
+    const cpuPerRow = { command_us: perRow(cpu.child), postgres_us: perRow(cpu.pg), cores_busy: Math.round(((cpu.child + cpu.pg) / cpu.wall) * 100) / 100 };
+    const cpuBound = Math.round(os.availableParallelism() / ((cpu.child + cpu.pg) / rows));
+    const pgBound = Math.round(os.availableParallelism() / (cpu.pg / rows));
+    log(`RS CPU per row: command ${cpuPerRow.command_us} µs, PostgreSQL ${cpuPerRow.postgres_us} µs; ${cpuPerRow.cores_busy} cores busy; all ${os.availableParallelism()} cores at this cost: ${cpuBound.toLocaleString()} rows/s; PostgreSQL's part alone: ${pgBound.toLocaleString()} rows/s`);
 
     // 4. login cost
     const login = await loginCost(iterations);
@@ -339,7 +357,7 @@ export async function runImportBench(opts: { rows?: number; batch?: number; admi
       batch_size: batch,
       file: { bytes, generate_seconds: Math.round(generateSeconds * 10) / 10 },
       copy: { seconds: Math.round(copyMs) / 1000, rows_per_second: Math.round(copyRate), unlogged_rows_per_second: Math.round(rows / (unloggedMs / 1000)) },
-      import: { seconds: Math.round(importSeconds * 10) / 10, wall_seconds: Math.round(rs.run.wallMs / 100) / 10, rows_per_second: rsRun.rows_per_second, peak_rss_mb: peakMb, counts },
+      import: { seconds: Math.round(importSeconds * 10) / 10, wall_seconds: Math.round(rs.run.wallMs / 100) / 10, rows_per_second: rsRun.rows_per_second, peak_rss_mb: peakMb, cpu_per_row: cpuPerRow, all_cores_rows_per_second: cpuBound, postgres_only_rows_per_second: pgBound, counts },
       first_department: { rows: gaRun.rows, rows_per_second: gaRun.rows_per_second },
       ratio,
       login,
