@@ -34,7 +34,7 @@ export async function oncePerRequest<T>(key: string, read: () => Promise<T>): Pr
   try {
     return structuredClone(await found);
   } catch (err) {
-    if (cache.get(key) === found) cache.delete(key); // a failed read is not remembered
+    cache.clear(); // a failed read is not remembered, nor anything read with it
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { AppContext } from '../context.ts';
 import { payloadStore, TOKEN_MODELS, type StoredPayload, type TokenWithGrant } from './payload-store.ts';
-import { requestCache } from '../http/request-scope.ts';
+import { oncePerRequest, requestCache } from '../http/request-scope.ts';
 import { loadClientMetadata } from '../clients/service.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { storable, unstorableError } from './param-guard.ts';
@@ -53,21 +53,15 @@ const TOKENS = new Set<string>(TOKEN_MODELS);
 async function findScoped(db: AppContext['db'], model: string, id: string): Promise<StoredPayload | undefined> {
   const cache = requestCache();
   if (!cache || !(TOKENS.has(model) || model === 'Grant')) return payloadStore.find(db, model, id);
-  let read: Promise<StoredPayload | undefined>;
-  if (model === 'Grant') {
-    const key = `Grant:${id}`;
-    if (!cache.has(key)) cache.set(key, payloadStore.find(db, model, id));
-    read = cache.get(key) as Promise<StoredPayload | undefined>;
-  } else {
-    const key = `token:${id}`;
-    if (!cache.has(key)) {
-      const found = payloadStore.findTokenWithGrant(db, id);
-      cache.set(key, found);
-      // the grant came with it: a Grant lookup later in this request needs no statement
-      void found.then((f) => f?.grantId && cache.get(key) === found && !cache.has(`Grant:${f.grantId}`) && cache.set(`Grant:${f.grantId}`, Promise.resolve(f.grant)), () => {});
-    }
-    read = (cache.get(key) as Promise<TokenWithGrant | undefined>).then((f) => (f?.model === model ? f.token : undefined));
+  if (model === 'Grant') return oncePerRequest(`Grant:${id}`, () => payloadStore.find(db, model, id));
+  const key = `token:${id}`;
+  if (!cache.has(key)) {
+    const found = payloadStore.findTokenWithGrant(db, id);
+    cache.set(key, found);
+    // the grant came with it: a Grant lookup later in this request needs no statement
+    void found.then((f) => f?.grantId && cache.get(key) === found && !cache.has(`Grant:${f.grantId}`) && cache.set(`Grant:${f.grantId}`, Promise.resolve(f.grant)), () => {});
   }
+  const read = (cache.get(key) as Promise<TokenWithGrant | undefined>).then((f) => (f?.model === model ? f.token : undefined));
   try {
     return structuredClone(await read);
   } catch (err) {
