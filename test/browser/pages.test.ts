@@ -102,7 +102,7 @@ describe.skipIf(skip)('issue 8 pages on a phone', () => {
     await attempt(ID_A, 'Wrong@Password2');
     await attempt(ID_A, 'Wrong@Password3');
     const lock = await page.textContent('.error');
-    expect(lock).toMatch(/登录已暂时锁定。请在北京时间 \d{2}:\d{2} 以后（约 1[45] 分钟后）再试/);
+    expect(lock).toMatch(/登录已暂时锁定。请在北京时间 (?:\d{1,2}月\d{1,2}日 )?\d{2}:\d{2} 以后（约 1[45] 分钟后）再试/);
     expect(lock).toContain('服务热线');
     expect(await fitsWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: '/tmp/yitong-login-locked-390.png', fullPage: true });
